@@ -1,0 +1,207 @@
+"""The ASGI application: AWS calls on every path, plus ``/_localexport/`` for
+health, signed downloads and the test controls."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from tempfile import mkdtemp
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from . import services
+from .aws.errors import not_implemented
+from .aws.gateway import Gateway
+from .aws.identity import Caller
+from .config import Settings
+from .core.artifacts import ArtifactStore
+from .core.clock import Clock
+from .core.controls import Controls
+from .core.ids import Ids
+from .core.jobs import JobEngine
+from .core.runtime import RequestContext, Runtime
+from .core.store import Store
+from .core.urls import PREFIX, UrlRefused, UrlSigner
+
+log = logging.getLogger(__name__)
+
+
+def _secret(data_dir: Path | None) -> bytes:
+    """The URL-signing key; kept in the data dir so issued URLs survive restarts."""
+    if data_dir is None:
+        return secrets.token_bytes(32)
+    path = data_dir / "url-signing.key"
+    if not path.exists():
+        path.write_bytes(secrets.token_bytes(32))
+        path.chmod(0o600)
+    return path.read_bytes()
+
+
+class LocalExport:
+    """One localexport instance: runtime, gateway, controls and the ASGI app."""
+
+    def __init__(self, settings: Settings | None = None, *, in_memory: bool = False, clock: Clock | None = None,
+                 ids: Ids | None = None):
+        self.settings = settings or Settings()
+        if in_memory:
+            data_dir = None
+            artifacts_root = Path(mkdtemp(prefix="localexport-"))
+            db_url = "sqlite://"
+        else:
+            data_dir = self.settings.data_dir
+            data_dir.mkdir(parents=True, exist_ok=True)
+            artifacts_root = data_dir / "artifacts"
+            db_url = self.settings.resolved_database_url()
+        clock = clock or Clock()
+        store = Store(db_url)
+        artifacts = ArtifactStore(artifacts_root)
+        engine = JobEngine(store, artifacts, clock, self.settings.job_mode, self.settings.job_delay,
+                           self.settings.job_workers, self.settings.job_max_attempts)
+        self.runtime = Runtime(store, artifacts, clock, ids or Ids(), engine, UrlSigner(_secret(data_dir), clock))
+        services.install(self.runtime)
+        self.handlers = {(name, op): fn for name, ops in services.operations().items() for op, fn in ops.handlers.items()}
+        self.gateway = Gateway(self._dispatch, self.settings.max_body_bytes)
+        self.controls = Controls(self.runtime)
+        engine.recover()
+        self.app = _asgi(self)
+
+    def _dispatch(self, caller: Caller, service: str, operation: str, params: dict[str, Any], base_url: str):
+        handler = self.handlers.get((service, operation))
+        if handler is None:
+            raise not_implemented(service, operation)
+        ctx = RequestContext(self.runtime, caller.account, caller.region, service, operation, base_url)
+        return handler(ctx, params)
+
+    def close(self) -> None:
+        self.runtime.engine.close()
+
+
+def _asgi(instance: LocalExport):
+    control = Starlette(routes=_control_routes(instance))
+    gateway = instance.gateway
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http" or scope["path"].startswith("/_localexport/"):
+            await control(scope, receive, send)
+            return
+        chunks = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size <= gateway.max_body:  # past the limit: keep draining, answer 413
+                chunks.append(chunk)
+            more = message.get("more_body", False)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        body = b"".join(chunks) if size <= gateway.max_body else b"\0" * (gateway.max_body + 1)
+        host = headers.get("host") or f"{scope['server'][0]}:{scope['server'][1]}"
+        base_url = f"{scope.get('scheme', 'http')}://{host}"
+        raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"]
+        result = gateway.handle(scope["method"], path, scope["query_string"].decode("latin-1"), headers, body,
+                                base_url)
+        raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in result.headers.items()]
+        raw_headers.append((b"content-length", str(len(result.body)).encode()))
+        await send({"type": "http.response.start", "status": result.status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": result.body})
+
+    return app
+
+
+def _s3_error(status: int, code: str, message: str) -> Response:
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>'
+    return Response(body, status_code=status, media_type="application/xml")
+
+
+def _control_routes(instance: LocalExport) -> list[Route]:
+    controls = instance.controls
+    runtime = instance.runtime
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "services": sorted(services.operations()), **controls.timing()})
+
+    async def download(request: Request) -> Response:
+        key = request.path_params["key"]
+        try:
+            runtime.urls.verify("GET", key, dict(request.query_params))
+            path = runtime.artifacts.path(key)
+        except UrlRefused as refused:
+            return _s3_error(403, "AccessDenied", str(refused))
+        except (FileNotFoundError, ValueError):
+            return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
+        return FileResponse(path, media_type="application/zip", filename=key.rsplit("/", 1)[-1])
+
+    async def timing(request: Request) -> Response:
+        if request.method == "POST":
+            body = await _json(request)
+            try:
+                return JSONResponse(controls.set_timing(body.get("mode"), body.get("delay")))
+            except ValueError as error:
+                return JSONResponse({"error": str(error)}, status_code=400)
+        return JSONResponse(controls.timing())
+
+    async def jobs(request: Request) -> Response:
+        return JSONResponse({"jobs": controls.jobs()})
+
+    async def job(request: Request) -> Response:
+        found = controls.job(request.path_params["job_id"])
+        return JSONResponse(found) if found else JSONResponse({"error": "no such job"}, status_code=404)
+
+    async def advance(request: Request) -> Response:
+        found = controls.advance(request.path_params["job_id"])
+        return JSONResponse(found or {"gone": True})
+
+    async def fail(request: Request) -> Response:
+        body = await _json(request)
+        reasons = body.get("reasons") or ["Failure injected by the test controls."]
+        ok = controls.fail(request.path_params["job_id"], [str(r) for r in reasons])
+        return JSONResponse({"failed": ok}, status_code=200 if ok else 409)
+
+    async def fail_next(request: Request) -> Response:
+        body = await _json(request)
+        reasons = body.get("reasons") or ["Failure injected by the test controls."]
+        controls.fail_next([str(r) for r in reasons], body.get("kind"))
+        return JSONResponse({"armed": True})
+
+    async def clock(request: Request) -> Response:
+        body = await _json(request)
+        return JSONResponse({"now": controls.advance_clock(float(body.get("advance", 0)))})
+
+    async def reset(request: Request) -> Response:
+        body = await _json(request)
+        controls.reset(body.get("account"))
+        return JSONResponse({"reset": True})
+
+    base = "/_localexport"
+    return [
+        Route(f"{base}/health", health),
+        Route(PREFIX + "{key:path}", download, methods=["GET"]),
+        Route(f"{base}/control/timing", timing, methods=["GET", "POST"]),
+        Route(f"{base}/control/jobs", jobs),
+        Route(f"{base}/control/jobs/{{job_id}}", job),
+        Route(f"{base}/control/jobs/{{job_id}}/advance", advance, methods=["POST"]),
+        Route(f"{base}/control/jobs/{{job_id}}/fail", fail, methods=["POST"]),
+        Route(f"{base}/control/fail-next", fail_next, methods=["POST"]),
+        Route(f"{base}/control/clock", clock, methods=["POST"]),
+        Route(f"{base}/control/reset", reset, methods=["POST"]),
+    ]
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def create_app(settings: Settings | None = None):
+    """ASGI factory for ``uvicorn --factory localexport.app:create_app``."""
+    return LocalExport(settings).app

@@ -1,0 +1,67 @@
+"""One AWS request, start to end: route -> parse -> handler -> serialize.
+
+Knows no service: handlers come in through ``dispatch``; everything the SDKs
+see on the wire (status, headers, error form) is decided here and in protocols.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from .errors import AWSError
+from .identity import Caller, caller_from
+from .protocols import parse_request, serialize_error, serialize_response
+from .routing import route
+
+log = logging.getLogger(__name__)
+
+# (caller, service, operation, input, base URL of this server as the caller reached it) -> output
+Dispatch = Callable[[Caller, str, str, dict[str, Any], str], dict[str, Any]]
+
+
+@dataclass(slots=True)
+class WireResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class Gateway:
+    def __init__(self, dispatch: Dispatch, max_body: int):
+        self.dispatch = dispatch
+        self.max_body = max_body
+
+    def handle(
+        self, method: str, path: str, query_string: str, headers: Mapping[str, str], body: bytes, base_url: str
+    ) -> WireResponse:
+        """``headers`` must have lower-case names."""
+        request_id = str(uuid.uuid4())
+        query = parse_qs(query_string, keep_blank_values=True)
+        caller = caller_from(headers.get("authorization"), (query.get("X-Amz-Credential") or [None])[0])
+        service = None
+        try:
+            if len(body) > self.max_body:
+                raise AWSError("RequestEntityTooLargeException", "Request body is too large.", status=413)
+            match = route(method, path, query, headers, caller.signing_service, body)
+            if match is None:
+                raise AWSError(
+                    "UnknownOperationException", f"No operation matches {method} {path}.", status=404
+                )
+            service = match.service
+            params = parse_request(match.operation, match.uri_params, query, headers, body)
+            output = self.dispatch(caller, service, match.operation.name, params, base_url)
+            status, out_headers, out_body = serialize_response(service, match.operation, output or {})
+        except AWSError as error:
+            status, out_headers, out_body = serialize_error(service, error)
+        except Exception:  # a bug of ours, never the client's input
+            log.exception("unhandled error in %s %s", method, path)
+            status, out_headers, out_body = serialize_error(
+                service, AWSError("InternalServerException", "Internal server error.", status=500)
+            )
+        out_headers["x-amzn-RequestId"] = request_id
+        return WireResponse(status, out_headers, out_body)

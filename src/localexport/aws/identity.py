@@ -1,0 +1,40 @@
+"""Who is calling: account, region and signing service from SigV4 credentials.
+
+Signatures are not verified (as in every local emulator): the access key id only
+selects the account, and the credential scope gives region and service.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
+_QUERY_CREDENTIAL = re.compile(r"^([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request$")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    access_key: str
+    account: str
+    region: str
+    signing_service: str | None
+
+
+def account_for(access_key: str) -> str:
+    return access_key if len(access_key) == 12 and access_key.isdigit() else DEFAULT_ACCOUNT
+
+
+def caller_from(authorization: str | None, query_credential: str | None = None) -> Caller:
+    match = None
+    if authorization:
+        match = _CREDENTIAL.search(authorization)
+    elif query_credential:
+        match = _QUERY_CREDENTIAL.match(query_credential)
+    if not match:
+        return Caller("", DEFAULT_ACCOUNT, DEFAULT_REGION, None)
+    key, region, service = match.groups()
+    return Caller(key, account_for(key), region, service)

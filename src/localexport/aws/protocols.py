@@ -1,0 +1,187 @@
+"""Parse requests into plain dicts and serialize dicts back, for rest-json and json 1.1.
+
+Driven only by botocore shapes: locations (uri, querystring, header, statusCode),
+payload members, timestamp and blob encodings.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from typing import Any
+
+from botocore.model import OperationModel, Shape
+
+from .errors import AWSError, ValidationError
+from .models import service_model, validation_error_code
+from .validation import SerializationError, validate
+
+JSON_TYPES = {"rest-json": "application/json", "json": "application/x-amz-json-1.1"}
+
+
+def _scalar(shape: Shape, raw: str, where: str) -> Any:
+    kind = shape.type_name
+    try:
+        if kind in ("integer", "long"):
+            return int(raw)
+        if kind in ("float", "double"):
+            return float(raw)
+    except ValueError:
+        raise SerializationError(f"Cannot convert '{raw}' at '{where}' to {kind}.") from None
+    if kind == "boolean":
+        if raw.lower() not in ("true", "false"):
+            raise SerializationError(f"Cannot convert '{raw}' at '{where}' to boolean.")
+        return raw.lower() == "true"
+    return raw
+
+
+def parse_request(
+    op: OperationModel, uri_params: dict[str, str], query: dict[str, list[str]], headers, body: bytes
+) -> dict[str, Any]:
+    """The operation's input as a validated dict (raises ValidationError / SerializationError)."""
+    shape = op.input_shape
+    if shape is None:
+        return {}
+    params: dict[str, Any] = {}
+    payload_name = shape.serialization.get("payload")
+    body_members = {}
+    for name, member in shape.members.items():
+        loc = member.serialization.get("location")
+        wire = member.serialization.get("name", name)
+        if loc == "uri":
+            if wire in uri_params:
+                params[name] = _scalar(member, uri_params[wire], name)
+        elif loc == "querystring":
+            if member.type_name == "map":
+                params[name] = {k: v[-1] for k, v in query.items()}
+            elif wire in query:
+                values = query[wire]
+                params[name] = (
+                    [_scalar(member.member, v, name) for v in values]
+                    if member.type_name == "list"
+                    else _scalar(member, values[-1], name)
+                )
+        elif loc == "header":
+            if wire.lower() in headers:
+                params[name] = _scalar(member, headers[wire.lower()], name)
+        elif loc == "headers":
+            prefix = wire.lower()
+            found = {k[len(prefix):]: v for k, v in headers.items() if k.lower().startswith(prefix)}
+            if found:
+                params[name] = found
+        elif name != payload_name:
+            body_members[name] = member
+    if payload_name:
+        member = shape.members[payload_name]
+        if member.type_name in ("blob", "string"):
+            if body:
+                params[payload_name] = body if member.type_name == "blob" else body.decode("utf-8", "replace")
+        elif body.strip():
+            params[payload_name] = _json_object(body)
+    elif body_members and body.strip():
+        document = _json_object(body)
+        params.update({k: v for k, v in document.items() if k in body_members})
+    errors: list[str] = []
+    parsed = validate(shape, params, "", errors)
+    if errors:
+        raise ValidationError(errors)
+    return parsed
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise SerializationError("The request body is not valid JSON.") from None
+    if not isinstance(document, dict):
+        raise SerializationError("The request body must be a JSON object.")
+    return document
+
+
+def _epoch(value: Any) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return float(value)
+
+
+def to_wire(shape: Shape, value: Any) -> Any:
+    """A handler's value in the JSON form the SDKs parse: model members only, no nulls."""
+    kind = shape.type_name
+    if kind == "structure":
+        out = {}
+        members = shape.members
+        for name, item in value.items():
+            member = members.get(name)
+            if member is not None and item is not None:
+                out[member.serialization.get("name", name)] = to_wire(member, item)
+        return out
+    if kind == "list":
+        return [to_wire(shape.member, v) for v in value]
+    if kind == "map":
+        return {k: to_wire(shape.value, v) for k, v in value.items() if v is not None}
+    if kind == "timestamp":
+        return _epoch(value)
+    if kind == "blob":
+        return base64.b64encode(value).decode()
+    return value
+
+
+def _header_value(shape: Shape, value: Any) -> str:
+    if shape.type_name == "timestamp":
+        when = value if isinstance(value, datetime) else datetime.fromtimestamp(float(value), timezone.utc)
+        return format_datetime(when, usegmt=True)
+    if shape.type_name == "boolean":
+        return "true" if value else "false"
+    return str(value)
+
+
+def serialize_response(service: str, op: OperationModel, output: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    protocol = service_model(service).protocol
+    status = int(op.http.get("responseCode", 200))
+    headers = {"Content-Type": JSON_TYPES[protocol]}
+    shape = op.output_shape
+    if shape is None:
+        return status, headers, b"{}"
+    body_value: dict[str, Any] = {}
+    payload_name = shape.serialization.get("payload")
+    for name, value in output.items():
+        member = shape.members.get(name)
+        if member is None or value is None:
+            continue
+        loc = member.serialization.get("location")
+        if loc == "statusCode":
+            status = int(value)
+        elif loc == "header":
+            headers[member.serialization.get("name", name)] = _header_value(member, value)
+        elif name == payload_name:
+            if member.type_name in ("blob", "string"):
+                data = value if isinstance(value, bytes) else str(value).encode()
+                return status, headers, data
+            return status, headers, json.dumps(to_wire(member, value)).encode()
+        else:
+            body_value[name] = value
+    return status, headers, json.dumps(to_wire(shape, body_value), separators=(",", ":")).encode()
+
+
+def serialize_error(service: str | None, error: AWSError) -> tuple[int, dict[str, str], bytes]:
+    code = error.code
+    shape = None
+    if service is not None:
+        if isinstance(error, ValidationError):
+            code = validation_error_code(service)
+        model = service_model(service)
+        shape = next((s for s in model.error_shapes if s.name == code), None)
+        protocol = model.protocol
+    else:
+        protocol = "rest-json"
+    status = error.status or (shape.metadata.get("error", {}).get("httpStatusCode") if shape else None) or 400
+    message_key = "message"
+    if shape is not None:
+        message_key = next((m for m in shape.members if m.lower() == "message"), "message")
+    body: dict[str, Any] = {message_key: error.message, **error.fields}
+    headers = {"Content-Type": JSON_TYPES[protocol], "x-amzn-ErrorType": code}
+    if protocol == "json":
+        body["__type"] = code
+    return int(status), headers, json.dumps(body, default=str).encode()

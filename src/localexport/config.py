@@ -1,0 +1,29 @@
+"""Settings, from arguments or ``LOCALEXPORT_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOCALEXPORT_")
+
+    host: str = "127.0.0.1"
+    port: int = 4577
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("localexport")))
+    # None: a SQLite file in data_dir; "sqlite://" keeps everything in memory.
+    database_url: str | None = None
+    job_mode: Literal["immediate", "realistic", "manual"] = "realistic"
+    job_delay: float = Field(default=2.0, ge=0)
+    job_workers: int = Field(default=4, ge=1)
+    job_max_attempts: int = Field(default=3, ge=1)
+    max_body_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    log_level: str = "info"
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'localexport.db'}"

@@ -1,0 +1,64 @@
+"""Archive bytes in a local folder, published atomically.
+
+A writer streams into ``tmp/`` and the file is renamed into ``objects/`` only
+when it is complete, so no reader ever sees half an archive; a crash leaves
+only a temporary file, swept at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+
+class ArtifactStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._objects = self.root / "objects"
+        self._tmp = self.root / "tmp"
+        self._objects.mkdir(parents=True, exist_ok=True)
+        if self._tmp.exists():
+            shutil.rmtree(self._tmp, ignore_errors=True)
+        self._tmp.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        path = (self._objects / key).resolve()
+        if not path.is_relative_to(self._objects.resolve()):
+            raise ValueError(f"artifact key escapes the store: {key!r}")
+        return path
+
+    @contextmanager
+    def writer(self, key: str) -> Iterator[BinaryIO]:
+        final = self._path(key)
+        temp = self._tmp / uuid.uuid4().hex
+        try:
+            with open(temp, "wb") as out:
+                yield out
+                out.flush()
+                os.fsync(out.fileno())
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp, final)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def path(self, key: str) -> Path:
+        """The published file of ``key`` (FileNotFoundError if there is none)."""
+        path = self._path(key)
+        if not path.is_file():
+            raise FileNotFoundError(key)
+        return path
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def clear(self) -> None:
+        shutil.rmtree(self._objects, ignore_errors=True)
+        self._objects.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,232 @@
+"""The job engine: one lifecycle for every service's export and import jobs.
+
+    queued -> running -> succeeded | failed        (and deleting -> gone)
+
+Timing modes decide when a queued job runs: ``immediate`` (before the create
+call returns), ``realistic`` (after a delay, on a worker thread) or ``manual``
+(only when advanced).  Jobs live in the store, so a restart loses none: start-up
+recovery puts running jobs back in the queue (or fails them after too many
+attempts) under the timing of the recovering process.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from .artifacts import ArtifactStore
+from .clock import Clock
+from .store import Job, Scope, Store
+
+log = logging.getLogger(__name__)
+
+MODES = ("immediate", "realistic", "manual")
+ACTIVE = ("queued", "running")
+
+
+class JobFailed(Exception):
+    """Raised by a runner: the job fails with these reasons."""
+
+    def __init__(self, *reasons: str):
+        super().__init__("; ".join(reasons))
+        self.reasons = list(reasons)
+
+
+@dataclass(slots=True)
+class JobOutcome:
+    result: dict[str, Any]
+    artifact: str | None = None
+    extra: dict[str, Any] | None = None  # replaces the job's private data (e.g. to drop a secret)
+
+
+Runner = Callable[[Job], JobOutcome]
+
+
+class JobEngine:
+    def __init__(
+        self,
+        store: Store,
+        artifacts: ArtifactStore,
+        clock: Clock,
+        mode: str = "immediate",
+        delay: float = 2.0,
+        workers: int = 4,
+        max_attempts: int = 3,
+    ):
+        self.store = store
+        self.artifacts = artifacts
+        self.clock = clock
+        self.mode = mode
+        self.delay = delay
+        self.max_attempts = max_attempts
+        self._runners: dict[str, Runner] = {}
+        self._injected: list[tuple[str | None, list[str]]] = []
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="localexport-job")
+        self._timers: list[tuple[float, int, str]] = []
+        self._seq = itertools.count()
+        self._wake = threading.Condition()
+        self._stopped = False
+        self._scheduler = threading.Thread(target=self._schedule_loop, name="localexport-scheduler", daemon=True)
+        self._scheduler.start()
+
+    # -- configuration -------------------------------------------------------
+
+    def register(self, kind: str, runner: Runner) -> None:
+        self._runners[kind] = runner
+
+    def configure(self, mode: str | None = None, delay: float | None = None) -> None:
+        if mode is not None:
+            if mode not in MODES:
+                raise ValueError(f"mode must be one of {', '.join(MODES)}")
+            self.mode = mode
+        if delay is not None:
+            if delay < 0:
+                raise ValueError("delay must not be negative")
+            self.delay = delay
+
+    def settle_at(self) -> float:
+        """When a transition started now should end (resource statuses follow the timing mode too)."""
+        return self.clock.now() + (self.delay if self.mode == "realistic" else 0.0)
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def submit(self, scope: Scope, kind: str, job_id: str, spec: dict[str, Any], extra: dict | None = None) -> Job:
+        now = self.clock.now()
+        job = Job(id=job_id, scope=scope, kind=kind, state="queued", spec=spec, created_at=now, updated_at=now,
+                  extra=extra or {})
+        self.store.insert_job(job)
+        self._schedule(job.id)
+        return self.store.get_job(job.id) or job
+
+    def delete(self, job_id: str) -> None:
+        """Start deleting a job: it reports ``deleting`` until purged (same timing as runs)."""
+        self.store.update_job(job_id, state="deleting", updated_at=self.clock.now())
+        self._schedule(job_id)
+
+    def advance(self, job_id: str) -> Job | None:
+        """Take one job one step now, whatever the mode (the manual mode's handle)."""
+        self._step(job_id)
+        return self.store.get_job(job_id)
+
+    def fail(self, job_id: str, reasons: list[str]) -> bool:
+        """Fail an unfinished job at once with ``reasons``."""
+        return self.store.update_job(
+            job_id, only_from=ACTIVE, state="failed", failure=reasons, updated_at=self.clock.now()
+        )
+
+    def inject_failure(self, reasons: list[str], kind: str | None = None) -> None:
+        """The next job to run (of ``kind``, or any) fails with ``reasons``."""
+        with self._lock:
+            self._injected.append((kind, list(reasons)))
+
+    def purge(self, job: Job) -> None:
+        for key in {job.artifact, *((job.result or {}).get("artifacts", []))} - {None}:
+            self.artifacts.delete(key)
+        self.store.delete_job(job.id)
+
+    def expire(self, scope: Scope, kind: str, retention: float) -> None:
+        """Purge ``kind`` jobs of ``scope`` older than ``retention`` seconds."""
+        for job in self.store.jobs(scope, kind, created_before=self.clock.now() - retention):
+            if job.state not in ACTIVE:
+                self.purge(job)
+
+    def recover(self) -> None:
+        """At start-up: re-queue (or fail) interrupted jobs and reschedule pending ones."""
+        for job in self.store.jobs(states=("running",)):
+            if job.attempts >= self.max_attempts:
+                self.store.update_job(
+                    job.id,
+                    state="failed",
+                    failure=[f"The job was interrupted {job.attempts} times and was not retried."],
+                    updated_at=self.clock.now(),
+                )
+            else:
+                self.store.update_job(job.id, state="queued", updated_at=self.clock.now())
+                log.info("re-queued job %s interrupted by a restart", job.id)
+        for job in self.store.jobs(states=("queued", "deleting")):
+            self._schedule(job.id)
+
+    def close(self) -> None:
+        with self._wake:
+            self._stopped = True
+            self._wake.notify()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- running -------------------------------------------------------------
+
+    def _schedule(self, job_id: str) -> None:
+        if self.mode == "immediate":
+            self._step(job_id)
+        elif self.mode == "realistic":
+            with self._wake:
+                heapq.heappush(self._timers, (time.monotonic() + self.delay, next(self._seq), job_id))
+                self._wake.notify()
+
+    def _schedule_loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._stopped and (not self._timers or self._timers[0][0] > time.monotonic()):
+                    timeout = self._timers[0][0] - time.monotonic() if self._timers else None
+                    self._wake.wait(timeout)
+                if self._stopped:
+                    return
+                _, _, job_id = heapq.heappop(self._timers)
+            try:
+                self._pool.submit(self._step, job_id)
+            except RuntimeError:  # pool shut down
+                return
+
+    def _take_injected(self, kind: str) -> list[str] | None:
+        with self._lock:
+            for i, (wanted, reasons) in enumerate(self._injected):
+                if wanted is None or wanted == kind:
+                    del self._injected[i]
+                    return reasons
+        return None
+
+    def _step(self, job_id: str) -> None:
+        job = self.store.get_job(job_id)
+        if job is None:
+            return
+        if job.state == "deleting":
+            self.purge(job)
+            return
+        if job.state != "queued":
+            return
+        now = self.clock.now()
+        if not self.store.update_job(
+            job_id, only_from=("queued",), state="running", attempts=job.attempts + 1, updated_at=now
+        ):
+            return  # someone else took it
+        injected = self._take_injected(job.kind)
+        try:
+            if injected is not None:
+                raise JobFailed(*injected)
+            runner = self._runners.get(job.kind)
+            if runner is None:
+                raise JobFailed(f"No runner for job kind {job.kind}.")
+            outcome = runner(job)
+        except JobFailed as failure:
+            self.store.update_job(job_id, only_from=("running",), state="failed", failure=failure.reasons,
+                                  updated_at=self.clock.now())
+        except Exception as error:  # a bug of ours: the job fails, the server goes on
+            log.exception("job %s failed", job_id)
+            self.store.update_job(job_id, only_from=("running",), state="failed",
+                                  failure=[f"Internal error: {error}"], updated_at=self.clock.now())
+        else:
+            values: dict[str, Any] = {"result": outcome.result, "artifact": outcome.artifact}
+            if outcome.extra is not None:
+                values["extra"] = outcome.extra
+            done = self.store.update_job(job_id, only_from=("running",), state="succeeded",
+                                         updated_at=self.clock.now(), **values)
+            if not done:  # deleted or failed meanwhile: drop what we wrote
+                if outcome.artifact:
+                    self.artifacts.delete(outcome.artifact)

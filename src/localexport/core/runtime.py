@@ -1,0 +1,72 @@
+"""What a handler gets: the process-wide parts and the caller's scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .artifacts import ArtifactStore
+from .clock import Clock
+from .ids import Ids
+from .jobs import JobEngine
+from .store import Scope, Store
+from .urls import UrlSigner
+
+
+@dataclass
+class Runtime:
+    store: Store
+    artifacts: ArtifactStore
+    clock: Clock
+    ids: Ids
+    engine: JobEngine
+    urls: UrlSigner
+
+
+@dataclass
+class RequestContext:
+    runtime: Runtime
+    account: str
+    region: str
+    service: str
+    operation: str
+    base_url: str
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.account, self.region, self.service)
+
+    @property
+    def store(self) -> Store:
+        return self.runtime.store
+
+    @property
+    def clock(self) -> Clock:
+        return self.runtime.clock
+
+    @property
+    def ids(self) -> Ids:
+        return self.runtime.ids
+
+    @property
+    def engine(self) -> JobEngine:
+        return self.runtime.engine
+
+
+Handler = Callable[[RequestContext, dict[str, Any]], dict[str, Any]]
+
+
+class Operations:
+    """Handlers of one service, registered by operation name."""
+
+    def __init__(self, service: str):
+        self.service = service
+        self.handlers: dict[str, Handler] = {}
+
+    def __call__(self, name: str) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            self.handlers[name] = fn
+            return fn
+
+        return register

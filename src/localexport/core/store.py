@@ -1,0 +1,353 @@
+"""Persistence: resource documents and jobs, on SQLAlchemy Core.
+
+SQLite (a WAL file, or memory for tests) by default; the schema uses only
+portable types so PostgreSQL can take its place.  Every row belongs to a scope
+(account, region, service): no query crosses scopes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import StaticPool
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    account: str
+    region: str
+    service: str
+
+
+@dataclass(slots=True)
+class Doc:
+    kind: str
+    key: str
+    parent: str | None
+    name: str | None
+    body: dict[str, Any]
+    created_at: float
+    updated_at: float
+
+
+@dataclass(slots=True)
+class Job:
+    id: str
+    scope: Scope
+    kind: str
+    state: str
+    spec: dict[str, Any]
+    created_at: float
+    updated_at: float
+    result: dict[str, Any] | None = None
+    failure: list[str] | None = None
+    artifact: str | None = None
+    attempts: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class AlreadyExists(Exception):
+    pass
+
+
+metadata = MetaData()
+
+resources = Table(
+    "resources",
+    metadata,
+    Column("account", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("service", String(32), primary_key=True),
+    Column("kind", String(40), primary_key=True),
+    Column("key", String(512), primary_key=True),
+    Column("parent", String(512)),
+    Column("name", String(256)),
+    Column("body", JSON, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_resources_parent", "account", "region", "service", "kind", "parent"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("account", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("service", String(32), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("spec", JSON, nullable=False),
+    Column("result", JSON),
+    Column("failure", JSON),
+    Column("artifact", String(1024)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("extra", JSON, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_jobs_scope", "account", "region", "service", "kind"),
+    Index("ix_jobs_state", "state"),
+    Index("ix_jobs_created", "account", "region", "service", "kind", "created_at"),
+)
+
+
+def _scope_of(table: Table, scope: Scope):
+    return and_(table.c.account == scope.account, table.c.region == scope.region, table.c.service == scope.service)
+
+
+def _doc(row) -> Doc:
+    return Doc(row.kind, row.key, row.parent, row.name, row.body, row.created_at, row.updated_at)
+
+
+def _job(row) -> Job:
+    return Job(
+        id=row.id,
+        scope=Scope(row.account, row.region, row.service),
+        kind=row.kind,
+        state=row.state,
+        spec=row.spec,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        result=row.result,
+        failure=row.failure,
+        artifact=row.artifact,
+        attempts=row.attempts,
+        extra=row.extra or {},
+    )
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def make_engine(url: str) -> Engine:
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        # One shared connection: every thread must see the same in-memory database.
+        engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        engine = create_engine(url, connect_args={"check_same_thread": False} if url.startswith("sqlite") else {})
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+
+    return engine
+
+
+class Store:
+    def __init__(self, url: str):
+        self.engine = make_engine(url)
+        metadata.create_all(self.engine)
+        # SQLite allows one writer; a shared in-memory connection allows one user at all.
+        self._lock = threading.RLock()
+        self._shared = isinstance(self.engine.pool, StaticPool)
+        self._local = threading.local()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """All store calls inside share one transaction (per thread)."""
+        current = getattr(self._local, "conn", None)
+        if current is not None:
+            yield current
+            return
+        with self._lock, self.engine.begin() as conn:
+            self._local.conn = conn
+            try:
+                yield conn
+            finally:
+                self._local.conn = None
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        current = getattr(self._local, "conn", None)
+        if current is not None:
+            yield current
+        elif self._shared:
+            with self._lock, self.engine.connect() as conn:
+                yield conn
+        else:
+            with self.engine.connect() as conn:
+                yield conn
+
+    # -- documents -----------------------------------------------------------
+
+    def get(self, scope: Scope, kind: str, key: str) -> Doc | None:
+        t = resources
+        with self._read() as conn:
+            row = conn.execute(select(t).where(_scope_of(t, scope), t.c.kind == kind, t.c.key == key)).first()
+        return _doc(row) if row else None
+
+    def children(self, scope: Scope, kind: str, parent: str) -> list[Doc]:
+        t = resources
+        with self._read() as conn:
+            rows = conn.execute(
+                select(t).where(_scope_of(t, scope), t.c.kind == kind, t.c.parent == parent).order_by(t.c.created_at)
+            )
+            return [_doc(r) for r in rows]
+
+    def all(self, scope: Scope, kind: str) -> list[Doc]:
+        t = resources
+        with self._read() as conn:
+            rows = conn.execute(select(t).where(_scope_of(t, scope), t.c.kind == kind).order_by(t.c.created_at))
+            return [_doc(r) for r in rows]
+
+    def tree(self, scope: Scope, key_prefix: str) -> list[Doc]:
+        """Every document whose key starts with ``key_prefix``, any kind."""
+        t = resources
+        with self._read() as conn:
+            rows = conn.execute(
+                select(t).where(_scope_of(t, scope), t.c.key.like(_like_prefix(key_prefix), escape="\\"))
+            )
+            return [_doc(r) for r in rows]
+
+    def find(self, scope: Scope, kind: str, parent: str | None, name: str) -> Doc | None:
+        t = resources
+        with self._read() as conn:
+            row = conn.execute(
+                select(t).where(_scope_of(t, scope), t.c.kind == kind, t.c.parent == parent, t.c.name == name)
+            ).first()
+        return _doc(row) if row else None
+
+    def put(self, scope: Scope, doc: Doc) -> Doc:
+        """Insert; AlreadyExists if the key is taken."""
+        t = resources
+        with self.transaction() as conn:  # writes are serialized, so check-then-insert is safe
+            taken = conn.execute(
+                select(t.c.key).where(_scope_of(t, scope), t.c.kind == doc.kind, t.c.key == doc.key)
+            ).first()
+            if taken:
+                raise AlreadyExists(doc.key)
+            conn.execute(
+                insert(resources).values(
+                    account=scope.account,
+                    region=scope.region,
+                    service=scope.service,
+                    kind=doc.kind,
+                    key=doc.key,
+                    parent=doc.parent,
+                    name=doc.name,
+                    body=doc.body,
+                    created_at=doc.created_at,
+                    updated_at=doc.updated_at,
+                )
+            )
+        return doc
+
+    def replace(self, scope: Scope, doc: Doc) -> Doc:
+        t = resources
+        with self.transaction() as conn:
+            conn.execute(
+                update(t)
+                .where(_scope_of(t, scope), t.c.kind == doc.kind, t.c.key == doc.key)
+                .values(name=doc.name, body=doc.body, updated_at=doc.updated_at)
+            )
+        return doc
+
+    def remove(self, scope: Scope, kind: str, key: str) -> None:
+        t = resources
+        with self.transaction() as conn:
+            conn.execute(delete(t).where(_scope_of(t, scope), t.c.kind == kind, t.c.key == key))
+
+    def remove_tree(self, scope: Scope, key_prefix: str) -> None:
+        """Delete every document whose key starts with ``key_prefix`` (a resource's descendants)."""
+        t = resources
+        with self.transaction() as conn:
+            conn.execute(delete(t).where(_scope_of(t, scope), t.c.key.like(_like_prefix(key_prefix), escape="\\")))
+
+    # -- jobs ----------------------------------------------------------------
+
+    def insert_job(self, job: Job) -> Job:
+        with self.transaction() as conn:
+            conn.execute(
+                insert(jobs).values(
+                    id=job.id,
+                    account=job.scope.account,
+                    region=job.scope.region,
+                    service=job.scope.service,
+                    kind=job.kind,
+                    state=job.state,
+                    spec=job.spec,
+                    result=job.result,
+                    failure=job.failure,
+                    artifact=job.artifact,
+                    attempts=job.attempts,
+                    extra=job.extra,
+                    created_at=job.created_at,
+                    updated_at=job.updated_at,
+                )
+            )
+        return job
+
+    def get_job(self, job_id: str, scope: Scope | None = None) -> Job | None:
+        t = jobs
+        query = select(t).where(t.c.id == job_id)
+        if scope is not None:
+            query = query.where(_scope_of(t, scope))
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return _job(row) if row else None
+
+    def jobs(
+        self,
+        scope: Scope | None = None,
+        kind: str | None = None,
+        states: tuple[str, ...] = (),
+        created_before: float | None = None,
+    ) -> list[Job]:
+        t = jobs
+        query = select(t).order_by(t.c.created_at)
+        if created_before is not None:
+            query = query.where(t.c.created_at < created_before)
+        if scope is not None:
+            query = query.where(_scope_of(t, scope))
+        if kind is not None:
+            query = query.where(t.c.kind == kind)
+        if states:
+            query = query.where(t.c.state.in_(states))
+        with self._read() as conn:
+            return [_job(r) for r in conn.execute(query)]
+
+    def update_job(self, job_id: str, *, only_from: tuple[str, ...] = (), **values: Any) -> bool:
+        """Change a job's columns; with ``only_from``, only if its state is one of those."""
+        t = jobs
+        query = update(t).where(t.c.id == job_id)
+        if only_from:
+            query = query.where(t.c.state.in_(only_from))
+        with self.transaction() as conn:
+            return conn.execute(query.values(**values)).rowcount == 1
+
+    def delete_job(self, job_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(delete(jobs).where(jobs.c.id == job_id))
+
+    def clear(self, account: str | None = None) -> None:
+        with self.transaction() as conn:
+            for t in (resources, jobs):
+                conn.execute(delete(t) if account is None else delete(t).where(t.c.account == account))

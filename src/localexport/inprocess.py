@@ -1,0 +1,48 @@
+"""Answer botocore clients in-process: no socket, same app, same wire bytes.
+
+``attach(client, instance)`` hooks the client's ``before-send`` event (as moto
+does), so the request the SDK built is handed to the ASGI app and the SDK
+parses the app's response exactly as it would a network one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from starlette.testclient import TestClient
+
+from .app import LocalExport
+
+
+class _Raw:
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def stream(self, **_: Any):
+        yield self.data
+
+
+class InProcess:
+    def __init__(self, instance: LocalExport, base_url: str = "http://localexport"):
+        self.http = TestClient(instance.app, base_url=base_url, raise_server_exceptions=True)
+
+    def send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+        body = request.body
+        if hasattr(body, "read"):
+            body = body.read()
+        if isinstance(body, str):
+            body = body.encode()
+        response = self.http.request(request.method, request.url, headers=dict(request.headers.items()),
+                                     content=body or b"")
+        return AWSResponse(request.url, response.status_code, dict(response.headers), _Raw(response.content))
+
+    def attach(self, client) -> Any:
+        client.meta.events.register("before-send", self.send)
+        return client
+
+    def get(self, url: str, **kwargs: Any):
+        return self.http.get(url, **kwargs)
+
+    def close(self) -> None:
+        self.http.close()

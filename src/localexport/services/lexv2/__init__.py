@@ -1,0 +1,10 @@
+"""Amazon Lex V2 (lexv2-models): bot building and export jobs."""
+
+from ...core.runtime import Runtime
+from . import exports, handlers
+
+operations = handlers.op
+
+
+def install(runtime: Runtime) -> None:
+    runtime.engine.register(exports.KIND, exports.make_runner(runtime))

@@ -1,0 +1,229 @@
+"""Lex V2 export jobs: CreateExport, DescribeExport, ListExports, UpdateExport, DeleteExport.
+
+An export is a core job of kind ``lexv2.export``.  The runner writes the plain
+archive; when a password is set, the served archive is an AES-encrypted copy
+(UpdateExport only re-encrypts, as the spec's LV2-4 chooses).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...core.archives import read_entries, write_zip
+from ...core.jobs import JobFailed, JobOutcome
+from ...core.pagination import InvalidToken, page
+from ...core.runtime import RequestContext, Runtime
+from ...core.store import Job, Scope
+from . import lexjson
+from . import resources as r
+from .errors import conflict, not_found, precondition, validation
+from .handlers import bot_version, op
+
+KIND = "lexv2.export"
+RETENTION = 7 * 24 * 3600  # exports are listed for 7 days
+URL_SECONDS = 300  # download URLs are valid 5 minutes
+
+STATUS = {"queued": "InProgress", "running": "InProgress", "succeeded": "Completed", "failed": "Failed",
+          "deleting": "Deleting"}
+
+# resourceSpecification member -> (ExportResourceType filter value, the one fileFormat it takes)
+SPECS = {
+    "botExportSpecification": ("Bot", "LexJson"),
+    "botLocaleExportSpecification": ("BotLocale", "LexJson"),
+    "customVocabularyExportSpecification": ("CustomVocabulary", "TSV"),
+    "testSetExportSpecification": ("TestSet", "CSV"),
+}
+
+
+def _spec_member(spec: dict[str, Any]) -> str:
+    members = [k for k, v in spec.items() if v is not None]
+    if len(members) != 1:
+        raise validation("You can only specify one type of resource to export: provide exactly one member of "
+                         "resourceSpecification.")
+    return members[0]
+
+
+def _summary(job: Job) -> dict[str, Any]:
+    return {
+        "exportId": job.id,
+        "resourceSpecification": job.spec["resourceSpecification"],
+        "fileFormat": job.spec["fileFormat"],
+        "exportStatus": STATUS[job.state],
+        "failureReasons": job.failure,
+        "creationDateTime": job.created_at,
+        "lastUpdatedDateTime": job.updated_at,
+    }
+
+
+def _load(ctx: RequestContext, export_id: str, missing) -> Job:
+    ctx.engine.expire(ctx.scope, KIND, RETENTION)
+    job = ctx.store.get_job(export_id, ctx.scope)
+    if job is None or job.kind != KIND:
+        raise missing(f"Export {export_id} does not exist.")
+    return job
+
+
+@op("CreateExport")
+def create_export(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    spec = params["resourceSpecification"]
+    member = _spec_member(spec)
+    resource_type, file_format = SPECS[member]
+    if params["fileFormat"] != file_format:
+        raise validation(f"File format {params['fileFormat']} is not supported for resource type {resource_type}.")
+    target = spec[member]
+    if member in ("customVocabularyExportSpecification", "testSetExportSpecification"):
+        what = "Test set " + target["testSetId"] if "testSetId" in target else (
+            f"Custom vocabulary of locale {target['localeId']} of bot {target['botId']}")
+        raise not_found(ctx.operation, f"{what} does not exist.")
+    bot = bot_version(ctx, target["botId"], target["botVersion"])
+    if "localeId" in target:
+        r.load(ctx, r.LOCALE, target)
+    if bot.get("botStatus") not in ("Available", None):
+        raise conflict(f"Bot {target['botId']} is {bot['botStatus']}; try the export again later.")
+    for job in ctx.store.jobs(ctx.scope, KIND, states=("queued", "running")):
+        if job.spec["resourceSpecification"] == spec:
+            raise conflict(f"Export {job.id} of the same resource is already in progress.")
+    secret = {"filePassword": params["filePassword"]} if params.get("filePassword") else {}
+    job = ctx.engine.submit(ctx.scope, KIND, ctx.ids.short(),
+                            {"resourceSpecification": spec, "fileFormat": file_format}, extra=secret)
+    return _summary(job)
+
+
+@op("DescribeExport")
+def describe_export(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    job = _load(ctx, params["exportId"], lambda m: not_found(ctx.operation, m))
+    out = _summary(job)
+    if job.state == "succeeded" and job.artifact:
+        out["downloadUrl"] = ctx.runtime.urls.sign(ctx.base_url, job.artifact, URL_SECONDS)
+    return out
+
+
+@op("ListExports")
+def list_exports(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    ctx.engine.expire(ctx.scope, KIND, RETENTION)
+    jobs = ctx.store.jobs(ctx.scope, KIND)
+
+    def keep(job: Job) -> bool:
+        spec = job.spec["resourceSpecification"]
+        member = _spec_member(spec)
+        target = spec[member]
+        for field in ("botId", "botVersion", "localeId"):
+            if params.get(field) is not None and target.get(field) != params[field]:
+                return False
+        for flt in params.get("filters", []):
+            kind = SPECS[member][0]
+            wanted = flt["values"]
+            if flt["operator"] == "EQ" and kind not in wanted:
+                return False
+            if flt["operator"] == "CO" and not any(w.lower() in kind.lower() for w in wanted):
+                return False
+        return True
+
+    selected = [j for j in jobs if keep(j)]
+    sort = params.get("sortBy")
+    selected.sort(key=lambda j: j.updated_at, reverse=not sort or sort["order"] == "Descending")
+    try:
+        chunk, token = page(selected, params.get("maxResults", 50), params.get("nextToken"),
+                            {k: v for k, v in params.items() if k not in ("maxResults", "nextToken")})
+    except InvalidToken as error:
+        raise validation(str(error)) from None
+    return {
+        "botId": params.get("botId"),
+        "botVersion": params.get("botVersion"),
+        "localeId": params.get("localeId"),
+        "exportSummaries": [_summary(j) for j in chunk],
+        "nextToken": token,
+    }
+
+
+@op("UpdateExport")
+def update_export(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    job = _load(ctx, params["exportId"], lambda m: not_found(ctx.operation, m))
+    if job.state != "succeeded":
+        raise conflict(f"Export {job.id} is {STATUS[job.state]}; only a Completed export can be updated.")
+    password = params.get("filePassword")
+    plain = job.result["plain"]
+    served = plain
+    if password:
+        served = f"{plain.rsplit('/', 1)[0]}/protected/{ctx.ids.short()}/{plain.rsplit('/', 1)[1]}"
+        with ctx.runtime.artifacts.writer(served) as out:
+            write_zip(out, read_entries(ctx.runtime.artifacts.path(plain)), password)
+    artifacts = [plain] + ([served] if served != plain else [])
+    old = [k for k in job.result.get("artifacts", []) if k not in artifacts]
+    now = ctx.clock.now()
+    ctx.store.update_job(job.id, artifact=served, result={**job.result, "artifacts": artifacts},
+                         extra={k: v for k, v in job.extra.items() if k != "filePassword"}, updated_at=now)
+    for key in old:
+        ctx.runtime.artifacts.delete(key)
+    return _summary(ctx.store.get_job(job.id))
+
+
+@op("DeleteExport")
+def delete_export(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    def refused(message: str):
+        return precondition(f"{message[:-1]} or is not in a state that allows deletion.")
+
+    job = _load(ctx, params["exportId"], refused)
+    if job.state in ("queued", "running", "deleting"):
+        raise refused(f"Export {job.id} is {STATUS[job.state]}.")
+    ctx.engine.delete(job.id)
+    return {"exportId": job.id, "exportStatus": "Deleting"}
+
+
+# -- the job -------------------------------------------------------------------
+
+
+def _locale_content(ctx: RequestContext, locale_key: str) -> lexjson.LocaleContent:
+    docs = ctx.store.tree(ctx.scope, locale_key + "/")
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for d in docs:
+        by_kind.setdefault(d.kind, []).append(d.body)
+    slots: dict[str, list[dict[str, Any]]] = {}
+    for slot in by_kind.get(r.SLOT.kind, []):
+        slots.setdefault(slot["intentId"], []).append(slot)
+    locale = ctx.store.get(ctx.scope, r.LOCALE.kind, locale_key)
+    if locale is None:
+        raise JobFailed(f"Bot locale {locale_key.rsplit('/', 1)[1]} was deleted during the export.")
+    return lexjson.LocaleContent(locale.body, by_kind.get(r.INTENT.kind, []), slots, by_kind.get(r.SLOT_TYPE.kind, []))
+
+
+def zip_name(bot_name: str, version: str, export_id: str, locale_id: str | None = None) -> str:
+    """Real exports are named ``{BotName}-{version}-{exportId}-LexJson.zip``."""
+    parts = [bot_name, version, *([locale_id] if locale_id else []), export_id, "LexJson"]
+    return "-".join(parts) + ".zip"
+
+
+def make_runner(runtime: Runtime):
+    def run(job: Job) -> JobOutcome:
+        ctx = RequestContext(runtime, job.scope.account, job.scope.region, job.scope.service, "CreateExport", "")
+        spec = job.spec["resourceSpecification"]
+        member = _spec_member(spec)
+        target = spec[member]
+        bot_id, version = target["botId"], target["botVersion"]
+        try:
+            bot = bot_version(ctx, bot_id, version)
+        except Exception:
+            raise JobFailed(f"Bot version {version} of bot {bot_id} does not exist.") from None
+        if member == "botLocaleExportSpecification":
+            keys = [f"{bot_id}/{version}/{target['localeId']}"]
+            resource_type = "BOTLOCALE"
+        else:
+            keys = [d.key for d in ctx.store.children(ctx.scope, r.LOCALE.kind, f"{bot_id}/{version}")]
+            resource_type = "BOT"
+        entries = lexjson.bot_entries(bot, version, [_locale_content(ctx, k) for k in keys], resource_type)
+        name = zip_name(bot["botName"], version, job.id, target.get("localeId"))
+        scope: Scope = job.scope
+        plain = f"lexv2/{scope.account}/{scope.region}/exports/{job.id}/{name}"
+        with runtime.artifacts.writer(plain) as out:
+            write_zip(out, entries, when=runtime.clock.now())
+        served = plain
+        password = job.extra.get("filePassword")
+        if password:
+            served = f"lexv2/{scope.account}/{scope.region}/exports/{job.id}/protected/{job.id}/{name}"
+            with runtime.artifacts.writer(served) as out:
+                write_zip(out, entries, password, when=runtime.clock.now())
+        artifacts = [plain] + ([served] if served != plain else [])
+        private = {k: v for k, v in job.extra.items() if k != "filePassword"}  # not kept once used
+        return JobOutcome({"plain": plain, "artifacts": artifacts, "fileName": name}, served, private)
+
+    return run

@@ -1,0 +1,130 @@
+"""Fixtures: a localexport instance in-process, boto3 clients bound to it, and
+a real ``localexport serve`` process on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+from localexport.app import LocalExport
+from localexport.config import Settings
+from localexport.inprocess import InProcess
+
+FIXTURES = Path(os.environ.get("LOCALEXPORT_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real"))
+
+
+def client(service: str, endpoint: str, account: str = "123456789012", region: str = "us-east-1"):
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=account if account else "testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture
+def local():
+    instance = LocalExport(Settings(job_mode="immediate"), in_memory=True)
+    yield instance
+    instance.close()
+
+
+@pytest.fixture
+def wire(local):
+    adapter = InProcess(local)
+    yield adapter
+    adapter.close()
+
+
+@pytest.fixture
+def make_client(wire):
+    """``make_client(service, account=..., region=...)``: a boto3 client answered in-process."""
+
+    def make(service: str = "lexv2-models", account: str = "123456789012", region: str = "us-east-1"):
+        return wire.attach(client(service, "http://localexport", account, region))
+
+    return make
+
+
+@pytest.fixture
+def lex(make_client):
+    return make_client("lexv2-models")
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    if not FIXTURES.is_dir():
+        pytest.skip(f"real fixtures not found at {FIXTURES} (set LOCALEXPORT_FIXTURES)")
+    return FIXTURES
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """``localexport serve`` in a child process, on a free loopback port."""
+
+    def __init__(self, data_dir: Path, **env: str):
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **env}
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> ServerProcess:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "localexport", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()}")
+            try:
+                if requests.get(f"{self.url}/_localexport/health", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not become healthy in 30 s")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+@pytest.fixture
+def server_factory(tmp_path):
+    started: list[ServerProcess] = []
+
+    def start(data_dir: Path | None = None, **env: str) -> ServerProcess:
+        server = ServerProcess(data_dir or tmp_path / "data", **env).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
