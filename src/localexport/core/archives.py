@@ -20,10 +20,10 @@ def write_zip(out: BinaryIO, entries: Iterable[tuple[str, bytes]], password: str
         archive.setpassword(password.encode())
         archive.setencryption(pyzipper.WZ_AES, nbits=256)
     else:
-        archive = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED)
+        archive = pyzipper.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED)
     with archive:
         for name, data in entries:
-            info = zipfile.ZipInfo(name, date_time=date_time)
+            info = archive.zipinfo_cls(name, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)

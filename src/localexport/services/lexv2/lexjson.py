@@ -168,3 +168,27 @@ def bot_entries(bot: dict[str, Any], version: str, locales: list[LocaleContent],
                 view = {**slot, "slotTypeName": type_names.get(type_id, type_id)}
                 entries.append((f"{intent_dir}/Slots/{slot['slotName']}/{SLOT_FILE.name}", render(SLOT_FILE, view)))
     return entries
+
+
+_API_NAMES = {v: k for k, v in ARCHIVE_NAMES.items()}
+_API_ENUMS = {member: {v: k for k, v in table.items()} for member, table in ARCHIVE_ENUMS.items()}
+
+
+def to_api(shape: Shape | None, value: Any, member: str = "") -> Any:
+    """The inverse of ``fill``: an archive value in API form, nulls and unknown members dropped."""
+    if shape is None or value is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            name = _API_NAMES.get(key, key)
+            sub = shape.members.get(name)
+            if sub is not None and item is not None:
+                out[name] = to_api(sub, item, name)
+        return out
+    if kind == "list" and isinstance(value, list):
+        return [to_api(shape.member, v, member) for v in value if v is not None]
+    if kind == "map" and isinstance(value, dict):
+        return {k: to_api(shape.value, v, member) for k, v in value.items() if v is not None}
+    return _API_ENUMS.get(member, {}).get(value, value) if isinstance(value, str) else value
