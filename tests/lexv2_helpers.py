@@ -18,9 +18,12 @@ def simple_bot(lex, name: str = "PizzaBot", build: bool = True) -> dict:
     bot = lex.create_bot(botName=name, roleArn=ROLE, dataPrivacy={"childDirected": False},
                          idleSessionTTLInSeconds=300)
     bot_id = bot["botId"]
+    fast = {"Delay": 0.05, "MaxAttempts": 200}
+    lex.get_waiter("bot_available").wait(botId=bot_id, WaiterConfig=fast)
     where = {"botId": bot_id, "botVersion": "DRAFT", "localeId": "en_US"}
     lex.create_bot_locale(**where, nluIntentConfidenceThreshold=0.4,
                           voiceSettings={"voiceId": "Ivy", "engine": "neural"})
+    lex.get_waiter("bot_locale_created").wait(**where, WaiterConfig=fast)
     size = lex.create_slot_type(**where, slotTypeName="Size",
                                 slotTypeValues=[{"sampleValue": {"value": "small"}},
                                                 {"sampleValue": {"value": "large"}, "synonyms": [{"value": "big"}]}],
@@ -40,6 +43,7 @@ def simple_bot(lex, name: str = "PizzaBot", build: bool = True) -> dict:
                       slotPriorities=[{"priority": 1, "slotId": slot["slotId"]}])
     if build:
         lex.build_bot_locale(**where)
+        lex.get_waiter("bot_locale_built").wait(**where, WaiterConfig=fast)
     return {"botId": bot_id, "intentId": intent["intentId"], "slotId": slot["slotId"],
             "slotTypeId": size["slotTypeId"], "where": where}
 

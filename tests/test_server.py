@@ -1,0 +1,101 @@
+"""The main flows against a real ``localexport serve`` process on loopback."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+
+from conftest import client
+from lexv2_helpers import export_and_download, read_zip, simple_bot
+
+
+def test_export_flow_against_a_real_server(server_factory):
+    server = server_factory(LOCALEXPORT_JOB_DELAY="0.2")  # realistic mode, the serve default
+    lex = client("lexv2-models", server.url)
+    built = simple_bot(lex)
+    lex.get_waiter("bot_locale_built").wait(**built["where"], WaiterConfig={"Delay": 0.1, "MaxAttempts": 50})
+    lex.create_bot_version(botId=built["botId"], botVersionLocaleSpecification={"en_US": {"sourceBotVersion": "DRAFT"}})
+    lex.get_waiter("bot_version_available").wait(botId=built["botId"], botVersion="1",
+                                                 WaiterConfig={"Delay": 0.1, "MaxAttempts": 50})
+    spec = {"botExportSpecification": {"botId": built["botId"], "botVersion": "1"}}
+    created = lex.create_export(resourceSpecification=spec, fileFormat="LexJson")
+    assert created["exportStatus"] == "InProgress"
+    assert lex.describe_export(exportId=created["exportId"])["exportStatus"] == "InProgress"
+    lex.get_waiter("bot_export_completed").wait(exportId=created["exportId"], WaiterConfig={"Delay": 0.1})
+    described, data = export_and_download(lex, requests.get, spec, password="pw-123456")
+    assert described["downloadUrl"].startswith(server.url)
+    files = read_zip(data, "pw-123456")
+    assert files["PizzaBot/Bot.json"]["version"] == "1"
+    url = lex.describe_export(exportId=created["exportId"])["downloadUrl"]
+    assert read_zip(requests.get(url).content)["Manifest.json"]["metaData"]["resourceType"] == "BOT"
+
+
+def _wait_done(lex, export_id: str, seconds: float = 20) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        described = lex.describe_export(exportId=export_id)
+        if described["exportStatus"] != "InProgress":
+            return described
+        time.sleep(0.1)
+    raise AssertionError(f"export {export_id} stuck InProgress")
+
+
+def test_export_survives_a_killed_server(server_factory, tmp_path):
+    data_dir = tmp_path / "data"
+    server = server_factory(data_dir, LOCALEXPORT_JOB_MODE="manual")
+    lex = client("lexv2-models", server.url)
+    bot_id = simple_bot(lex)["botId"]
+    export_id = lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id, "botVersion": "DRAFT"}},
+                                  fileFormat="LexJson", filePassword="keep-me")["exportId"]
+    assert lex.describe_export(exportId=export_id)["exportStatus"] == "InProgress"
+    server.kill()  # SIGKILL: no shutdown code runs
+
+    server = server_factory(data_dir, LOCALEXPORT_JOB_MODE="realistic", LOCALEXPORT_JOB_DELAY="0.1")
+    lex = client("lexv2-models", server.url)
+    described = _wait_done(lex, export_id)
+    assert described["exportStatus"] == "Completed"
+    assert read_zip(requests.get(described["downloadUrl"]).content, "keep-me")["Manifest.json"]
+
+
+def test_job_running_when_killed_runs_again(server_factory, tmp_path):
+    data_dir = tmp_path / "data"
+    server = server_factory(data_dir, LOCALEXPORT_JOB_MODE="manual")
+    lex = client("lexv2-models", server.url)
+    bot_id = simple_bot(lex)["botId"]
+    export_id = lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id, "botVersion": "DRAFT"}},
+                                  fileFormat="LexJson")["exportId"]
+    server.kill()
+    # mark the job as running, as if the process died in the middle of writing the archive
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(f"sqlite:///{data_dir / 'localexport.db'}")
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text("UPDATE jobs SET state='running', attempts=1 WHERE id=:id"), {"id": export_id})
+    engine.dispose()
+    server = server_factory(data_dir, LOCALEXPORT_JOB_MODE="immediate")
+    lex = client("lexv2-models", server.url)
+    assert _wait_done(lex, export_id)["exportStatus"] == "Completed"
+
+
+def test_http_controls(server_factory):
+    server = server_factory(LOCALEXPORT_JOB_MODE="manual")
+    lex = client("lexv2-models", server.url)
+    bot_id = simple_bot(lex)["botId"]
+    assert requests.get(f"{server.url}/_localexport/control/timing").json()["mode"] == "manual"
+    export_id = lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id, "botVersion": "DRAFT"}},
+                                  fileFormat="LexJson")["exportId"]
+    jobs = requests.get(f"{server.url}/_localexport/control/jobs").json()["jobs"]
+    assert [(j["id"], j["state"]) for j in jobs] == [(export_id, "queued")]
+    assert requests.post(f"{server.url}/_localexport/control/jobs/{export_id}/fail",
+                         json={"reasons": ["boom"]}).json() == {"failed": True}
+    described = lex.describe_export(exportId=export_id)
+    assert described["exportStatus"] == "Failed" and described["failureReasons"] == ["boom"]
+    requests.post(f"{server.url}/_localexport/control/timing", json={"mode": "immediate"})
+    requests.post(f"{server.url}/_localexport/control/fail-next", json={"reasons": ["next one"]})
+    lex.delete_export(exportId=export_id)
+    export_id = lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id, "botVersion": "DRAFT"}},
+                                  fileFormat="LexJson")["exportId"]
+    assert lex.describe_export(exportId=export_id)["failureReasons"] == ["next one"]
+    requests.post(f"{server.url}/_localexport/control/reset", json={})
+    assert lex.list_bots()["botSummaries"] == []
