@@ -169,7 +169,7 @@ def build_bot_locale(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
         for i in intents
         if not i.body.get("parentIntentSignature") and not i.body.get("sampleUtterances")
     ]
-    if not any(not i.body.get("parentIntentSignature") or i.body["intentId"] != FALLBACK_INTENT_ID for i in intents):
+    if all(i.body["intentId"] == FALLBACK_INTENT_ID for i in intents):
         problems.append("The bot locale must contain at least one intent other than FallbackIntent.")
     now = ctx.clock.now()
     body = {**body, "lastBuildSubmittedDateTime": now, "failureReasons": problems or None}
