@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import requests
-
 from conftest import client
 from lexv2_helpers import export_and_download, read_zip, simple_bot
 

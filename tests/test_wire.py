@@ -7,8 +7,6 @@ import json
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-from conftest import client
 from lexv2_helpers import ROLE, simple_bot
 
 AUTH = ("AWS4-HMAC-SHA256 Credential=123456789012/20260101/us-east-1/lex/aws4_request, "
@@ -187,7 +185,7 @@ def test_other_services_are_routed_and_name_missing_operations(make_client):
         (make_client("quicksight").list_dashboards, {"AwsAccountId": "123456789012"}, "ListDashboards of quicksight"),
     ]
     for call, params, expected in cases:
-        code, status, message = error_of(call, **params)
+        _, status, message = error_of(call, **params)
         assert status == 501 and expected in message
 
 

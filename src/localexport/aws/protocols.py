@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
@@ -106,6 +106,9 @@ def _epoch(value: Any) -> float:
     return float(value)
 
 
+_PLAIN = frozenset({"string", "integer", "long", "boolean", "float", "double"})
+
+
 def to_wire(shape: Shape, value: Any) -> Any:
     """A handler's value in the JSON form the SDKs parse: model members only, no nulls."""
     kind = shape.type_name
@@ -115,7 +118,8 @@ def to_wire(shape: Shape, value: Any) -> Any:
         for name, item in value.items():
             member = members.get(name)
             if member is not None and item is not None:
-                out[member.serialization.get("name", name)] = to_wire(member, item)
+                wire_name = member.serialization.get("name", name)
+                out[wire_name] = item if member.type_name in _PLAIN else to_wire(member, item)
         return out
     if kind == "list":
         return [to_wire(shape.member, v) for v in value]
@@ -130,7 +134,7 @@ def to_wire(shape: Shape, value: Any) -> Any:
 
 def _header_value(shape: Shape, value: Any) -> str:
     if shape.type_name == "timestamp":
-        when = value if isinstance(value, datetime) else datetime.fromtimestamp(float(value), timezone.utc)
+        when = value if isinstance(value, datetime) else datetime.fromtimestamp(float(value), UTC)
         return format_datetime(when, usegmt=True)
     if shape.type_name == "boolean":
         return "true" if value else "false"

@@ -54,10 +54,16 @@ def _compile(uri: str) -> tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...
     return re.compile(regex + "/?"), tuple(params), literals, weight
 
 
+def _first_segment(path: str) -> str:
+    """The first path segment, or "" when it is a parameter (such routes are tried for every path)."""
+    first = path.lstrip("/").split("/", 1)[0]
+    return "" if first.startswith("{") else first
+
+
 @cache
-def _rest_routes() -> dict[tuple[str, str], list[Route]]:
-    """(signing name, method) -> routes, most literal first."""
-    table: dict[tuple[str, str], list[Route]] = {}
+def _rest_routes() -> dict[tuple[str, str, str], list[Route]]:
+    """(signing name, method, first path segment) -> routes, most literal first."""
+    table: dict[tuple[str, str, str], list[Route]] = {}
     for name in SERVICES:
         model = service_model(name)
         if model.protocol != "rest-json":
@@ -66,8 +72,9 @@ def _rest_routes() -> dict[tuple[str, str], list[Route]]:
             op = model.operation_model(op_name)
             pattern, params, literals, weight = _compile(op.http["requestUri"])
             route = Route(name, op, pattern, params, literals, weight)
-            for key in ((signing_name(model), op.http["method"]), ("*", op.http["method"])):
-                table.setdefault(key, []).append(route)
+            first = _first_segment(op.http["requestUri"].split("?")[0])
+            for signer in (signing_name(model), "*"):
+                table.setdefault((signer, op.http["method"], first), []).append(route)
     for routes in table.values():
         routes.sort(key=lambda r: -r.weight)
     return table
@@ -91,7 +98,10 @@ def route(method: str, path: str, query: dict[str, list[str]], headers, signing:
         found = _json_targets().get(target)
         return Match(found[0], found[1], {}) if found else None
     matches = []
-    for r in _rest_routes().get((signing or "*", method), ()):
+    table = _rest_routes()
+    signer = signing or "*"
+    candidates = [*table.get((signer, method, _first_segment(path)), ()), *table.get((signer, method, ""), ())]
+    for r in candidates:
         m = r.pattern.fullmatch(path)
         if m and all(q in query for q in r.query_literals):
             params = {name: unquote(m.group(f"p{i}")) for i, name in enumerate(r.params)}

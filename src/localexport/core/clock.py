@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 class Clock:
@@ -16,7 +16,7 @@ class Clock:
         return time.time() + self._offset
 
     def now_dt(self) -> datetime:
-        return datetime.fromtimestamp(self.now(), timezone.utc)
+        return datetime.fromtimestamp(self.now(), UTC)
 
     def advance(self, seconds: float) -> float:
         with self._lock:

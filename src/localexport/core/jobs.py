@@ -134,7 +134,7 @@ class JobEngine:
 
     def expire(self, scope: Scope, kind: str, retention: float) -> None:
         """Purge ``kind`` jobs of ``scope`` older than ``retention`` seconds."""
-        for job in self.store.jobs(scope, kind, created_before=self.clock.now() - retention):
+        for job in self.store.old_jobs(scope, kind, self.clock.now() - retention):
             if job.state not in ACTIVE:
                 self.purge(job)
 
@@ -228,5 +228,5 @@ class JobEngine:
             done = self.store.update_job(job_id, only_from=("running",), state="succeeded",
                                          updated_at=self.clock.now(), **values)
             if not done:  # deleted or failed meanwhile: drop what we wrote
-                if outcome.artifact:
-                    self.artifacts.delete(outcome.artifact)
+                for key in {outcome.artifact, *outcome.result.get("artifacts", [])} - {None}:
+                    self.artifacts.delete(key)

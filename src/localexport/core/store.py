@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -117,6 +118,28 @@ def _scope_of(table: Table, scope: Scope):
     return and_(table.c.account == scope.account, table.c.region == scope.region, table.c.service == scope.service)
 
 
+def _scoped(table: Table, *columns: str):
+    """A SELECT of ``table`` for one scope and the given columns' values, built once:
+    building SQLAlchemy expressions costs more than running these queries."""
+    t = table
+    conditions = [t.c.account == bindparam("account"), t.c.region == bindparam("region"),
+                  t.c.service == bindparam("service")]
+    conditions += [t.c[c] == bindparam(c) for c in columns]
+    return select(t).where(*conditions)
+
+
+def _args(scope: Scope, **values: Any) -> dict[str, Any]:
+    return {"account": scope.account, "region": scope.region, "service": scope.service, **values}
+
+
+_GET_DOC = _scoped(resources, "kind", "key")
+_CHILDREN = _scoped(resources, "kind", "parent").order_by(resources.c.created_at)
+_ALL_OF_KIND = _scoped(resources, "kind").order_by(resources.c.created_at)
+_FIND_BY_NAME = _scoped(resources, "kind", "parent", "name")
+_JOB_IN_SCOPE = _scoped(jobs, "id")
+_OLD_JOBS = _scoped(jobs, "kind").where(jobs.c.created_at < bindparam("before"))
+
+
 def _doc(row) -> Doc:
     return Doc(row.kind, row.key, row.parent, row.name, row.body, row.created_at, row.updated_at)
 
@@ -199,24 +222,17 @@ class Store:
     # -- documents -----------------------------------------------------------
 
     def get(self, scope: Scope, kind: str, key: str) -> Doc | None:
-        t = resources
         with self._read() as conn:
-            row = conn.execute(select(t).where(_scope_of(t, scope), t.c.kind == kind, t.c.key == key)).first()
+            row = conn.execute(_GET_DOC, _args(scope, kind=kind, key=key)).first()
         return _doc(row) if row else None
 
     def children(self, scope: Scope, kind: str, parent: str) -> list[Doc]:
-        t = resources
         with self._read() as conn:
-            rows = conn.execute(
-                select(t).where(_scope_of(t, scope), t.c.kind == kind, t.c.parent == parent).order_by(t.c.created_at)
-            )
-            return [_doc(r) for r in rows]
+            return [_doc(r) for r in conn.execute(_CHILDREN, _args(scope, kind=kind, parent=parent))]
 
     def all(self, scope: Scope, kind: str) -> list[Doc]:
-        t = resources
         with self._read() as conn:
-            rows = conn.execute(select(t).where(_scope_of(t, scope), t.c.kind == kind).order_by(t.c.created_at))
-            return [_doc(r) for r in rows]
+            return [_doc(r) for r in conn.execute(_ALL_OF_KIND, _args(scope, kind=kind))]
 
     def tree(self, scope: Scope, key_prefix: str) -> list[Doc]:
         """Every document whose key starts with ``key_prefix``, any kind."""
@@ -230,9 +246,12 @@ class Store:
     def find(self, scope: Scope, kind: str, parent: str | None, name: str) -> Doc | None:
         t = resources
         with self._read() as conn:
-            row = conn.execute(
-                select(t).where(_scope_of(t, scope), t.c.kind == kind, t.c.parent == parent, t.c.name == name)
-            ).first()
+            if parent is None:  # "= NULL" matches nothing in SQL
+                row = conn.execute(
+                    select(t).where(_scope_of(t, scope), t.c.kind == kind, t.c.parent.is_(None), t.c.name == name)
+                ).first()
+            else:
+                row = conn.execute(_FIND_BY_NAME, _args(scope, kind=kind, parent=parent, name=name)).first()
         return _doc(row) if row else None
 
     def put(self, scope: Scope, doc: Doc) -> Doc:
@@ -306,25 +325,26 @@ class Store:
         return job
 
     def get_job(self, job_id: str, scope: Scope | None = None) -> Job | None:
-        t = jobs
-        query = select(t).where(t.c.id == job_id)
-        if scope is not None:
-            query = query.where(_scope_of(t, scope))
         with self._read() as conn:
-            row = conn.execute(query).first()
+            if scope is None:
+                row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
+            else:
+                row = conn.execute(_JOB_IN_SCOPE, _args(scope, id=job_id)).first()
         return _job(row) if row else None
+
+    def old_jobs(self, scope: Scope, kind: str, before: float) -> list[Job]:
+        """``kind`` jobs of ``scope`` created before ``before`` (the retention sweep, run on every call)."""
+        with self._read() as conn:
+            return [_job(r) for r in conn.execute(_OLD_JOBS, _args(scope, kind=kind, before=before))]
 
     def jobs(
         self,
         scope: Scope | None = None,
         kind: str | None = None,
         states: tuple[str, ...] = (),
-        created_before: float | None = None,
     ) -> list[Job]:
         t = jobs
         query = select(t).order_by(t.c.created_at)
-        if created_before is not None:
-            query = query.where(t.c.created_at < created_before)
         if scope is not None:
             query = query.where(_scope_of(t, scope))
         if kind is not None:

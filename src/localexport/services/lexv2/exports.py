@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...aws.errors import AWSError
 from ...core.archives import read_entries, write_zip
 from ...core.jobs import JobFailed, JobOutcome
 from ...core.pagination import InvalidToken, page
@@ -202,8 +203,8 @@ def make_runner(runtime: Runtime):
         bot_id, version = target["botId"], target["botVersion"]
         try:
             bot = bot_version(ctx, bot_id, version)
-        except Exception:
-            raise JobFailed(f"Bot version {version} of bot {bot_id} does not exist.") from None
+        except AWSError as missing:  # deleted between CreateExport and the run
+            raise JobFailed(missing.message) from None
         if member == "botLocaleExportSpecification":
             keys = [f"{bot_id}/{version}/{target['localeId']}"]
             resource_type = "BOTLOCALE"
