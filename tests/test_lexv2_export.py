@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -303,3 +305,25 @@ def test_rebuilt_real_bot_exports_like_the_fixture(lex, wire, fixtures_dir, exam
                 p["slotName"] for p in real["slotPriorities"] or []]
         if name == "Slot.json":
             assert mine["slotTypeName"] == real["slotTypeName"]
+
+
+def _seven_zip() -> str | None:
+    return shutil.which("7zz") or shutil.which("7z") or shutil.which("7za")
+
+
+@pytest.mark.skipif(_seven_zip() is None, reason="7-Zip not installed (.ci/run installs Debian's 7zip)")
+def test_protected_archive_opens_in_7zip(lex, wire, tmp_path):
+    bot_id = simple_bot(lex)["botId"]
+    _, data = export_and_download(lex, wire.get, {"botExportSpecification": {"botId": bot_id, "botVersion": "DRAFT"}},
+                                  password="Seven-Zip-1")
+    archive = tmp_path / "export.zip"
+    archive.write_bytes(data)
+    seven = _seven_zip()
+    wrong = subprocess.run([seven, "t", "-pnot-it", str(archive)], capture_output=True, stdin=subprocess.DEVNULL)
+    assert wrong.returncode != 0
+    out = tmp_path / "out"
+    right = subprocess.run([seven, "x", "-pSeven-Zip-1", f"-o{out}", str(archive)], capture_output=True,
+                           stdin=subprocess.DEVNULL)
+    assert right.returncode == 0, right.stdout.decode()
+    assert json.loads((out / "PizzaBot" / "Bot.json").read_text())["identifier"] == bot_id
+    assert (out / "Manifest.json").is_file()

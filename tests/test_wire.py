@@ -192,3 +192,36 @@ def test_other_services_are_routed_and_name_missing_operations(make_client):
 def test_health(wire):
     response = wire.http.get("/_localexport/health")
     assert response.status_code == 200 and response.json()["status"] == "ok"
+
+
+def test_bot_versions_quota_and_numbering(lex):
+    built = simple_bot(lex)
+    spec = {"en_US": {"sourceBotVersion": "DRAFT"}}
+    for _ in range(100):
+        lex.create_bot_version(botId=built["botId"], botVersionLocaleSpecification=spec)
+    assert error_of(lex.create_bot_version, botId=built["botId"], botVersionLocaleSpecification=spec)[:2] == (
+        "ServiceQuotaExceededException", 402)
+    lex.delete_bot_version(botId=built["botId"], botVersion="100")
+    # numbers are never reused after a delete
+    assert lex.create_bot_version(botId=built["botId"], botVersionLocaleSpecification=spec)["botVersion"] == "101"
+
+
+def test_delete_export_reports_deleting_in_realistic_mode(lex, local):
+    bot_id = simple_bot(lex)["botId"]
+    export_id = lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id, "botVersion": "DRAFT"}},
+                                  fileFormat="LexJson")["exportId"]
+    local.controls.set_timing("realistic", 0.3)
+    assert lex.delete_export(exportId=export_id)["exportStatus"] == "Deleting"
+    assert lex.describe_export(exportId=export_id)["exportStatus"] == "Deleting"
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            lex.describe_export(exportId=export_id)
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "ResourceNotFoundException"
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("export never went away")
