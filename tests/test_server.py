@@ -40,15 +40,21 @@ def _wait_done(lex, export_id: str, seconds: float = 20) -> dict:
     raise AssertionError(f"export {export_id} stuck InProgress")
 
 
-def test_export_survives_a_killed_server(server_factory, tmp_path):
-    data_dir = tmp_path / "data"
+def _export_then_kill(server_factory, data_dir, **export_args) -> str:
+    """Start an export on a manual-mode server, then SIGKILL it (no shutdown code runs)."""
     server = server_factory(data_dir, LOCALEXPORT_JOB_MODE="manual")
     lex = client("lexv2-models", server.url)
     bot_id = simple_bot(lex)["botId"]
     export_id = lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id, "botVersion": "DRAFT"}},
-                                  fileFormat="LexJson", filePassword="keep-me")["exportId"]
+                                  fileFormat="LexJson", **export_args)["exportId"]
     assert lex.describe_export(exportId=export_id)["exportStatus"] == "InProgress"
-    server.kill()  # SIGKILL: no shutdown code runs
+    server.kill()
+    return export_id
+
+
+def test_export_survives_a_killed_server(server_factory, tmp_path):
+    data_dir = tmp_path / "data"
+    export_id = _export_then_kill(server_factory, data_dir, filePassword="keep-me")
 
     server = server_factory(data_dir, LOCALEXPORT_JOB_MODE="realistic", LOCALEXPORT_JOB_DELAY="0.1")
     lex = client("lexv2-models", server.url)
@@ -59,12 +65,7 @@ def test_export_survives_a_killed_server(server_factory, tmp_path):
 
 def test_job_running_when_killed_runs_again(server_factory, tmp_path):
     data_dir = tmp_path / "data"
-    server = server_factory(data_dir, LOCALEXPORT_JOB_MODE="manual")
-    lex = client("lexv2-models", server.url)
-    bot_id = simple_bot(lex)["botId"]
-    export_id = lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id, "botVersion": "DRAFT"}},
-                                  fileFormat="LexJson")["exportId"]
-    server.kill()
+    export_id = _export_then_kill(server_factory, data_dir)
     # mark the job as running, as if the process died in the middle of writing the archive
     import sqlalchemy
 
