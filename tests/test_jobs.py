@@ -1,0 +1,29 @@
+"""The job engine's recovery rules, seen through boto3."""
+
+from __future__ import annotations
+
+from lexv2_helpers import simple_bot
+
+
+def _interrupted_export(lex, local, attempts: int) -> str:
+    bot_id = simple_bot(lex)["botId"]
+    local.controls.set_timing("manual")
+    export_id = lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id, "botVersion": "DRAFT"}},
+                                  fileFormat="LexJson")["exportId"]
+    local.runtime.store.update_job(export_id, state="running", attempts=attempts)  # as left by a dead process
+    return export_id
+
+
+def test_interrupted_job_is_requeued_under_the_recovering_settings(lex, local):
+    export_id = _interrupted_export(lex, local, attempts=1)
+    local.controls.set_timing("immediate")
+    local.runtime.engine.recover()
+    assert lex.describe_export(exportId=export_id)["exportStatus"] == "Completed"
+
+
+def test_job_interrupted_too_often_fails_with_a_reason(lex, local):
+    export_id = _interrupted_export(lex, local, attempts=3)
+    local.runtime.engine.recover()
+    described = lex.describe_export(exportId=export_id)
+    assert described["exportStatus"] == "Failed"
+    assert described["failureReasons"] == ["The job was interrupted 3 times and was not retried."]
