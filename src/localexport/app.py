@@ -3,6 +3,7 @@ health, signed downloads and the test controls."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from pathlib import Path
@@ -24,7 +25,7 @@ from .core.clock import Clock
 from .core.controls import Controls
 from .core.ids import Ids
 from .core.jobs import JobEngine
-from .core.runtime import RequestContext, Runtime
+from .core.runtime import Limits, RequestContext, Runtime
 from .core.store import Store
 from .core.urls import PREFIX, UrlRefused, UrlSigner
 
@@ -62,7 +63,8 @@ class LocalExport:
         artifacts = ArtifactStore(artifacts_root)
         engine = JobEngine(store, artifacts, clock, self.settings.job_mode, self.settings.job_delay,
                            self.settings.job_workers, self.settings.job_max_attempts)
-        self.runtime = Runtime(store, artifacts, clock, ids or Ids(), engine, UrlSigner(_secret(data_dir), clock))
+        limits = Limits(self.settings.max_archive_entries, self.settings.max_archive_bytes)
+        self.runtime = Runtime(store, artifacts, clock, ids or Ids(), engine, UrlSigner(_secret(data_dir), clock), limits)
         services.install(self.runtime)
         self.handlers = {(name, op): fn for name, ops in services.operations().items() for op, fn in ops.handlers.items()}
         self.gateway = Gateway(self._dispatch, self.settings.max_body_bytes)
@@ -115,6 +117,10 @@ def _asgi(instance: LocalExport):
     return app
 
 
+class _TooLarge(Exception):
+    pass
+
+
 def _s3_error(status: int, code: str, message: str) -> Response:
     body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>'
     return Response(body, status_code=status, media_type="application/xml")
@@ -137,6 +143,26 @@ def _control_routes(instance: LocalExport) -> list[Route]:
         except (FileNotFoundError, ValueError):
             return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
         return FileResponse(path, media_type="application/zip", filename=key.rsplit("/", 1)[-1])
+
+    async def upload(request: Request) -> Response:
+        key = request.path_params["key"]
+        try:
+            runtime.urls.verify("PUT", key, dict(request.query_params))
+        except UrlRefused as refused:
+            return _s3_error(403, "AccessDenied", str(refused))
+        digest = hashlib.md5(usedforsecurity=False)
+        size = 0
+        try:
+            with runtime.artifacts.writer(key) as out:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > instance.settings.max_body_bytes:
+                        raise _TooLarge
+                    digest.update(chunk)
+                    out.write(chunk)
+        except _TooLarge:
+            return _s3_error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.")
+        return Response(status_code=200, headers={"ETag": f'"{digest.hexdigest()}"'})
 
     async def timing(request: Request) -> Response:
         if request.method == "POST":
@@ -183,6 +209,7 @@ def _control_routes(instance: LocalExport) -> list[Route]:
     return [
         Route(f"{base}/health", health),
         Route(PREFIX + "{key:path}", download, methods=["GET"]),
+        Route(PREFIX + "{key:path}", upload, methods=["PUT"]),
         Route(f"{base}/control/timing", timing, methods=["GET", "POST"]),
         Route(f"{base}/control/jobs", jobs),
         Route(f"{base}/control/jobs/{{job_id}}", job),

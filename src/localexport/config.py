@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     job_workers: int = Field(default=4, ge=1)
     job_max_attempts: int = Field(default=3, ge=1)
     max_body_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    max_archive_entries: int = Field(default=10_000, ge=1)
+    max_archive_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
     log_level: str = "info"
 
     def resolved_database_url(self) -> str:

@@ -14,6 +14,14 @@ from .store import Scope, Store
 from .urls import UrlSigner
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What an uploaded archive may hold before it is refused as hostile."""
+
+    archive_entries: int = 10_000
+    archive_bytes: int = 100 * 1024 * 1024
+
+
 @dataclass
 class Runtime:
     store: Store
@@ -22,6 +30,7 @@ class Runtime:
     ids: Ids
     engine: JobEngine
     urls: UrlSigner
+    limits: Limits = Limits()
 
 
 @dataclass

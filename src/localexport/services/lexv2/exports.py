@@ -12,20 +12,16 @@ from typing import Any
 from ...aws.errors import AWSError
 from ...core.archives import read_entries, write_zip
 from ...core.jobs import JobFailed, JobOutcome
-from ...core.pagination import InvalidToken, page
 from ...core.runtime import RequestContext, Runtime
 from ...core.store import Job, Scope
-from . import lexjson
+from . import jobviews, lexjson, vocabulary
 from . import resources as r
 from .errors import conflict, not_found, precondition, validation
 from .handlers import bot_version, op
+from .jobviews import STATUS, matches_filters, single_member
 
 KIND = "lexv2.export"
-RETENTION = 7 * 24 * 3600  # exports are listed for 7 days
 URL_SECONDS = 300  # download URLs are valid 5 minutes
-
-STATUS = {"queued": "InProgress", "running": "InProgress", "succeeded": "Completed", "failed": "Failed",
-          "deleting": "Deleting"}
 
 # resourceSpecification member -> (ExportResourceType filter value, the one fileFormat it takes)
 SPECS = {
@@ -37,11 +33,7 @@ SPECS = {
 
 
 def _spec_member(spec: dict[str, Any]) -> str:
-    members = [k for k, v in spec.items() if v is not None]
-    if len(members) != 1:
-        raise validation("You can only specify one type of resource to export: provide exactly one member of "
-                         "resourceSpecification.")
-    return members[0]
+    return single_member(spec, "export")
 
 
 def _summary(job: Job) -> dict[str, Any]:
@@ -57,11 +49,7 @@ def _summary(job: Job) -> dict[str, Any]:
 
 
 def _load(ctx: RequestContext, export_id: str, missing) -> Job:
-    ctx.engine.expire(ctx.scope, KIND, RETENTION)
-    job = ctx.store.get_job(export_id, ctx.scope)
-    if job is None or job.kind != KIND:
-        raise missing(f"Export {export_id} does not exist.")
-    return job
+    return jobviews.load(ctx, KIND, export_id, missing, "Export")
 
 
 @op("CreateExport")
@@ -72,13 +60,14 @@ def create_export(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
     if params["fileFormat"] != file_format:
         raise validation(f"File format {params['fileFormat']} is not supported for resource type {resource_type}.")
     target = spec[member]
-    if member in ("customVocabularyExportSpecification", "testSetExportSpecification"):
-        what = "Test set " + target["testSetId"] if "testSetId" in target else (
-            f"Custom vocabulary of locale {target['localeId']} of bot {target['botId']}")
-        raise not_found(ctx.operation, f"{what} does not exist.")
+    if member == "testSetExportSpecification":
+        raise not_found(ctx.operation, f"Test set {target['testSetId']} does not exist.")
     bot = bot_version(ctx, target["botId"], target["botVersion"])
     if "localeId" in target:
-        r.load(ctx, r.LOCALE, target)
+        locale = r.load(ctx, r.LOCALE, target)
+        if member == "customVocabularyExportSpecification" and vocabulary.find(ctx, locale.key) is None:
+            raise not_found(ctx.operation, f"Bot locale {target['localeId']} of bot {target['botId']} version "
+                                           f"{target['botVersion']} has no custom vocabulary.")
     if bot.get("botStatus") not in ("Available", None):
         raise conflict(f"Bot {target['botId']} is {bot['botStatus']}; try the export again later.")
     for job in ctx.store.jobs(ctx.scope, KIND, states=("queued", "running")):
@@ -101,9 +90,6 @@ def describe_export(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
 
 @op("ListExports")
 def list_exports(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    ctx.engine.expire(ctx.scope, KIND, RETENTION)
-    jobs = ctx.store.jobs(ctx.scope, KIND)
-
     def keep(job: Job) -> bool:
         spec = job.spec["resourceSpecification"]
         member = _spec_member(spec)
@@ -111,23 +97,9 @@ def list_exports(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         for field in ("botId", "botVersion", "localeId"):
             if params.get(field) is not None and target.get(field) != params[field]:
                 return False
-        for flt in params.get("filters", []):
-            kind = SPECS[member][0]
-            wanted = flt["values"]
-            if flt["operator"] == "EQ" and kind not in wanted:
-                return False
-            if flt["operator"] == "CO" and not any(w.lower() in kind.lower() for w in wanted):
-                return False
-        return True
+        return matches_filters(SPECS[member][0], params.get("filters", []))
 
-    selected = [j for j in jobs if keep(j)]
-    sort = params.get("sortBy")
-    selected.sort(key=lambda j: j.updated_at, reverse=not sort or sort["order"] == "Descending")
-    try:
-        chunk, token = page(selected, params.get("maxResults", 50), params.get("nextToken"),
-                            {k: v for k, v in params.items() if k not in ("maxResults", "nextToken")})
-    except InvalidToken as error:
-        raise validation(str(error)) from None
+    chunk, token = jobviews.listing(ctx, KIND, params, keep)
     return {
         "botId": params.get("botId"),
         "botVersion": params.get("botVersion"),
@@ -185,12 +157,14 @@ def _locale_content(ctx: RequestContext, locale_key: str) -> lexjson.LocaleConte
     locale = ctx.store.get(ctx.scope, r.LOCALE.kind, locale_key)
     if locale is None:
         raise JobFailed(f"Bot locale {locale_key.rsplit('/', 1)[1]} was deleted during the export.")
-    return lexjson.LocaleContent(locale.body, by_kind.get(r.INTENT.kind, []), slots, by_kind.get(r.SLOT_TYPE.kind, []))
+    vocabularies = by_kind.get(vocabulary.KIND)
+    return lexjson.LocaleContent(locale.body, by_kind.get(r.INTENT.kind, []), slots, by_kind.get(r.SLOT_TYPE.kind, []),
+                                 vocabularies[0]["items"] if vocabularies else None)
 
 
-def zip_name(bot_name: str, version: str, export_id: str, locale_id: str | None = None) -> str:
+def zip_name(bot_name: str, version: str, export_id: str, locale_id: str | None = None, suffix: str = "LexJson") -> str:
     """Real exports are named ``{BotName}-{version}-{exportId}-LexJson.zip``."""
-    parts = [bot_name, version, *([locale_id] if locale_id else []), export_id, "LexJson"]
+    parts = [bot_name, version, *([locale_id] if locale_id else []), export_id, suffix]
     return "-".join(parts) + ".zip"
 
 
@@ -205,14 +179,22 @@ def make_runner(runtime: Runtime):
             bot = bot_version(ctx, bot_id, version)
         except AWSError as missing:  # deleted between CreateExport and the run
             raise JobFailed(missing.message) from None
-        if member == "botLocaleExportSpecification":
-            keys = [f"{bot_id}/{version}/{target['localeId']}"]
-            resource_type = "BOTLOCALE"
+        if member == "customVocabularyExportSpecification":
+            items = vocabulary.items_of(ctx, f"{bot_id}/{version}/{target['localeId']}")
+            if items is None:
+                raise JobFailed(f"Bot locale {target['localeId']} of bot {bot_id} has no custom vocabulary.")
+            entries = [(lexjson.MANIFEST, lexjson.manifest("CUSTOMVOCABULARY", "TSV")),
+                       ("CustomVocabulary/CustomVocabulary.tsv", lexjson.write_vocabulary_tsv(items))]
+            name = zip_name(bot["botName"], version, job.id, target["localeId"], "TSV")
         else:
-            keys = [d.key for d in ctx.store.children(ctx.scope, r.LOCALE.kind, f"{bot_id}/{version}")]
-            resource_type = "BOT"
-        entries = lexjson.bot_entries(bot, version, [_locale_content(ctx, k) for k in keys], resource_type)
-        name = zip_name(bot["botName"], version, job.id, target.get("localeId"))
+            if member == "botLocaleExportSpecification":
+                keys = [f"{bot_id}/{version}/{target['localeId']}"]
+                resource_type = "BOTLOCALE"
+            else:
+                keys = [d.key for d in ctx.store.children(ctx.scope, r.LOCALE.kind, f"{bot_id}/{version}")]
+                resource_type = "BOT"
+            entries = lexjson.bot_entries(bot, version, [_locale_content(ctx, k) for k in keys], resource_type)
+            name = zip_name(bot["botName"], version, job.id, target.get("localeId"))
         scope: Scope = job.scope
         plain = f"lexv2/{scope.account}/{scope.region}/exports/{job.id}/{name}"
         with runtime.artifacts.writer(plain) as out:

@@ -136,8 +136,15 @@ def manifest(resource_type: str, file_format: str = FILE_FORMAT) -> bytes:
 class LocaleContent:
     locale: dict[str, Any]
     intents: list[dict[str, Any]]
-    slots: dict[str, list[dict[str, Any]]]  # intentId -> slots
+    slots: dict[str, list[dict[str, Any]]]  # intentId (intent name when read from an archive) -> slots
     slot_types: list[dict[str, Any]]
+    vocabulary: list[dict[str, Any]] | None = None  # custom vocabulary items, when the locale has one
+
+
+def vocabulary_json(items: list[dict[str, Any]]) -> bytes:
+    rows = [{"phrase": i["phrase"], "weight": i.get("weight"), **({"displayAs": i["displayAs"]} if i.get("displayAs")
+                                                                  else {})} for i in items]
+    return json.dumps({"customVocabularyItems": rows}, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def bot_entries(bot: dict[str, Any], version: str, locales: list[LocaleContent], resource_type: str) -> list[tuple[str, bytes]]:
@@ -167,6 +174,8 @@ def bot_entries(bot: dict[str, Any], version: str, locales: list[LocaleContent],
                 type_id = slot.get("slotTypeId")
                 view = {**slot, "slotTypeName": type_names.get(type_id, type_id)}
                 entries.append((f"{intent_dir}/Slots/{slot['slotName']}/{SLOT_FILE.name}", render(SLOT_FILE, view)))
+        if content.vocabulary is not None:
+            entries.append((f"{base}/CustomVocabulary/CustomVocabulary.json", vocabulary_json(content.vocabulary)))
     return entries
 
 
@@ -192,3 +201,183 @@ def to_api(shape: Shape | None, value: Any, member: str = "") -> Any:
     if kind == "map" and isinstance(value, dict):
         return {k: to_api(shape.value, v, member) for k, v in value.items() if v is not None}
     return _API_ENUMS.get(member, {}).get(value, value) if isinstance(value, str) else value
+
+
+# -- reading -------------------------------------------------------------------
+
+# Spellings found in AWS's own format page and older archives, read as the API's.
+READ_ALIASES = {"slotValueElicitationSetting": "valueElicitationSetting", "messageGroupList": "messageGroupsList",
+                "allowMutlipleValues": "allowMultipleValues"}
+RESOURCE_TYPES = {"bot": "BOT", "botlocale": "BOTLOCALE", "customvocabulary": "CUSTOMVOCABULARY"}
+
+
+class ArchiveInvalid(ValueError):
+    """The archive would corrupt the bot; ``reasons`` name the files and fields."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass
+class Archive:
+    resource_type: str
+    bot: dict[str, Any] | None  # API members of Bot.json
+    locales: list[LocaleContent]  # API members; slots carry slotTypeName, intents slotPriorities by slot name
+    vocabularies: dict[str, list[dict[str, Any]]]  # localeId -> custom vocabulary items
+
+
+def _aliased(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {READ_ALIASES.get(k, k): _aliased(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_aliased(v) for v in value]
+    return value
+
+
+def parse_file(spec: FileSpec, document: dict[str, Any]) -> dict[str, Any]:
+    """An archive file as API members (the inverse of ``render``)."""
+    members = spec.shape().members
+    by_key = {f.key: f for f in spec.fields}
+    out = {}
+    for key, value in _aliased(document).items():
+        f = by_key.get(key)
+        if f is not None and value is not None:
+            out[f.member] = to_api(members.get(f.member), value, f.member)
+    return out
+
+
+def _json(files: dict[str, bytes], path: str, reasons: list[str]) -> dict[str, Any] | None:
+    try:
+        document = json.loads(files[path])
+    except (ValueError, UnicodeDecodeError) as error:
+        reasons.append(f"{path}: not valid JSON ({error}).")
+        return None
+    if not isinstance(document, dict):
+        reasons.append(f"{path}: a JSON object was expected.")
+        return None
+    return document
+
+
+def _resource_type(files: dict[str, bytes], reasons: list[str]) -> str | None:
+    manifest = next((p for p in files if p.rsplit("/", 1)[-1].lower() == "manifest.json" and "/" not in p), None)
+    if manifest is None:  # tolerate archives re-zipped without it
+        if any(p.endswith("/Bot.json") or p == "Bot.json" for p in files):
+            return "BOT"
+        if any(p.endswith("BotLocale.json") for p in files):
+            return "BOTLOCALE"
+        return "CUSTOMVOCABULARY" if any("CustomVocabulary." in p for p in files) else None
+    document = _json(files, manifest, reasons) or {}
+    meta = document.get("metaData") or document.get("metadata") or {}
+    raw = str(meta.get("resourceType", ""))
+    kind = RESOURCE_TYPES.get(raw.replace("_", "").lower())
+    if kind is None:
+        reasons.append(f"{manifest}: unknown resourceType {raw!r}.")
+    return kind
+
+
+def _vocabulary(files: dict[str, bytes], base: str, reasons: list[str]) -> list[dict[str, Any]] | None:
+    json_path, tsv_path = f"{base}CustomVocabulary/CustomVocabulary.json", f"{base}CustomVocabulary/CustomVocabulary.tsv"
+    if json_path in files:
+        document = _json(files, json_path, reasons) or {}
+        items = document.get("customVocabularyItems") or []
+        return [{k: v for k, v in item.items() if v is not None} for item in items if isinstance(item, dict)]
+    if tsv_path in files:
+        return read_vocabulary_tsv(files[tsv_path], tsv_path, reasons)
+    return None
+
+
+def read_vocabulary_tsv(data: bytes, path: str, reasons: list[str]) -> list[dict[str, Any]]:
+    lines = data.decode("utf-8-sig", "replace").splitlines()
+    items = []
+    for number, line in enumerate(lines[1:] if lines and lines[0].lower().startswith("phrase") else lines, 1):
+        if not line.strip():
+            continue
+        cells = line.split("\t") + ["", ""]
+        item: dict[str, Any] = {"phrase": cells[0]}
+        if cells[1].strip():
+            try:
+                item["weight"] = int(cells[1])
+            except ValueError:
+                reasons.append(f"{path}: line {number}: weight {cells[1]!r} is not a whole number.")
+        if cells[2].strip():
+            item["displayAs"] = cells[2]
+        items.append(item)
+    return items
+
+
+def write_vocabulary_tsv(items: list[dict[str, Any]]) -> bytes:
+    rows = ["phrase\tweight\tdisplayAs"]
+    rows += [f"{i['phrase']}\t{i.get('weight', '') if i.get('weight') is not None else ''}\t{i.get('displayAs') or ''}"
+             for i in items]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def _locale(files: dict[str, bytes], base: str, locale_id: str, reasons: list[str]) -> LocaleContent:
+    """One locale's files under ``base`` (``.../BotLocales/{localeId}/``)."""
+    doc = _json(files, base + LOCALE_FILE.name, reasons) or {}
+    locale = {**parse_file(LOCALE_FILE, doc), "localeId": locale_id}
+    slot_types, intents, slots = [], [], {}
+    for path in sorted(p for p in files if p.startswith(base)):
+        rest = path[len(base):].split("/")
+        if len(rest) == 3 and rest[0] == "SlotTypes" and rest[2] == SLOT_TYPE_FILE.name:
+            raw = _json(files, path, reasons) or {}
+            if "valueSelectionStrategy" in raw and not raw.get("valueSelectionSetting"):
+                raw = {**raw, "valueSelectionSetting": {"resolutionStrategy": raw["valueSelectionStrategy"]}}
+            slot_types.append({**parse_file(SLOT_TYPE_FILE, raw), "_path": path})
+        elif len(rest) == 3 and rest[0] == "Intents" and rest[2] == INTENT_FILE.name:
+            intents.append({**parse_file(INTENT_FILE, _json(files, path, reasons) or {}), "_path": path})
+        elif len(rest) == 5 and rest[0] == "Intents" and rest[2] == "Slots" and rest[4] == SLOT_FILE.name:
+            raw = _json(files, path, reasons) or {}
+            if "slotConstraint" in raw and isinstance(raw.get("valueElicitationSetting"), dict):
+                raw = {**raw, "valueElicitationSetting": {"slotConstraint": raw["slotConstraint"],
+                                                          **raw["valueElicitationSetting"]}}
+            slots.setdefault(rest[1], []).append({**parse_file(SLOT_FILE, raw), "_path": path})
+    return LocaleContent(locale, intents, slots, slot_types)
+
+
+def read_archive(files: dict[str, bytes]) -> Archive:
+    """Read a LexJson (or vocabulary TSV) archive; ArchiveInvalid lists everything wrong with it."""
+    reasons: list[str] = []
+    kind = _resource_type(files, reasons)
+    if kind is None and not reasons:
+        reasons.append("The archive holds no Lex V2 bot, bot locale or custom vocabulary.")
+    bot = None
+    bot_files = sorted((p for p in files if p.rsplit("/", 1)[-1] == BOT_FILE.name), key=lambda p: p.count("/"))
+    if kind == "BOT":
+        if not bot_files:
+            reasons.append("The archive has no Bot.json.")
+        else:
+            bot = parse_file(BOT_FILE, _json(files, bot_files[0], reasons) or {})
+            if not bot.get("botName"):
+                reasons.append(f"{bot_files[0]}: name is missing.")
+    locales, vocabularies = [], {}
+    for path in sorted(p for p in files if p.rsplit("/", 1)[-1] == LOCALE_FILE.name):
+        base = path[: -len(LOCALE_FILE.name)]
+        parts = base.rstrip("/").split("/")
+        locale_id = parts[-1] if len(parts) >= 2 and parts[-2] == "BotLocales" else None
+        content = _locale(files, base, locale_id or "", reasons)
+        locale_id = locale_id or content.locale.get("localeId") or ""
+        if not locale_id:
+            reasons.append(f"{path}: cannot tell which locale this is.")
+        content.locale["localeId"] = locale_id
+        locales.append(content)
+        content.vocabulary = _vocabulary(files, base, reasons)
+        if content.vocabulary is not None:
+            vocabularies[locale_id] = content.vocabulary
+    if kind == "CUSTOMVOCABULARY" and not locales:
+        vocabulary = next((_vocabulary(files, p[: -len("CustomVocabulary/CustomVocabulary.json")], reasons)
+                           for p in files if p.endswith(("CustomVocabulary/CustomVocabulary.json",
+                                                         "CustomVocabulary/CustomVocabulary.tsv"))), None)
+        if vocabulary is None:
+            tsv = next((p for p in files if p.endswith(".tsv")), None)
+            vocabulary = read_vocabulary_tsv(files[tsv], tsv, reasons) if tsv else None
+        if vocabulary is None:
+            reasons.append("The archive has no CustomVocabulary.json or .tsv file.")
+        else:
+            vocabularies[""] = vocabulary
+    if kind in ("BOT", "BOTLOCALE") and not locales:
+        reasons.append("The archive has no BotLocale.json.")
+    if reasons:
+        raise ArchiveInvalid(reasons)
+    return Archive(kind or "", bot, locales, vocabularies)

@@ -1,0 +1,334 @@
+"""Lex V2 imports: CreateUploadUrl, StartImport, DescribeImport, ListImports, DeleteImport.
+
+The upload goes to a signed PUT URL served by the app; StartImport queues a
+core job of kind ``lexv2.import`` whose runner reads the archive (defensively:
+see core.archives.open_zip) and applies it in one store transaction, so a
+failed import changes nothing.
+
+Merge strategies (shared/spec/lexv2.md §5, LV2-6):
+- FailOnConflict: any name in the archive that exists already fails the import.
+- Overwrite: the target (the bot's DRAFT, or the locale) is replaced by the archive.
+- Append (bot locales and custom vocabularies): resources of the archive are
+  added; existing ones of the same name are replaced; others are kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...aws.errors import AWSError
+from ...aws.models import operation
+from ...aws.validation import SerializationError, validate
+from ...core.archives import ArchiveError, open_zip
+from ...core.jobs import JobFailed, JobOutcome
+from ...core.runtime import RequestContext, Runtime
+from ...core.store import Doc, Job
+from . import jobviews, lexjson, vocabulary
+from . import resources as r
+from .errors import conflict, not_found, validation
+from .handlers import FALLBACK_INTENT_ID, bot_version, locale_doc, op
+from .jobviews import STATUS, matches_filters, single_member
+from .locales import LOCALE_NAMES
+
+KIND = "lexv2.import"
+UPLOAD = "upload_slot"
+URL_SECONDS = 300  # upload URLs are valid 5 minutes
+
+# resourceSpecification member -> (importedResourceType, manifest resourceType, merge strategies allowed)
+SPECS = {
+    "botImportSpecification": ("Bot", "BOT", ("FailOnConflict", "Overwrite")),
+    "botLocaleImportSpecification": ("BotLocale", "BOTLOCALE", ("FailOnConflict", "Overwrite", "Append")),
+    "customVocabularyImportSpecification": ("CustomVocabulary", "CUSTOMVOCABULARY",
+                                            ("FailOnConflict", "Overwrite", "Append")),
+    "testSetImportResourceSpecification": ("TestSet", None, ("FailOnConflict", "Overwrite")),
+}
+
+
+def upload_key(ctx_scope, import_id: str) -> str:
+    return f"lexv2/{ctx_scope.account}/{ctx_scope.region}/uploads/{import_id}/import.zip"
+
+
+@op("CreateUploadUrl")
+def create_upload_url(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    import_id = ctx.ids.short()
+    now = ctx.clock.now()
+    ctx.store.put(ctx.scope, Doc(UPLOAD, import_id, None, None, {"importId": import_id}, now, now))
+    url = ctx.runtime.urls.sign(ctx.base_url, upload_key(ctx.scope, import_id), URL_SECONDS, method="PUT")
+    return {"importId": import_id, "uploadUrl": url}
+
+
+def _summary(job: Job) -> dict[str, Any]:
+    result = job.result or {}
+    return {
+        "importId": job.id,
+        "resourceSpecification": job.spec["resourceSpecification"],
+        "mergeStrategy": job.spec["mergeStrategy"],
+        "importStatus": STATUS[job.state],
+        "failureReasons": job.failure,
+        "importedResourceId": result.get("importedResourceId"),
+        "importedResourceName": result.get("importedResourceName"),
+        "importedResourceType": SPECS[single_member(job.spec["resourceSpecification"], "import")][0],
+        "creationDateTime": job.created_at,
+        "lastUpdatedDateTime": job.updated_at,
+    }
+
+
+@op("StartImport")
+def start_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    spec = params["resourceSpecification"]
+    member = single_member(spec, "import")
+    resource_type, _, strategies = SPECS[member]
+    if params["mergeStrategy"] not in strategies:
+        raise validation(f"Merge strategy {params['mergeStrategy']} is not supported for resource type "
+                         f"{resource_type}.")
+    import_id = params["importId"]
+    if ctx.store.get(ctx.scope, UPLOAD, import_id) is None:
+        raise not_found(ctx.operation, f"Import {import_id} does not exist; get an importId from CreateUploadUrl.")
+    if ctx.store.get_job(import_id, ctx.scope) is not None:
+        raise conflict(f"Import {import_id} has already been started.")
+    if member == "testSetImportResourceSpecification":
+        raise validation("Test set imports are not supported by localexport yet.")
+    if not ctx.runtime.artifacts.exists(upload_key(ctx.scope, import_id)):
+        raise validation(f"The import file for {import_id} has not been uploaded.")
+    target = spec[member]
+    if member in ("botLocaleImportSpecification", "customVocabularyImportSpecification"):
+        bot_version(ctx, target["botId"], target["botVersion"])
+        if member == "customVocabularyImportSpecification":
+            locale_doc(ctx, target)
+        elif target["localeId"] not in LOCALE_NAMES:
+            raise validation(f"The locale {target['localeId']} is not supported by Amazon Lex V2.")
+    secret = {"filePassword": params["filePassword"]} if params.get("filePassword") else {}
+    job = ctx.engine.submit(ctx.scope, KIND, import_id,
+                            {"resourceSpecification": spec, "mergeStrategy": params["mergeStrategy"]}, extra=secret)
+    out = _summary(job)
+    out["importStatus"] = "InProgress" if job.state != "failed" else out["importStatus"]
+    return out
+
+
+@op("DescribeImport")
+def describe_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return _summary(jobviews.load(ctx, KIND, params["importId"], lambda m: not_found(ctx.operation, m), "Import"))
+
+
+@op("ListImports")
+def list_imports(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    def keep(job: Job) -> bool:
+        spec = job.spec["resourceSpecification"]
+        member = single_member(spec, "import")
+        target = spec[member]
+        for field in ("botId", "botVersion", "localeId"):
+            if params.get(field) is not None and target.get(field) != params[field]:
+                return False
+        return matches_filters(SPECS[member][0], params.get("filters", []))
+
+    chunk, token = jobviews.listing(ctx, KIND, params, keep)
+    return {"botId": params.get("botId"), "botVersion": params.get("botVersion"), "localeId": params.get("localeId"),
+            "importSummaries": [_summary(j) for j in chunk], "nextToken": token}
+
+
+@op("DeleteImport")
+def delete_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    def refused(message: str) -> AWSError:
+        return AWSError("PreconditionFailedException", f"{message[:-1]} or is not in a state that allows deletion.")
+
+    job = jobviews.load(ctx, KIND, params["importId"], refused, "Import")
+    if job.state in ("queued", "running", "deleting"):
+        raise refused(f"Import {job.id} is {STATUS[job.state]}.")
+    ctx.store.remove(ctx.scope, UPLOAD, job.id)
+    ctx.engine.delete(job.id)  # removes the record and the uploaded file, not what was imported
+    return {"importId": job.id, "importStatus": "Deleting"}
+
+
+# -- the job -------------------------------------------------------------------
+
+
+def _check(op_name: str, body: dict[str, Any], path: str, reasons: list[str]) -> None:
+    """Validate imported content as the Create* API would, naming the file on failure."""
+    errors: list[str] = []
+    try:
+        validate(operation("lexv2-models", op_name).input_shape, body, "", errors)
+    except SerializationError as error:
+        errors.append(error.message)
+    reasons.extend(f"{path}: {e}" for e in errors)
+
+
+_PLACEHOLDER = {"botId": "PLACEHOLDR", "botVersion": "DRAFT", "localeId": "en_US", "intentId": "PLACEHOLDR"}
+
+
+def _validate_locale(content: lexjson.LocaleContent, reasons: list[str]) -> None:
+    type_names = {t.get("slotTypeName") for t in content.slot_types}
+    for slot_type in content.slot_types:
+        _check("CreateSlotType", {**_PLACEHOLDER, **_public(slot_type)}, slot_type["_path"], reasons)
+    for intent in content.intents:
+        _check("CreateIntent", {**_PLACEHOLDER, **_public(intent)}, intent["_path"], reasons)
+        intent_dir = intent["_path"].rsplit("/", 2)[0].rsplit("/", 1)[-1]
+        slot_names = set()
+        for slot in content.slots.get(intent_dir, []):
+            slot_names.add(slot.get("slotName"))
+            type_name = slot.get("slotTypeName")
+            if type_name and not type_name.startswith("AMAZON.") and type_name not in type_names:
+                reasons.append(f"{slot['_path']}: slotTypeName {type_name!r} is neither a slot type of the archive "
+                               "nor a built-in slot type.")
+            body = {k: v for k, v in _public(slot).items() if k != "slotTypeName"}
+            _check("CreateSlot", {**_PLACEHOLDER, **body, "slotTypeId": "PLACEHOLDR"}, slot["_path"], reasons)
+        for priority in intent.get("slotPriorities") or []:
+            if priority.get("slotName") not in slot_names:
+                reasons.append(f"{intent['_path']}: slotPriorities names slot {priority.get('slotName')!r}, which "
+                               "the intent does not have.")
+
+
+def _public(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if not k.startswith("_") and k != "slotPriorities"}
+
+
+def _write_locale(ctx: RequestContext, bot_id: str, locale_id: str, content: lexjson.LocaleContent, strategy: str,
+                  overrides: dict[str, Any]) -> dict[str, Any]:
+    """Apply one locale of an archive to the bot's DRAFT; raises JobFailed on a conflict."""
+    where = {"botId": bot_id, "botVersion": r.DRAFT, "localeId": locale_id}
+    if locale_id not in LOCALE_NAMES:
+        raise JobFailed(f"The locale {locale_id} is not supported by Amazon Lex V2.")
+    existing = r.find(ctx, r.LOCALE, where)
+    settings = {**_public(content.locale), **{k: v for k, v in overrides.items() if v is not None}, **where}
+    settings.pop("localeName", None)
+    if existing is not None and strategy == "Overwrite":
+        r.remove(ctx, r.LOCALE, existing)
+        existing = None
+    if existing is None:
+        locale = r.create(ctx, r.LOCALE, settings, locale_id, localeName=LOCALE_NAMES[locale_id],
+                          botLocaleStatus="NotBuilt")
+        old_types: dict[str, Doc] = {}
+        old_intents: dict[str, Doc] = {}
+    else:
+        spec_settings = {k: v for k, v in overrides.items() if v is not None}  # the archive's do not replace ours
+        locale = r.save(ctx, existing, {**r.current(ctx, existing), **spec_settings, "botLocaleStatus": "NotBuilt"})
+        old_types = {d.name: d for d in ctx.store.children(ctx.scope, r.SLOT_TYPE.kind, existing.key)}
+        old_intents = {d.name: d for d in ctx.store.children(ctx.scope, r.INTENT.kind, existing.key)}
+        clashes = sorted({t.get("slotTypeName") for t in content.slot_types} & set(old_types)) + sorted(
+            {i.get("intentName") for i in content.intents} & set(old_intents))
+        if strategy == "FailOnConflict" and clashes:
+            raise JobFailed(f"The archive's {', '.join(clashes)} already exist(s) in locale {locale_id} of bot "
+                            f"{bot_id}; nothing was imported (merge strategy FailOnConflict).")
+    locale_key = r.LOCALE.key(where)
+    type_ids = {name: d.body["slotTypeId"] for name, d in old_types.items()}
+    for slot_type in content.slot_types:
+        name = slot_type["slotTypeName"]
+        if name in old_types:  # replaced in place: slots elsewhere keep pointing at it
+            r.remove(ctx, r.SLOT_TYPE, old_types[name])
+        type_ids[name] = r.create(ctx, r.SLOT_TYPE, {**_public(slot_type), **where},
+                                  type_ids.get(name) or ctx.ids.short())["slotTypeId"]
+    for intent in content.intents:
+        name = intent["intentName"]
+        old = old_intents.get(name)
+        if old is not None:
+            r.remove(ctx, r.INTENT, old)
+        is_fallback = intent.get("parentIntentSignature") == "AMAZON.FallbackIntent"
+        intent_id = old.body["intentId"] if old else (FALLBACK_INTENT_ID if is_fallback else ctx.ids.short())
+        body = r.create(ctx, r.INTENT, {**_public(intent), **where}, intent_id)
+        intent_dir = intent["_path"].rsplit("/", 2)[0].rsplit("/", 1)[-1]
+        slot_ids = {}
+        for slot in content.slots.get(intent_dir, []):
+            type_name = slot.get("slotTypeName")
+            slot_body = {k: v for k, v in _public(slot).items() if k != "slotTypeName"}
+            slot_body["slotTypeId"] = type_ids.get(type_name, type_name)
+            slot_ids[slot["slotName"]] = r.create(ctx, r.SLOT, {**slot_body, **where, "intentId": intent_id},
+                                                  ctx.ids.short())["slotId"]
+        priorities = [{"priority": p["priority"], "slotId": slot_ids[p["slotName"]]}
+                      for p in intent.get("slotPriorities") or []]
+        if priorities:
+            doc = r.load(ctx, r.INTENT, {**where, "intentId": intent_id})
+            r.save(ctx, doc, {**body, "slotPriorities": priorities})
+    if content.vocabulary is not None:
+        _write_vocabulary(ctx, locale_key, content.vocabulary, "Overwrite" if existing is None else strategy)
+    return locale
+
+
+def _write_vocabulary(ctx: RequestContext, locale_key: str, items: list[dict[str, Any]], strategy: str) -> None:
+    current = vocabulary.items_of(ctx, locale_key)
+    if current is not None and strategy == "FailOnConflict":
+        raise JobFailed("The locale already has a custom vocabulary; nothing was imported (merge strategy "
+                        "FailOnConflict).")
+    if current is not None and strategy == "Append":
+        merged = {i["phrase"]: i for i in current}
+        for item in items:  # same phrase: the imported item wins
+            merged[item["phrase"]] = {**merged.get(item["phrase"], {}), **item}
+        items = list(merged.values())
+    vocabulary.save_items(ctx, locale_key, items)
+
+
+def _import_bot(ctx: RequestContext, archive: lexjson.Archive, target: dict[str, Any], strategy: str) -> dict[str, Any]:
+    name = target["botName"]
+    existing = ctx.store.find(ctx.scope, r.BOT.kind, None, name)
+    if existing is not None and strategy == "FailOnConflict":
+        raise JobFailed(f"A bot named {name} already exists; nothing was imported (merge strategy FailOnConflict).")
+    from_spec = {k: target[k] for k in ("roleArn", "dataPrivacy", "idleSessionTTLInSeconds", "errorLogSettings",
+                                        "botTags", "testBotAliasTags") if target.get(k) is not None}
+    settings = {**(archive.bot or {}), **from_spec, "botName": name}
+    settings.pop("botId", None)
+    settings.pop("version", None)
+    if existing is None:
+        bot = r.create(ctx, r.BOT, settings, ctx.ids.short(), botStatus="Available", _versionsCreated=0)
+    else:
+        bot = r.save(ctx, existing, {**r.current(ctx, existing), **settings, "botStatus": "Available"})
+        ctx.store.remove_tree(ctx.scope, f"{bot['botId']}/{r.DRAFT}/")
+    for content in archive.locales:
+        _write_locale(ctx, bot["botId"], content.locale["localeId"], content, "Overwrite", {})
+    return {"importedResourceId": bot["botId"], "importedResourceName": name}
+
+
+def _apply(ctx: RequestContext, job: Job, archive: lexjson.Archive) -> dict[str, Any]:
+    spec = job.spec["resourceSpecification"]
+    member = single_member(spec, "import")
+    target, strategy = spec[member], job.spec["mergeStrategy"]
+    expected = SPECS[member][1]
+    if archive.resource_type != expected:
+        raise JobFailed(f"The archive holds a {archive.resource_type} resource; the {member} needs {expected}.")
+    if member == "botImportSpecification":
+        return _import_bot(ctx, archive, target, strategy)
+    try:
+        bot_version(ctx, target["botId"], r.DRAFT)
+    except AWSError as missing:
+        raise JobFailed(missing.message) from None
+    locale_id = target["localeId"]
+    if member == "botLocaleImportSpecification":
+        if len(archive.locales) != 1:
+            raise JobFailed(f"A bot locale archive must hold one locale; this one holds {len(archive.locales)}.")
+        overrides = {k: v for k, v in target.items() if k not in ("botId", "botVersion", "localeId")}
+        _write_locale(ctx, target["botId"], locale_id, archive.locales[0], strategy, overrides)
+        return {"importedResourceId": locale_id, "importedResourceName": LOCALE_NAMES[locale_id]}
+    locale = r.find(ctx, r.LOCALE, {**target, "botVersion": r.DRAFT})
+    if locale is None:
+        raise JobFailed(f"Bot locale {locale_id} of bot {target['botId']} does not exist.")
+    items = next(iter(archive.vocabularies.values()))
+    _write_vocabulary(ctx, locale.key, items, strategy)
+    return {"importedResourceId": locale_id, "importedResourceName": LOCALE_NAMES.get(locale_id, locale_id)}
+
+
+def make_runner(runtime: Runtime):
+    def run(job: Job) -> JobOutcome:
+        ctx = RequestContext(runtime, job.scope.account, job.scope.region, job.scope.service, "StartImport", "")
+        key = upload_key(job.scope, job.id)
+        try:
+            data = runtime.artifacts.path(key).read_bytes()
+            files = open_zip(data, job.extra.get("filePassword"), runtime.limits.archive_entries,
+                             runtime.limits.archive_bytes)
+            archive = lexjson.read_archive(files)
+        except FileNotFoundError:
+            raise JobFailed("The uploaded import file is gone.") from None
+        except ArchiveError as error:
+            raise JobFailed(str(error)) from None
+        except lexjson.ArchiveInvalid as invalid:
+            raise JobFailed(*invalid.reasons) from None
+        reasons: list[str] = []
+        for content in archive.locales:
+            _validate_locale(content, reasons)
+        if reasons:
+            raise JobFailed(*reasons)
+        try:
+            with runtime.store.transaction():  # all or nothing
+                result = _apply(ctx, job, archive)
+        except AWSError as error:  # a rule of the resource layer, e.g. a name clash inside the archive
+            raise JobFailed(error.message) from None
+        private = {k: v for k, v in job.extra.items() if k != "filePassword"}
+        return JobOutcome({**result, "artifacts": [key]}, key, private)
+
+    return run
