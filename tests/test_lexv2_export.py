@@ -7,15 +7,20 @@ import json
 import shutil
 import subprocess
 import zipfile
-from pathlib import Path
 
 import pytest
 import pyzipper
 from botocore.exceptions import ClientError, WaiterError
-from conftest import FIXTURES
-from lexv2_helpers import export_and_download, read_tree, read_zip, rebuild, simple_bot
-
-from localexport.services.lexv2 import lexjson
+from lexv2_helpers import (
+    NEWER_MEMBERS,
+    comparable,
+    export_and_download,
+    load_export,
+    read_zip,
+    real_exports,
+    rebuild,
+    simple_bot,
+)
 
 TOP_KEYS = {
     "Bot.json": ["name", "version", "description", "identifier", "errorLogSettings", "dataPrivacy",
@@ -236,54 +241,10 @@ def test_export_errors(lex):
     assert code(err.value) == "ResourceNotFoundException"
 
 
-def _real_exports():
-    root = FIXTURES / "lexv2"
-    if not root.is_dir():
-        return [pytest.param("absent", marks=pytest.mark.skip(
-            reason=f"real fixtures not found at {root} (set LOCALEXPORT_FIXTURES)"))]
-    trees = [p.parent for p in root.rglob("Manifest.json")]
-    zips = list(root.rglob("*.zip"))
-    return sorted(str(p.relative_to(root)) for p in trees + zips)
-
-
-def _load_export(path: Path) -> dict[str, dict]:
-    if path.suffix == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            return {n: json.loads(archive.read(n)) for n in archive.namelist() if n.endswith(".json")}
-    return read_tree(path)
-
-
-# Top-level members that newer exports carry and older ones lack: we write the newest form.
-NEWER_MEMBERS = {"errorLogSettings", "initialResponseSetting", "qnAIntentConfiguration",
-                 "bedrockAgentIntentConfiguration", "qInConnectIntentConfiguration"}
-FILES = {"Bot.json": lexjson.BOT_FILE, "BotLocale.json": lexjson.LOCALE_FILE, "Intent.json": lexjson.INTENT_FILE,
-         "Slot.json": lexjson.SLOT_FILE, "SlotType.json": lexjson.SLOT_TYPE_FILE}
-# What differs between a real export and ours for the same bot, and why.
-REGENERATED = {
-    "identifier": "ids are assigned by the server that holds the bot",
-    "version": "Bot.json names the exported version; we export the rebuilt DRAFT",
-    "name": "one fixture's folder and Bot.json name disagree (renamed by hand)",
-}
-
-
-def _comparable(name: str, document: dict) -> dict:
-    """A file's content in API terms (nulls and members our model lacks dropped), minus regenerated fields."""
-    spec = FILES[name]
-    members = spec.shape().members
-    out = {}
-    for field in spec.fields:
-        if field.key in REGENERATED or field.key in ("slotPriorities", "slotTypeName"):
-            continue
-        value = lexjson.to_api(members.get(field.member), document.get(field.key), field.member)
-        if value not in (None, [], {}):
-            out[field.key] = value
-    return out
-
-
-@pytest.mark.parametrize("example", _real_exports())
+@pytest.mark.parametrize("example", real_exports())
 def test_rebuilt_real_bot_exports_like_the_fixture(lex, wire, fixtures_dir, example):
     """A bot rebuilt through the API from a real export exports back to the same tree, keys and content."""
-    tree = _load_export(fixtures_dir / "lexv2" / example)
+    tree = load_export(fixtures_dir / "lexv2" / example)
     tree.pop("Manifest.json")
     # ConversationFlow.json is written by the console's visual builder, which has no API: not exported by us.
     tree = {k: v for k, v in tree.items() if not k.endswith("ConversationFlow.json")}
@@ -299,7 +260,7 @@ def test_rebuilt_real_bot_exports_like_the_fixture(lex, wire, fixtures_dir, exam
         name = path.rsplit("/", 1)[1]
         assert set(real) <= set(mine), path
         assert set(mine) - set(real) <= NEWER_MEMBERS, path
-        assert _comparable(name, mine) == _comparable(name, real), path
+        assert comparable(name, mine) == comparable(name, real), path
         if name == "Intent.json":
             assert [p["slotName"] for p in mine["slotPriorities"] or []] == [
                 p["slotName"] for p in real["slotPriorities"] or []]

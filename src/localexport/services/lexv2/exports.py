@@ -76,7 +76,8 @@ def create_export(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
     secret = {"filePassword": params["filePassword"]} if params.get("filePassword") else {}
     job = ctx.engine.submit(ctx.scope, KIND, ctx.ids.short(),
                             {"resourceSpecification": spec, "fileFormat": file_format}, extra=secret)
-    return _summary(job)
+    # AWS always answers InProgress: even an immediate-mode job is only seen done by DescribeExport
+    return {**_summary(job), "exportStatus": "InProgress"}
 
 
 @op("DescribeExport")

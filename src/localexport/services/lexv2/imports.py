@@ -100,9 +100,8 @@ def start_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     secret = {"filePassword": params["filePassword"]} if params.get("filePassword") else {}
     job = ctx.engine.submit(ctx.scope, KIND, import_id,
                             {"resourceSpecification": spec, "mergeStrategy": params["mergeStrategy"]}, extra=secret)
-    out = _summary(job)
-    out["importStatus"] = "InProgress" if job.state != "failed" else out["importStatus"]
-    return out
+    # AWS always answers InProgress: even an immediate-mode job is only seen done by DescribeImport
+    return {**_summary(job), "importStatus": "InProgress", "failureReasons": None}
 
 
 @op("DescribeImport")
@@ -161,9 +160,8 @@ def _validate_locale(content: lexjson.LocaleContent, reasons: list[str]) -> None
         _check("CreateSlotType", {**_PLACEHOLDER, **_public(slot_type)}, slot_type["_path"], reasons)
     for intent in content.intents:
         _check("CreateIntent", {**_PLACEHOLDER, **_public(intent)}, intent["_path"], reasons)
-        intent_dir = intent["_path"].rsplit("/", 2)[0].rsplit("/", 1)[-1]
         slot_names = set()
-        for slot in content.slots.get(intent_dir, []):
+        for slot in content.slots.get(_folder(intent), []):
             slot_names.add(slot.get("slotName"))
             type_name = slot.get("slotTypeName")
             if type_name and not type_name.startswith("AMAZON.") and type_name not in type_names:
@@ -171,14 +169,19 @@ def _validate_locale(content: lexjson.LocaleContent, reasons: list[str]) -> None
                                "nor a built-in slot type.")
             body = {k: v for k, v in _public(slot).items() if k != "slotTypeName"}
             _check("CreateSlot", {**_PLACEHOLDER, **body, "slotTypeId": "PLACEHOLDR"}, slot["_path"], reasons)
-        for priority in intent.get("slotPriorities") or []:
+        for priority in intent["_slotPriorities"]:
             if priority.get("slotName") not in slot_names:
                 reasons.append(f"{intent['_path']}: slotPriorities names slot {priority.get('slotName')!r}, which "
                                "the intent does not have.")
 
 
+def _folder(intent: dict[str, Any]) -> str:
+    """The intent's folder name in the archive (``.../Intents/{folder}/Intent.json``): its slots are filed under it."""
+    return intent["_path"].rsplit("/", 2)[-2]
+
+
 def _public(body: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in body.items() if not k.startswith("_") and k != "slotPriorities"}
+    return {k: v for k, v in body.items() if not k.startswith("_")}
 
 
 def _write_locale(ctx: RequestContext, bot_id: str, locale_id: str, content: lexjson.LocaleContent, strategy: str,
@@ -224,16 +227,15 @@ def _write_locale(ctx: RequestContext, bot_id: str, locale_id: str, content: lex
         is_fallback = intent.get("parentIntentSignature") == "AMAZON.FallbackIntent"
         intent_id = old.body["intentId"] if old else (FALLBACK_INTENT_ID if is_fallback else ctx.ids.short())
         body = r.create(ctx, r.INTENT, {**_public(intent), **where}, intent_id)
-        intent_dir = intent["_path"].rsplit("/", 2)[0].rsplit("/", 1)[-1]
         slot_ids = {}
-        for slot in content.slots.get(intent_dir, []):
+        for slot in content.slots.get(_folder(intent), []):
             type_name = slot.get("slotTypeName")
             slot_body = {k: v for k, v in _public(slot).items() if k != "slotTypeName"}
             slot_body["slotTypeId"] = type_ids.get(type_name, type_name)
             slot_ids[slot["slotName"]] = r.create(ctx, r.SLOT, {**slot_body, **where, "intentId": intent_id},
                                                   ctx.ids.short())["slotId"]
         priorities = [{"priority": p["priority"], "slotId": slot_ids[p["slotName"]]}
-                      for p in intent.get("slotPriorities") or []]
+                      for p in intent["_slotPriorities"]]
         if priorities:
             doc = r.load(ctx, r.INTENT, {**where, "intentId": intent_id})
             r.save(ctx, doc, {**body, "slotPriorities": priorities})
@@ -264,7 +266,6 @@ def _import_bot(ctx: RequestContext, archive: lexjson.Archive, target: dict[str,
                                         "botTags", "testBotAliasTags") if target.get(k) is not None}
     settings = {**(archive.bot or {}), **from_spec, "botName": name}
     settings.pop("botId", None)
-    settings.pop("version", None)
     if existing is None:
         bot = r.create(ctx, r.BOT, settings, ctx.ids.short(), botStatus="Available", _versionsCreated=0)
     else:

@@ -317,6 +317,7 @@ def _locale(files: dict[str, bytes], base: str, locale_id: str, reasons: list[st
     """One locale's files under ``base`` (``.../BotLocales/{localeId}/``)."""
     doc = _json(files, base + LOCALE_FILE.name, reasons) or {}
     locale = {**parse_file(LOCALE_FILE, doc), "localeId": locale_id}
+    locale.pop("archiveVersion", None)
     slot_types, intents, slots = [], [], {}
     for path in sorted(p for p in files if p.startswith(base)):
         rest = path[len(base):].split("/")
@@ -326,7 +327,10 @@ def _locale(files: dict[str, bytes], base: str, locale_id: str, reasons: list[st
                 raw = {**raw, "valueSelectionSetting": {"resolutionStrategy": raw["valueSelectionStrategy"]}}
             slot_types.append({**parse_file(SLOT_TYPE_FILE, raw), "_path": path})
         elif len(rest) == 3 and rest[0] == "Intents" and rest[2] == INTENT_FILE.name:
-            intents.append({**parse_file(INTENT_FILE, _json(files, path, reasons) or {}), "_path": path})
+            intent = parse_file(INTENT_FILE, _json(files, path, reasons) or {})
+            # slot priorities name slots: resolved to ids once the slots exist
+            intent["_slotPriorities"] = intent.pop("archiveSlotPriorities", None) or []
+            intents.append({**intent, "_path": path})
         elif len(rest) == 5 and rest[0] == "Intents" and rest[2] == "Slots" and rest[4] == SLOT_FILE.name:
             raw = _json(files, path, reasons) or {}
             if "slotConstraint" in raw and isinstance(raw.get("valueElicitationSetting"), dict):
@@ -349,6 +353,7 @@ def read_archive(files: dict[str, bytes]) -> Archive:
             reasons.append("The archive has no Bot.json.")
         else:
             bot = parse_file(BOT_FILE, _json(files, bot_files[0], reasons) or {})
+            bot.pop("version", None)
             if not bot.get("botName"):
                 reasons.append(f"{bot_files[0]}: name is missing.")
     locales, vocabularies = [], {}
