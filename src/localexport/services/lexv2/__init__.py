@@ -1,7 +1,7 @@
 """Amazon Lex V2 (lexv2-models): bot building and export jobs."""
 
 from ...core.runtime import Runtime
-from . import exports, handlers, imports, vocabulary  # noqa: F401  (their operations register on import)
+from . import exports, handlers, imports, testsets, vocabulary  # noqa: F401  (their operations register on import)
 
 operations = handlers.op
 

@@ -14,7 +14,7 @@ from ...core.archives import read_entries, write_zip
 from ...core.jobs import JobFailed, JobOutcome
 from ...core.runtime import RequestContext, Runtime
 from ...core.store import Job, Scope
-from . import jobviews, lexjson, vocabulary
+from . import jobviews, lexjson, testset_csv, testsets, vocabulary
 from . import resources as r
 from .errors import conflict, not_found, precondition, validation
 from .handlers import bot_version, op
@@ -61,7 +61,8 @@ def create_export(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
         raise validation(f"File format {params['fileFormat']} is not supported for resource type {resource_type}.")
     target = spec[member]
     if member == "testSetExportSpecification":
-        raise not_found(ctx.operation, f"Test set {target['testSetId']} does not exist.")
+        testsets.load(ctx, target["testSetId"])
+        return _submit(ctx, params, spec, file_format)
     bot = bot_version(ctx, target["botId"], target["botVersion"])
     if "localeId" in target:
         locale = r.load(ctx, r.LOCALE, target)
@@ -70,6 +71,10 @@ def create_export(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
                                            f"{target['botVersion']} has no custom vocabulary.")
     if bot.get("botStatus") not in ("Available", None):
         raise conflict(f"Bot {target['botId']} is {bot['botStatus']}; try the export again later.")
+    return _submit(ctx, params, spec, file_format)
+
+
+def _submit(ctx: RequestContext, params: dict[str, Any], spec: dict[str, Any], file_format: str) -> dict[str, Any]:
     for job in ctx.store.jobs(ctx.scope, KIND, states=("queued", "running")):
         if job.spec["resourceSpecification"] == spec:
             raise conflict(f"Export {job.id} of the same resource is already in progress.")
@@ -175,6 +180,8 @@ def make_runner(runtime: Runtime):
         spec = job.spec["resourceSpecification"]
         member = _spec_member(spec)
         target = spec[member]
+        if member == "testSetExportSpecification":
+            return _write(runtime, job, *_test_set_entries(ctx, job, target["testSetId"]))
         bot_id, version = target["botId"], target["botVersion"]
         try:
             bot = bot_version(ctx, bot_id, version)
@@ -196,18 +203,32 @@ def make_runner(runtime: Runtime):
                 resource_type = "BOT"
             entries = lexjson.bot_entries(bot, version, [_locale_content(ctx, k) for k in keys], resource_type)
             name = zip_name(bot["botName"], version, job.id, target.get("localeId"))
-        scope: Scope = job.scope
-        plain = f"lexv2/{scope.account}/{scope.region}/exports/{job.id}/{name}"
-        with runtime.artifacts.writer(plain) as out:
-            write_zip(out, entries, when=runtime.clock.now())
-        served = plain
-        password = job.extra.get("filePassword")
-        if password:
-            served = f"lexv2/{scope.account}/{scope.region}/exports/{job.id}/protected/{job.id}/{name}"
-            with runtime.artifacts.writer(served) as out:
-                write_zip(out, entries, password, when=runtime.clock.now())
-        artifacts = [plain] + ([served] if served != plain else [])
-        private = {k: v for k, v in job.extra.items() if k != "filePassword"}  # not kept once used
-        return JobOutcome({"plain": plain, "artifacts": artifacts, "fileName": name}, served, private)
+        return _write(runtime, job, entries, name)
 
     return run
+
+
+def _test_set_entries(ctx: RequestContext, job: Job, test_set_id: str) -> tuple[list[tuple[str, bytes]], str]:
+    doc = ctx.store.get(ctx.scope, testsets.TEST_SET.kind, test_set_id)
+    if doc is None:
+        raise JobFailed(f"Test set {test_set_id} was deleted during the export.")
+    name = doc.body["testSetName"]
+    records = testsets.records_of(ctx, test_set_id)
+    return [(f"{name}.csv", testset_csv.write_records(records))], f"{name}-{job.id}-CSV.zip"
+
+
+def _write(runtime: Runtime, job: Job, entries: list[tuple[str, bytes]], name: str) -> JobOutcome:
+    """Publish the archive (and its protected copy when a password was given)."""
+    scope: Scope = job.scope
+    plain = f"lexv2/{scope.account}/{scope.region}/exports/{job.id}/{name}"
+    with runtime.artifacts.writer(plain) as out:
+        write_zip(out, entries, when=runtime.clock.now())
+    served = plain
+    password = job.extra.get("filePassword")
+    if password:
+        served = f"lexv2/{scope.account}/{scope.region}/exports/{job.id}/protected/{job.id}/{name}"
+        with runtime.artifacts.writer(served) as out:
+            write_zip(out, entries, password, when=runtime.clock.now())
+    artifacts = [plain] + ([served] if served != plain else [])
+    private = {k: v for k, v in job.extra.items() if k != "filePassword"}  # not kept once used
+    return JobOutcome({"plain": plain, "artifacts": artifacts, "fileName": name}, served, private)

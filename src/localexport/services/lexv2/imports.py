@@ -14,6 +14,7 @@ Merge strategies (shared/spec/lexv2.md §5, LV2-6):
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ...aws.errors import AWSError
@@ -21,9 +22,9 @@ from ...aws.models import operation
 from ...aws.validation import SerializationError, validate
 from ...core.archives import ArchiveError, open_zip
 from ...core.jobs import JobFailed, JobOutcome
-from ...core.runtime import RequestContext, Runtime
+from ...core.runtime import Limits, RequestContext, Runtime
 from ...core.store import Doc, Job
-from . import jobviews, lexjson, vocabulary
+from . import jobviews, lexjson, testset_csv, testsets, vocabulary
 from . import resources as r
 from .errors import conflict, not_found, validation
 from .handlers import FALLBACK_INTENT_ID, bot_version, locale_doc, op
@@ -86,9 +87,10 @@ def start_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         raise not_found(ctx.operation, f"Import {import_id} does not exist; get an importId from CreateUploadUrl.")
     if ctx.store.get_job(import_id, ctx.scope) is not None:
         raise conflict(f"Import {import_id} has already been started.")
-    if member == "testSetImportResourceSpecification":
-        raise validation("Test set imports are not supported by localexport yet.")
     if not ctx.runtime.artifacts.exists(upload_key(ctx.scope, import_id)):
+        if member == "testSetImportResourceSpecification":  # LV2-9: the upload, else importInputLocation
+            raise validation(f"The test set CSV for {import_id} has not been uploaded; reading importInputLocation "
+                             "from S3 is not supported by localexport yet.")
         raise validation(f"The import file for {import_id} has not been uploaded.")
     target = spec[member]
     if member in ("botLocaleImportSpecification", "customVocabularyImportSpecification"):
@@ -304,29 +306,56 @@ def _apply(ctx: RequestContext, job: Job, archive: lexjson.Archive) -> dict[str,
     return {"importedResourceId": locale_id, "importedResourceName": LOCALE_NAMES.get(locale_id, locale_id)}
 
 
+def _read_lexjson(data: bytes, password: str | None, limits: Limits) -> lexjson.Archive:
+    archive = lexjson.read_archive(open_zip(data, password, limits.archive_entries, limits.archive_bytes))
+    reasons: list[str] = []
+    for content in archive.locales:
+        _validate_locale(content, reasons)
+    if reasons:
+        raise JobFailed(*reasons)
+    return archive
+
+
+def _read_test_set(data: bytes, password: str | None, limits: Limits) -> list[dict[str, Any]]:
+    """A test set arrives as a CSV, or as a zip holding one."""
+    if data[:2] == b"PK":
+        files = open_zip(data, password, limits.archive_entries, limits.archive_bytes)
+        found = [name for name in files if name.lower().endswith(".csv")]
+        if len(found) != 1:
+            raise JobFailed(f"A test set archive must hold exactly one .csv file; this one holds {len(found)}.")
+        data = files[found[0]]
+    elif len(data) > limits.archive_bytes:
+        raise JobFailed(f"The test set file is larger than {limits.archive_bytes} bytes.")
+    reasons: list[str] = []
+    records = testset_csv.read_records(data, reasons)
+    if reasons:
+        raise JobFailed(*reasons)
+    return records
+
+
 def make_runner(runtime: Runtime):
     def run(job: Job) -> JobOutcome:
         ctx = RequestContext(runtime, job.scope.account, job.scope.region, job.scope.service, "StartImport", "")
         key = upload_key(job.scope, job.id)
+        password = job.extra.get("filePassword")
+        spec = job.spec["resourceSpecification"]
+        member = single_member(spec, "import")
         try:
             data = runtime.artifacts.path(key).read_bytes()
-            files = open_zip(data, job.extra.get("filePassword"), runtime.limits.archive_entries,
-                             runtime.limits.archive_bytes)
-            archive = lexjson.read_archive(files)
+            if member == "testSetImportResourceSpecification":
+                records = _read_test_set(data, password, runtime.limits)
+                apply = partial(testsets.import_records, ctx, spec[member], job.spec["mergeStrategy"], records)
+            else:
+                apply = partial(_apply, ctx, job, _read_lexjson(data, password, runtime.limits))
         except FileNotFoundError:
             raise JobFailed("The uploaded import file is gone.") from None
         except ArchiveError as error:
             raise JobFailed(str(error)) from None
         except lexjson.ArchiveInvalid as invalid:
             raise JobFailed(*invalid.reasons) from None
-        reasons: list[str] = []
-        for content in archive.locales:
-            _validate_locale(content, reasons)
-        if reasons:
-            raise JobFailed(*reasons)
         try:
             with runtime.store.transaction():  # all or nothing
-                result = _apply(ctx, job, archive)
+                result = apply()
         except AWSError as error:  # a rule of the resource layer, e.g. a name clash inside the archive
             raise JobFailed(error.message) from None
         private = {k: v for k, v in job.extra.items() if k != "filePassword"}
