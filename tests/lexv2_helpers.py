@@ -191,13 +191,14 @@ REGENERATED = {
 }
 
 
-def comparable(name: str, document: dict) -> dict:
-    """A file's content in API terms (nulls and members our model lacks dropped), minus regenerated fields."""
+def comparable(name: str, document: dict, differs: dict[str, str] = REGENERATED) -> dict:
+    """A file's content in API terms (nulls and members our model lacks dropped), minus the fields that
+    legitimately differ (``differs``: field -> why); slot references are compared by name elsewhere."""
     spec = FILES[name]
     members = spec.shape().members
     out = {}
     for field in spec.fields:
-        if field.key in REGENERATED or field.key in ("slotPriorities", "slotTypeName"):
+        if field.key in differs or field.key in ("slotPriorities", "slotTypeName"):
             continue
         value = lexjson.to_api(members.get(field.member), document.get(field.key), field.member)
         if value not in (None, [], {}):

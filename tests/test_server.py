@@ -6,7 +6,7 @@ import time
 
 import requests
 from conftest import client
-from lexv2_helpers import export_and_download, read_zip, simple_bot
+from lexv2_helpers import bot_spec, export_and_download, read_zip, simple_bot
 
 
 def test_export_flow_against_a_real_server(server_factory):
@@ -99,3 +99,26 @@ def test_http_controls(server_factory):
     assert lex.describe_export(exportId=export_id)["failureReasons"] == ["next one"]
     requests.post(f"{server.url}/_localexport/control/reset", json={})
     assert lex.list_bots()["botSummaries"] == []
+
+
+def test_import_flow_against_a_real_server(server_factory):
+    server = server_factory(LOCALEXPORT_JOB_DELAY="0.1")
+    lex = client("lexv2-models", server.url)
+    bot_id = simple_bot(lex)["botId"]
+    _, archive = export_and_download(lex, requests.get, {"botExportSpecification": {"botId": bot_id,
+                                                                                   "botVersion": "DRAFT"}},
+                                     password="move-me")
+    other = client("lexv2-models", server.url, account="999988887777")
+    slot = other.create_upload_url()
+    assert slot["uploadUrl"].startswith(server.url)
+    assert requests.put(slot["uploadUrl"], data=archive).status_code == 200
+    started = other.start_import(importId=slot["importId"], resourceSpecification=bot_spec("Promoted"),
+                                 mergeStrategy="FailOnConflict", filePassword="move-me")
+    assert started["importStatus"] == "InProgress"
+    other.get_waiter("bot_import_completed").wait(importId=slot["importId"], WaiterConfig={"Delay": 0.1})
+    described = other.describe_import(importId=slot["importId"])
+    assert described["importStatus"] == "Completed"
+    where = {"botId": described["importedResourceId"], "botVersion": "DRAFT", "localeId": "en_US"}
+    assert {i["intentName"] for i in other.list_intents(**where)["intentSummaries"]} == {"FallbackIntent",
+                                                                                        "OrderPizza"}
+    assert [b["botName"] for b in lex.list_bots()["botSummaries"]] == ["PizzaBot"]

@@ -332,7 +332,7 @@ def _locale(files: dict[str, bytes], base: str, locale_id: str, reasons: list[st
             intent["_slotPriorities"] = intent.pop("archiveSlotPriorities", None) or []
             intents.append({**intent, "_path": path})
         elif len(rest) == 5 and rest[0] == "Intents" and rest[2] == "Slots" and rest[4] == SLOT_FILE.name:
-            raw = _json(files, path, reasons) or {}
+            raw = _aliased(_json(files, path, reasons) or {})
             if "slotConstraint" in raw and isinstance(raw.get("valueElicitationSetting"), dict):
                 raw = {**raw, "valueElicitationSetting": {"slotConstraint": raw["slotConstraint"],
                                                           **raw["valueElicitationSetting"]}}
