@@ -16,9 +16,9 @@ from ...core.runtime import RequestContext, Runtime
 from ...core.store import Job, Scope
 from . import jobviews, lexjson, testset_csv, testsets, vocabulary
 from . import resources as r
-from .errors import conflict, not_found, precondition, validation
+from .errors import conflict, not_found, validation
 from .handlers import bot_version, op
-from .jobviews import STATUS, matches_filters, single_member
+from .jobviews import STATUS, single_member
 
 KIND = "lexv2.export"
 URL_SECONDS = 300  # download URLs are valid 5 minutes
@@ -96,23 +96,8 @@ def describe_export(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
 
 @op("ListExports")
 def list_exports(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    def keep(job: Job) -> bool:
-        spec = job.spec["resourceSpecification"]
-        member = _spec_member(spec)
-        target = spec[member]
-        for field in ("botId", "botVersion", "localeId"):
-            if params.get(field) is not None and target.get(field) != params[field]:
-                return False
-        return matches_filters(SPECS[member][0], params.get("filters", []))
-
-    chunk, token = jobviews.listing(ctx, KIND, params, keep)
-    return {
-        "botId": params.get("botId"),
-        "botVersion": params.get("botVersion"),
-        "localeId": params.get("localeId"),
-        "exportSummaries": [_summary(j) for j in chunk],
-        "nextToken": token,
-    }
+    chunk, token = jobviews.list_bot_jobs(ctx, KIND, params, {m: t[0] for m, t in SPECS.items()})
+    return {**jobviews.echo_bot_filters(params), "exportSummaries": [_summary(j) for j in chunk], "nextToken": token}
 
 
 @op("UpdateExport")
@@ -139,12 +124,7 @@ def update_export(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
 
 @op("DeleteExport")
 def delete_export(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    def refused(message: str):
-        return precondition(f"{message[:-1]} or is not in a state that allows deletion.")
-
-    job = _load(ctx, params["exportId"], refused)
-    if job.state in ("queued", "running", "deleting"):
-        raise refused(f"Export {job.id} is {STATUS[job.state]}.")
+    job = jobviews.deletable(ctx, KIND, params["exportId"], "Export")
     ctx.engine.delete(job.id)
     return {"exportId": job.id, "exportStatus": "Deleting"}
 

@@ -28,7 +28,7 @@ from . import jobviews, lexjson, testset_csv, testsets, vocabulary
 from . import resources as r
 from .errors import conflict, not_found, validation
 from .handlers import FALLBACK_INTENT_ID, bot_version, locale_doc, op
-from .jobviews import STATUS, matches_filters, single_member
+from .jobviews import STATUS, single_member
 from .locales import LOCALE_NAMES
 
 KIND = "lexv2.import"
@@ -113,28 +113,13 @@ def describe_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
 
 @op("ListImports")
 def list_imports(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    def keep(job: Job) -> bool:
-        spec = job.spec["resourceSpecification"]
-        member = single_member(spec, "import")
-        target = spec[member]
-        for field in ("botId", "botVersion", "localeId"):
-            if params.get(field) is not None and target.get(field) != params[field]:
-                return False
-        return matches_filters(SPECS[member][0], params.get("filters", []))
-
-    chunk, token = jobviews.listing(ctx, KIND, params, keep)
-    return {"botId": params.get("botId"), "botVersion": params.get("botVersion"), "localeId": params.get("localeId"),
-            "importSummaries": [_summary(j) for j in chunk], "nextToken": token}
+    chunk, token = jobviews.list_bot_jobs(ctx, KIND, params, {m: t[0] for m, t in SPECS.items()})
+    return {**jobviews.echo_bot_filters(params), "importSummaries": [_summary(j) for j in chunk], "nextToken": token}
 
 
 @op("DeleteImport")
 def delete_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    def refused(message: str) -> AWSError:
-        return AWSError("PreconditionFailedException", f"{message[:-1]} or is not in a state that allows deletion.")
-
-    job = jobviews.load(ctx, KIND, params["importId"], refused, "Import")
-    if job.state in ("queued", "running", "deleting"):
-        raise refused(f"Import {job.id} is {STATUS[job.state]}.")
+    job = jobviews.deletable(ctx, KIND, params["importId"], "Import")
     ctx.store.remove(ctx.scope, UPLOAD, job.id)
     ctx.engine.delete(job.id)  # removes the record and the uploaded file, not what was imported
     return {"importId": job.id, "importStatus": "Deleting"}

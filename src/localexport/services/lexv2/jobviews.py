@@ -53,3 +53,37 @@ def matches_filters(value: str, filters: list[dict[str, Any]]) -> bool:
         if flt["operator"] == "CO" and not any(w.lower() in value.lower() for w in wanted):
             return False
     return True
+
+
+def list_bot_jobs(ctx: RequestContext, kind: str, params: dict[str, Any],
+                  resource_types: dict[str, str]) -> tuple[list[Job], str | None]:
+    """ListExports/ListImports: jobs filtered by bot, version, locale and resource type
+    (``resource_types`` maps a resourceSpecification member to its type name)."""
+
+    def keep(job: Job) -> bool:
+        spec = job.spec["resourceSpecification"]
+        member = single_member(spec, "list")
+        target = spec[member]
+        for field in ("botId", "botVersion", "localeId"):
+            if params.get(field) is not None and target.get(field) != params[field]:
+                return False
+        return matches_filters(resource_types[member], params.get("filters", []))
+
+    return listing(ctx, kind, params, keep)
+
+
+def echo_bot_filters(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: params.get(k) for k in ("botId", "botVersion", "localeId")}
+
+
+def deletable(ctx: RequestContext, kind: str, job_id: str, label: str) -> Job:
+    """A finished job that DeleteExport/DeleteImport may remove; an unknown or unfinished one is
+    PreconditionFailedException, since these operations declare no ResourceNotFoundException (LV2-10)."""
+
+    def refused(message: str) -> AWSError:
+        return AWSError("PreconditionFailedException", f"{message[:-1]} or is not in a state that allows deletion.")
+
+    job = load(ctx, kind, job_id, refused, label)
+    if job.state in ("queued", "running", "deleting"):
+        raise refused(f"{label} {job.id} is {STATUS[job.state]}.")
+    return job
