@@ -27,3 +27,21 @@ def test_job_interrupted_too_often_fails_with_a_reason(lex, local):
     described = lex.describe_export(exportId=export_id)
     assert described["exportStatus"] == "Failed"
     assert described["failureReasons"] == ["The job was interrupted 3 times and was not retried."]
+
+
+def test_passwords_are_not_kept_once_a_job_ends(lex, local):
+    bot_id = simple_bot(lex)["botId"]
+    spec = {"botExportSpecification": {"botId": bot_id, "botVersion": "DRAFT"}}
+    local.controls.set_timing("manual")
+    done = lex.create_export(resourceSpecification=spec, fileFormat="LexJson", filePassword="s3cret")["exportId"]
+    assert local.runtime.store.get_job(done).secrets == {"filePassword": "s3cret"}  # needed until it runs
+    local.controls.advance(done)
+    local.controls.fail_next(["boom"])
+    failed = lex.create_export(resourceSpecification=spec, fileFormat="LexJson", filePassword="s3cret")["exportId"]
+    local.controls.advance(failed)
+    cancelled = lex.create_export(resourceSpecification={"botLocaleExportSpecification": {**spec[
+        "botExportSpecification"], "localeId": "en_US"}}, fileFormat="LexJson", filePassword="s3cret")["exportId"]
+    local.controls.fail(cancelled, ["stopped"])
+    for job_id, status in ((done, "Completed"), (failed, "Failed"), (cancelled, "Failed")):
+        assert lex.describe_export(exportId=job_id)["exportStatus"] == status
+        assert local.runtime.store.get_job(job_id).secrets == {}

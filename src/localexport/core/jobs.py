@@ -28,7 +28,12 @@ from .store import Job, Scope, Store
 log = logging.getLogger(__name__)
 
 MODES = ("immediate", "realistic", "manual")
+SECRETS = "secrets"  # the key in Job.extra of what a job may use but must not keep
 ACTIVE = ("queued", "running")
+
+
+def _without_secrets(job: Job) -> dict[str, Any]:
+    return {k: v for k, v in job.extra.items() if k != SECRETS}
 
 
 class JobFailed(Exception):
@@ -43,7 +48,6 @@ class JobFailed(Exception):
 class JobOutcome:
     result: dict[str, Any]
     artifact: str | None = None
-    extra: dict[str, Any] | None = None  # replaces the job's private data (e.g. to drop a secret)
 
 
 Runner = Callable[[Job], JobOutcome]
@@ -98,10 +102,13 @@ class JobEngine:
 
     # -- lifecycle -----------------------------------------------------------
 
-    def submit(self, scope: Scope, kind: str, job_id: str, spec: dict[str, Any], extra: dict | None = None) -> Job:
+    def submit(self, scope: Scope, kind: str, job_id: str, spec: dict[str, Any],
+               secrets: dict[str, Any] | None = None) -> Job:
+        """Queue a job. ``secrets`` (e.g. an archive password) reach the runner and are
+        erased once the job has ended, whatever the outcome."""
         now = self.clock.now()
         job = Job(id=job_id, scope=scope, kind=kind, state="queued", spec=spec, created_at=now, updated_at=now,
-                  extra=extra or {})
+                  extra={SECRETS: secrets} if secrets else {})
         self.store.insert_job(job)
         self._schedule(job.id)
         return self.store.get_job(job.id) or job
@@ -118,8 +125,10 @@ class JobEngine:
 
     def fail(self, job_id: str, reasons: list[str]) -> bool:
         """Fail an unfinished job at once with ``reasons``."""
-        return self.store.update_job(
-            job_id, only_from=ACTIVE, state="failed", failure=reasons, updated_at=self.clock.now()
+        job = self.store.get_job(job_id)
+        return job is not None and self.store.update_job(
+            job_id, only_from=ACTIVE, state="failed", failure=reasons, extra=_without_secrets(job),
+            updated_at=self.clock.now()
         )
 
     def inject_failure(self, reasons: list[str], kind: str | None = None) -> None:
@@ -216,17 +225,15 @@ class JobEngine:
             outcome = runner(job)
         except JobFailed as failure:
             self.store.update_job(job_id, only_from=("running",), state="failed", failure=failure.reasons,
-                                  updated_at=self.clock.now())
+                                  extra=_without_secrets(job), updated_at=self.clock.now())
         except Exception as error:  # a bug of ours: the job fails, the server goes on
             log.exception("job %s failed", job_id)
-            self.store.update_job(job_id, only_from=("running",), state="failed",
+            self.store.update_job(job_id, only_from=("running",), state="failed", extra=_without_secrets(job),
                                   failure=[f"Internal error: {error}"], updated_at=self.clock.now())
         else:
-            values: dict[str, Any] = {"result": outcome.result, "artifact": outcome.artifact}
-            if outcome.extra is not None:
-                values["extra"] = outcome.extra
-            done = self.store.update_job(job_id, only_from=("running",), state="succeeded",
-                                         updated_at=self.clock.now(), **values)
+            done = self.store.update_job(job_id, only_from=("running",), state="succeeded", result=outcome.result,
+                                         artifact=outcome.artifact, extra=_without_secrets(job),
+                                         updated_at=self.clock.now())
             if not done:  # deleted or failed meanwhile: drop what we wrote
                 for key in {outcome.artifact, *outcome.result.get("artifacts", [])} - {None}:
                     self.artifacts.delete(key)

@@ -68,6 +68,10 @@ class Job:
     attempts: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def secrets(self) -> dict[str, Any]:
+        return self.extra.get("secrets") or {}
+
 
 class AlreadyExists(Exception):
     pass

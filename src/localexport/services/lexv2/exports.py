@@ -80,7 +80,7 @@ def _submit(ctx: RequestContext, params: dict[str, Any], spec: dict[str, Any], f
             raise conflict(f"Export {job.id} of the same resource is already in progress.")
     secret = {"filePassword": params["filePassword"]} if params.get("filePassword") else {}
     job = ctx.engine.submit(ctx.scope, KIND, ctx.ids.short(),
-                            {"resourceSpecification": spec, "fileFormat": file_format}, extra=secret)
+                            {"resourceSpecification": spec, "fileFormat": file_format}, secrets=secret)
     # AWS always answers InProgress: even an immediate-mode job is only seen done by DescribeExport
     return {**_summary(job), "exportStatus": "InProgress"}
 
@@ -115,8 +115,7 @@ def update_export(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
     artifacts = [plain] + ([served] if served != plain else [])
     old = [k for k in job.result.get("artifacts", []) if k not in artifacts]
     now = ctx.clock.now()
-    ctx.store.update_job(job.id, artifact=served, result={**job.result, "artifacts": artifacts},
-                         extra={k: v for k, v in job.extra.items() if k != "filePassword"}, updated_at=now)
+    ctx.store.update_job(job.id, artifact=served, result={**job.result, "artifacts": artifacts}, updated_at=now)
     for key in old:
         ctx.runtime.artifacts.delete(key)
     return _summary(ctx.store.get_job(job.id))
@@ -204,11 +203,10 @@ def _write(runtime: Runtime, job: Job, entries: list[tuple[str, bytes]], name: s
     with runtime.artifacts.writer(plain) as out:
         write_zip(out, entries, when=runtime.clock.now())
     served = plain
-    password = job.extra.get("filePassword")
+    password = job.secrets.get("filePassword")
     if password:
         served = f"lexv2/{scope.account}/{scope.region}/exports/{job.id}/protected/{job.id}/{name}"
         with runtime.artifacts.writer(served) as out:
             write_zip(out, entries, password, when=runtime.clock.now())
     artifacts = [plain] + ([served] if served != plain else [])
-    private = {k: v for k, v in job.extra.items() if k != "filePassword"}  # not kept once used
-    return JobOutcome({"plain": plain, "artifacts": artifacts, "fileName": name}, served, private)
+    return JobOutcome({"plain": plain, "artifacts": artifacts, "fileName": name}, served)

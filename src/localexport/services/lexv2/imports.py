@@ -101,7 +101,7 @@ def start_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             raise validation(f"The locale {target['localeId']} is not supported by Amazon Lex V2.")
     secret = {"filePassword": params["filePassword"]} if params.get("filePassword") else {}
     job = ctx.engine.submit(ctx.scope, KIND, import_id,
-                            {"resourceSpecification": spec, "mergeStrategy": params["mergeStrategy"]}, extra=secret)
+                            {"resourceSpecification": spec, "mergeStrategy": params["mergeStrategy"]}, secrets=secret)
     # AWS always answers InProgress: even an immediate-mode job is only seen done by DescribeImport
     return {**_summary(job), "importStatus": "InProgress", "failureReasons": None}
 
@@ -322,7 +322,7 @@ def make_runner(runtime: Runtime):
     def run(job: Job) -> JobOutcome:
         ctx = RequestContext(runtime, job.scope.account, job.scope.region, job.scope.service, "StartImport", "")
         key = upload_key(job.scope, job.id)
-        password = job.extra.get("filePassword")
+        password = job.secrets.get("filePassword")
         spec = job.spec["resourceSpecification"]
         member = single_member(spec, "import")
         try:
@@ -343,7 +343,6 @@ def make_runner(runtime: Runtime):
                 result = apply()
         except AWSError as error:  # a rule of the resource layer, e.g. a name clash inside the archive
             raise JobFailed(error.message) from None
-        private = {k: v for k, v in job.extra.items() if k != "filePassword"}
-        return JobOutcome({**result, "artifacts": [key]}, key, private)
+        return JobOutcome({**result, "artifacts": [key]}, key)
 
     return run
