@@ -1,0 +1,177 @@
+"""In-process mode: ``mock_export`` answers botocore clients of the five services with
+no socket and no ``endpoint_url``, as moto does.
+
+- botocore: a ``before-send`` handler is put first in botocore's built-in handlers
+  when this module is imported, so every client created afterwards (also before
+  entering the mock) asks it first.  It answers only the five services, and only
+  while a mock is active; anything else (S3 under ``moto.mock_aws()``, say) goes
+  on to the next handler or the network.
+- Download and upload URLs point at ``http://localexport.mock``; while a mock is
+  active, requests and urllib3 (through ``urllib3.HTTPConnectionPool.urlopen``)
+  and httpx (through ``httpx.HTTPTransport``) reach the app for that host only.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import io
+import os
+import threading
+from typing import Any
+
+import httpx
+import urllib3
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.handlers import BUILTIN_HANDLERS
+
+from .app import LocalExport
+from .aws.models import SERVICES, service_model
+from .config import Settings
+from .inprocess import InProcess
+
+MOCK_HOST = "localexport.mock"
+_FAKE_ENV = {"AWS_ACCESS_KEY_ID": "FOOBARKEY", "AWS_SECRET_ACCESS_KEY": "FOOBARSECRET"}
+BASE_URL = f"http://{MOCK_HOST}"
+_OURS = {service_model(name).service_id.hyphenize() for name in SERVICES}
+_active: list[mock_export] = []
+_lock = threading.RLock()
+
+
+class _Raw:
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def stream(self, **_: Any):
+        yield self.data
+
+
+def _before_send(request: AWSPreparedRequest, event_name: str = "", **_: Any) -> AWSResponse | None:
+    """botocore's ``before-send.{service-id}.{Operation}``: ours while a mock is active, else None (next handler)."""
+    parts = event_name.split(".")
+    if not _active or len(parts) < 2 or parts[1] not in _OURS:
+        return None
+    return _active[-1].send(request)
+
+
+BUILTIN_HANDLERS.insert(0, ("before-send", _before_send))
+
+
+def _current() -> mock_export:
+    return _active[-1]
+
+
+# -- HTTP clients ----------------------------------------------------------------------
+
+_original_urlopen = urllib3.connectionpool.HTTPConnectionPool.urlopen
+_original_httpx = httpx.HTTPTransport.handle_request
+
+
+def _urlopen(pool, method, url, body=None, headers=None, *args, **kwargs):
+    if pool.host != MOCK_HOST or not _active:
+        return _original_urlopen(pool, method, url, body, headers, *args, **kwargs)
+    if body is not None and not isinstance(body, (bytes, str)):
+        body = body.read() if hasattr(body, "read") else b"".join(body)
+    response = _current().wire.http.request(method, url, content=body or b"", headers=dict(headers or {}))
+    return urllib3.HTTPResponse(body=io.BytesIO(response.content), headers=dict(response.headers),
+                                status=response.status_code, reason=response.reason_phrase, preload_content=False,
+                                decode_content=False)
+
+
+def _httpx_handle(transport, request: httpx.Request) -> httpx.Response:
+    if request.url.host != MOCK_HOST or not _active:
+        return _original_httpx(transport, request)
+    response = _current().wire.http.request(request.method, str(request.url), content=request.read(),
+                                            headers={k: v for k, v in request.headers.items() if k != "host"})
+    return httpx.Response(response.status_code, headers=response.headers, content=response.content)
+
+
+def _patch(on: bool) -> None:
+    urllib3.connectionpool.HTTPConnectionPool.urlopen = _urlopen if on else _original_urlopen
+    httpx.HTTPTransport.handle_request = _httpx_handle if on else _original_httpx
+
+
+# -- the mock ----------------------------------------------------------------------------
+
+
+class mock_export:  # noqa: N801  (named like moto's mock_aws)
+    """Answer lexv2-models, lex-models, personalize, personalize-events and quicksight in-process.
+
+    A context manager, a function decorator or a class decorator (each ``test*``
+    method gets its own).  State is fresh for every entry unless ``keep_state``.
+    ``controls`` holds the test controls of the instance in use.
+    """
+
+    def __init__(self, *, keep_state: bool = False, job_mode: str = "immediate", job_delay: float = 0.5):
+        self.keep_state = keep_state
+        self.settings = Settings(job_mode=job_mode, job_delay=job_delay)
+        self.instance: LocalExport | None = None
+        self.wire: InProcess | None = None
+
+    @property
+    def controls(self):
+        if self.instance is None:
+            raise RuntimeError("mock_export is not active")
+        return self.instance.controls
+
+    def send(self, request: AWSPreparedRequest) -> AWSResponse:
+        body = request.body
+        if hasattr(body, "read"):
+            body = body.read()
+        if isinstance(body, str):
+            body = body.encode()
+        url = httpx.URL(request.url)
+        headers = {k.lower(): v.decode("latin-1") if isinstance(v, bytes) else v for k, v in request.headers.items()}
+        headers["host"] = MOCK_HOST  # URLs the app hands out point back at the mock
+        result = self.instance.gateway.handle(request.method, url.raw_path.decode().split("?", 1)[0],
+                                              url.query.decode(), headers, body or b"", BASE_URL)
+        return AWSResponse(request.url, result.status, result.headers, _Raw(result.body))
+
+    def start(self) -> mock_export:
+        with _lock:
+            # like moto: clients made inside need credentials, never real ones
+            self._env = {k: os.environ.get(k) for k in _FAKE_ENV}
+            for key, value in _FAKE_ENV.items():
+                os.environ.setdefault(key, value)
+            if self.instance is None or not self.keep_state:
+                self.instance = LocalExport(self.settings, in_memory=True)
+                self.wire = InProcess(self.instance, BASE_URL)
+            if not _active:
+                _patch(True)
+            _active.append(self)
+        return self
+
+    def stop(self) -> None:
+        with _lock:
+            _active.remove(self)
+            if not _active:
+                _patch(False)
+            for key, value in self._env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+            if not self.keep_state and self.instance is not None:
+                self.wire.close()
+                self.instance.close()
+                self.instance = self.wire = None
+
+    def __enter__(self) -> mock_export:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def __call__(self, target):
+        if inspect.isclass(target):
+            for name, member in list(vars(target).items()):
+                if name.startswith("test") and callable(member):
+                    setattr(target, name, mock_export(keep_state=self.keep_state, job_mode=self.settings.job_mode,
+                                                      job_delay=self.settings.job_delay)(member))
+            return target
+
+        @functools.wraps(target)
+        def wrapper(*args: Any, **kwargs: Any):
+            with mock_export(keep_state=self.keep_state, job_mode=self.settings.job_mode,
+                             job_delay=self.settings.job_delay):
+                return target(*args, **kwargs)
+
+        return wrapper
