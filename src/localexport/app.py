@@ -174,7 +174,14 @@ def _control_routes(instance: LocalExport) -> list[Route]:
         return JSONResponse(controls.timing())
 
     async def jobs(request: Request) -> Response:
-        return JSONResponse({"jobs": controls.jobs()})
+        query = request.query_params
+        return JSONResponse({"jobs": controls.jobs(query.get("service"), query.get("state"))})
+
+    async def job_download(request: Request) -> Response:
+        url = controls.download_url(request.path_params["job_id"], str(request.base_url))
+        if url is None:
+            return JSONResponse({"error": "no finished archive for this job"}, status_code=404)
+        return JSONResponse({"url": url})
 
     async def job(request: Request) -> Response:
         found = controls.job(request.path_params["job_id"])
@@ -214,6 +221,7 @@ def _control_routes(instance: LocalExport) -> list[Route]:
         Route(f"{base}/control/jobs", jobs),
         Route(f"{base}/control/jobs/{{job_id}}", job),
         Route(f"{base}/control/jobs/{{job_id}}/advance", advance, methods=["POST"]),
+        Route(f"{base}/control/jobs/{{job_id}}/download", job_download),
         Route(f"{base}/control/jobs/{{job_id}}/fail", fail, methods=["POST"]),
         Route(f"{base}/control/fail-next", fail_next, methods=["POST"]),
         Route(f"{base}/control/clock", clock, methods=["POST"]),

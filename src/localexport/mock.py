@@ -18,7 +18,8 @@ import inspect
 import io
 import os
 import threading
-from typing import Any
+from typing import Any, Self
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import urllib3
@@ -51,7 +52,12 @@ def _before_send(request: AWSPreparedRequest, event_name: str = "", **_: Any) ->
     parts = event_name.split(".")
     if not _active or len(parts) < 2 or parts[1] not in _OURS:
         return None
-    return _active[-1].send(request)
+    response = _active[-1].send(request)
+    # botocore still calls the later before-send handlers (moto's among them) and keeps the
+    # first response; pointing the request at our host makes them pass it by.
+    split = urlsplit(request.url)
+    request.url = urlunsplit(("http", MOCK_HOST, split.path, split.query, ""))
+    return response
 
 
 BUILTIN_HANDLERS.insert(0, ("before-send", _before_send))
@@ -94,7 +100,7 @@ def _patch(on: bool) -> None:
 # -- the mock ----------------------------------------------------------------------------
 
 
-class mock_export:  # noqa: N801  (named like moto's mock_aws)
+class mock_export:
     """Answer lexv2-models, lex-models, personalize, personalize-events and quicksight in-process.
 
     A context manager, a function decorator or a class decorator (each ``test*``
@@ -154,10 +160,10 @@ class mock_export:  # noqa: N801  (named like moto's mock_aws)
                 self.instance.close()
                 self.instance = self.wire = None
 
-    def __enter__(self) -> mock_export:
+    def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def __call__(self, target):

@@ -56,6 +56,10 @@ class ArtifactStore:
             raise FileNotFoundError(key)
         return path
 
+    def size(self, key: str) -> int | None:
+        path = self._path(key)
+        return path.stat().st_size if path.is_file() else None
+
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 

@@ -8,7 +8,16 @@ from .runtime import Runtime
 from .store import Job
 
 
-def job_view(job: Job) -> dict[str, Any]:
+def _leaves(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, list):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [str(value)] if isinstance(value, (str, int)) and not isinstance(value, bool) else []
+
+
+def job_view(job: Job, size: int | None = None) -> dict[str, Any]:
+    """A job in core terms, for the control API and the CLI."""
     return {
         "id": job.id,
         "service": job.scope.service,
@@ -18,6 +27,8 @@ def job_view(job: Job) -> dict[str, Any]:
         "state": job.state,
         "failure": job.failure,
         "attempts": job.attempts,
+        "resource": "/".join(_leaves(job.spec))[:80],  # the spec's values, e.g. bot id and version
+        "size": size,
         "created_at": job.created_at,
         "updated_at": job.updated_at,
     }
@@ -35,16 +46,27 @@ class Controls:
         self.runtime.engine.configure(mode, delay)
         return self.timing()
 
-    def jobs(self) -> list[dict[str, Any]]:
-        return [job_view(j) for j in self.runtime.store.jobs()]
+    def _view(self, job: Job) -> dict[str, Any]:
+        return job_view(job, self.runtime.artifacts.size(job.artifact) if job.artifact else None)
+
+    def jobs(self, service: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
+        return [self._view(j) for j in self.runtime.store.jobs(states=(state,) if state else ())
+                if service is None or j.scope.service == service]
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         job = self.runtime.store.get_job(job_id)
-        return job_view(job) if job else None
+        return self._view(job) if job else None
 
     def advance(self, job_id: str) -> dict[str, Any] | None:
         job = self.runtime.engine.advance(job_id)
-        return job_view(job) if job else None
+        return self._view(job) if job else None
+
+    def download_url(self, job_id: str, base_url: str, seconds: int = 300) -> str | None:
+        """A signed URL for a finished job's archive (what the service's Describe call would hand out)."""
+        job = self.runtime.store.get_job(job_id)
+        if job is None or job.state != "succeeded" or not job.artifact:
+            return None
+        return self.runtime.urls.sign(base_url, job.artifact, seconds)
 
     def fail(self, job_id: str, reasons: list[str]) -> bool:
         return self.runtime.engine.fail(job_id, reasons)

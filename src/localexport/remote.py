@@ -1,0 +1,66 @@
+"""The test controls of a running server, over its HTTP control API: the same
+operations as ``LocalExport(...).controls``, for tests and the CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class ControlError(RuntimeError):
+    pass
+
+
+class RemoteControls:
+    def __init__(self, url: str, timeout: float = 30.0):
+        self.url = url.rstrip("/")
+        self.http = httpx.Client(base_url=f"{self.url}/_localexport", timeout=timeout)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(method, path, **kwargs)
+        if response.status_code == 404 and path.startswith("/control/jobs/"):
+            return None
+        if response.status_code >= 400:
+            raise ControlError(f"{method} {path}: {response.status_code} {response.text}")
+        return response.json()
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/health")
+
+    def timing(self) -> dict[str, Any]:
+        return self._call("GET", "/control/timing")
+
+    def set_timing(self, mode: str | None = None, delay: float | None = None) -> dict[str, Any]:
+        return self._call("POST", "/control/timing", json={"mode": mode, "delay": delay})
+
+    def jobs(self, service: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
+        params = {k: v for k, v in {"service": service, "state": state}.items() if v}
+        return self._call("GET", "/control/jobs", params=params)["jobs"]
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        return self._call("GET", f"/control/jobs/{job_id}")
+
+    def advance(self, job_id: str) -> dict[str, Any] | None:
+        found = self._call("POST", f"/control/jobs/{job_id}/advance")
+        return None if found == {"gone": True} else found
+
+    def fail(self, job_id: str, reasons: list[str]) -> bool:
+        response = self.http.post(f"/control/jobs/{job_id}/fail", json={"reasons": reasons})
+        return response.status_code == 200
+
+    def fail_next(self, reasons: list[str], kind: str | None = None) -> None:
+        self._call("POST", "/control/fail-next", json={"reasons": reasons, "kind": kind})
+
+    def advance_clock(self, seconds: float) -> float:
+        return self._call("POST", "/control/clock", json={"advance": seconds})["now"]
+
+    def reset(self, account: str | None = None) -> None:
+        self._call("POST", "/control/reset", json={"account": account} if account else {})
+
+    def download_url(self, job_id: str) -> str | None:
+        found = self._call("GET", f"/control/jobs/{job_id}/download")
+        return found["url"] if found else None
+
+    def close(self) -> None:
+        self.http.close()

@@ -1,0 +1,130 @@
+"""In-process mode, the pytest plugin's fixtures, and life beside moto."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import boto3
+import httpx
+import pytest
+import requests
+import urllib3
+from botocore.exceptions import WaiterError
+from moto import mock_aws
+
+from localexport import mock_export
+
+ROLE = "arn:aws:iam::123456789012:role/LexRole"
+
+
+def export_flow(lex, http_get=requests.get) -> bytes:
+    """The user's script: a bot, a locale, an export, a download."""
+    bot = lex.create_bot(botName="MockBot", roleArn=ROLE, dataPrivacy={"childDirected": False},
+                         idleSessionTTLInSeconds=300)
+    lex.get_waiter("bot_available").wait(botId=bot["botId"], WaiterConfig={"Delay": 0.05})
+    lex.create_bot_locale(botId=bot["botId"], botVersion="DRAFT", localeId="en_US", nluIntentConfidenceThreshold=0.4)
+    export = lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot["botId"],
+                                                                                "botVersion": "DRAFT"}},
+                               fileFormat="LexJson")
+    lex.get_waiter("bot_export_completed").wait(exportId=export["exportId"], WaiterConfig={"Delay": 0.05})
+    response = http_get(lex.describe_export(exportId=export["exportId"])["downloadUrl"])
+    assert response.status_code == 200
+    data = response.content
+    assert "MockBot/Bot.json" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    return data
+
+
+def test_context_manager_needs_no_endpoint_and_covers_earlier_clients():
+    early = boto3.client("lexv2-models", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+    with mock_export():
+        export_flow(early)
+        later = boto3.client("lexv2-models", region_name="us-east-1")
+        assert [b["botName"] for b in later.list_bots()["botSummaries"]] == ["MockBot"]
+    with mock_export():  # fresh state for every context
+        assert boto3.client("lexv2-models", region_name="us-east-1").list_bots()["botSummaries"] == []
+
+
+def test_download_and_upload_urls_work_for_every_covered_http_client():
+    with mock_export():
+        lex = boto3.client("lexv2-models", region_name="us-east-1")
+        data = export_flow(lex)
+        export_id = lex.list_exports()["exportSummaries"][0]["exportId"]
+        url = lex.describe_export(exportId=export_id)["downloadUrl"]
+        assert httpx.get(url).content == data
+        assert urllib3.PoolManager().request("GET", url).data == data
+        for put in (lambda u: requests.put(u, data=data), lambda u: httpx.put(u, content=data)):
+            slot = lex.create_upload_url()
+            assert put(slot["uploadUrl"]).status_code == 200
+
+
+@mock_export()
+def test_as_a_function_decorator():
+    assert boto3.client("lexv2-models", region_name="us-east-1").list_bots()["botSummaries"] == []
+
+
+@mock_export(keep_state=False)
+class TestAsAClassDecorator:
+    def test_one(self):
+        export_flow(boto3.client("lexv2-models", region_name="us-east-1"))
+
+    def test_two_starts_empty(self):
+        assert boto3.client("lexv2-models", region_name="us-east-1").list_bots()["botSummaries"] == []
+
+
+def test_keep_state_across_entries():
+    mock = mock_export(keep_state=True)
+    with mock:
+        export_flow(boto3.client("lexv2-models", region_name="us-east-1"))
+    with mock:
+        assert len(boto3.client("lexv2-models", region_name="us-east-1").list_bots()["botSummaries"]) == 1
+    mock.instance.close()
+
+
+def test_controls_in_process():
+    with mock_export() as mock:
+        mock.controls.fail_next(["quota of the test"])
+        lex = boto3.client("lexv2-models", region_name="us-east-1")
+        with pytest.raises(WaiterError):
+            export_flow(lex)
+        failed = lex.list_exports()["exportSummaries"][0]
+        assert failed["exportStatus"] == "Failed"
+
+
+@pytest.mark.parametrize("moto_first", [True, False])
+def test_beside_moto_the_archive_goes_into_a_moto_bucket(moto_first):
+    first, second = (mock_aws(), mock_export()) if moto_first else (mock_export(), mock_aws())
+    with first, second:
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="bot-backups")
+        data = export_flow(boto3.client("lexv2-models", region_name="us-east-1"))
+        s3.put_object(Bucket="bot-backups", Key="MockBot.zip", Body=data)
+        assert s3.get_object(Bucket="bot-backups", Key="MockBot.zip")["Body"].read() == data
+        # Lex V2 is answered by localexport, not by moto's own Lex V2 backend
+        assert boto3.client("lexv2-models", region_name="us-east-1").list_exports()["exportSummaries"]
+
+
+def test_the_same_body_in_process(localexport_mock, localexport_controls):
+    _same_test_body(localexport_mock, localexport_controls)
+
+
+def test_the_same_body_against_the_server_fixture(localexport_server, localexport_controls):
+    _same_test_body(localexport_server, localexport_controls)
+
+
+def _same_test_body(localexport, controls):
+    lex = localexport.client("lexv2-models")
+    export_flow(lex)
+    controls.set_timing("manual")
+    bot_id = lex.list_bots()["botSummaries"][0]["botId"]
+    export_id = lex.create_export(resourceSpecification={"botLocaleExportSpecification": {
+        "botId": bot_id, "botVersion": "DRAFT", "localeId": "en_US"}}, fileFormat="LexJson")["exportId"]
+    assert lex.describe_export(exportId=export_id)["exportStatus"] == "InProgress"
+    controls.advance(export_id)
+    assert lex.describe_export(exportId=export_id)["exportStatus"] == "Completed"
+    controls.fail_next(["injected"])
+    controls.set_timing("immediate")
+    lex.delete_export(exportId=export_id)
+    failed = lex.create_export(resourceSpecification={"botLocaleExportSpecification": {
+        "botId": bot_id, "botVersion": "DRAFT", "localeId": "en_US"}}, fileFormat="LexJson")["exportId"]
+    assert lex.describe_export(exportId=failed)["failureReasons"] == ["injected"]
