@@ -92,9 +92,23 @@ def _httpx_handle(transport, request: httpx.Request) -> httpx.Response:
     return httpx.Response(response.status_code, headers=response.headers, content=response.content)
 
 
+_saved_session: list[Any] = []
+
+
 def _patch(on: bool) -> None:
     urllib3.connectionpool.HTTPConnectionPool.urlopen = _urlopen if on else _original_urlopen
     httpx.HTTPTransport.handle_request = _httpx_handle if on else _original_httpx
+    try:
+        import boto3
+    except ImportError:
+        return
+    # boto3's default session copied botocore's handlers when it was made, maybe before ours
+    # were added: inside the mock a new one is made (as moto does), and the old one comes back after.
+    if on:
+        _saved_session.append(boto3.DEFAULT_SESSION)
+        boto3.DEFAULT_SESSION = None
+    elif _saved_session:
+        boto3.DEFAULT_SESSION = _saved_session.pop()
 
 
 # -- the mock ----------------------------------------------------------------------------
