@@ -45,3 +45,18 @@ def test_passwords_are_not_kept_once_a_job_ends(lex, local):
     for job_id, status in ((done, "Completed"), (failed, "Failed"), (cancelled, "Failed")):
         assert lex.describe_export(exportId=job_id)["exportStatus"] == status
         assert local.runtime.store.get_job(job_id).secrets == {}
+
+
+def test_reset_of_one_account_leaves_the_others(lex, make_client, local, wire):
+    other = make_client(account="444455556666")
+    for client in (lex, other):
+        bot_id = simple_bot(client)["botId"]
+        client.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id, "botVersion": "DRAFT"}},
+                             fileFormat="LexJson")
+    gone_url = lex.describe_export(exportId=lex.list_exports()["exportSummaries"][0]["exportId"])["downloadUrl"]
+    local.controls.reset("123456789012")
+    assert lex.list_bots()["botSummaries"] == [] and lex.list_exports()["exportSummaries"] == []
+    assert wire.get(gone_url).status_code == 404  # its archive went with it
+    kept = other.list_exports()["exportSummaries"]
+    assert len(other.list_bots()["botSummaries"]) == 1 and len(kept) == 1
+    assert wire.get(other.describe_export(exportId=kept[0]["exportId"])["downloadUrl"]).status_code == 200

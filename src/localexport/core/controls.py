@@ -78,6 +78,12 @@ class Controls:
         return self.runtime.clock.advance(seconds)
 
     def reset(self, account: str | None = None) -> None:
-        self.runtime.store.clear(account)
+        """Forget everything of ``account`` (its jobs' archives too), or of every account."""
         if account is None:
+            self.runtime.store.clear()
             self.runtime.artifacts.clear()
+            return
+        for job in self.runtime.store.jobs():
+            if job.scope.account == account:
+                self.runtime.engine.purge(job)
+        self.runtime.store.clear(account)
