@@ -98,17 +98,19 @@ def _asgi(instance: LocalExport):
             message = await receive()
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size <= gateway.max_body:  # past the limit: keep draining, answer 413
+            if size <= gateway.max_body:  # past the limit: keep draining, keep nothing, answer 413
                 chunks.append(chunk)
             more = message.get("more_body", False)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        body = b"".join(chunks) if size <= gateway.max_body else b"\0" * (gateway.max_body + 1)
-        host = headers.get("host") or f"{scope['server'][0]}:{scope['server'][1]}"
-        base_url = f"{scope.get('scheme', 'http')}://{host}"
-        raw_path = scope.get("raw_path")
-        path = raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"]
-        result = gateway.handle(scope["method"], path, scope["query_string"].decode("latin-1"), headers, body,
-                                base_url)
+        if size > gateway.max_body:
+            result = gateway.too_large()
+        else:
+            host = headers.get("host") or f"{scope['server'][0]}:{scope['server'][1]}"
+            base_url = f"{scope.get('scheme', 'http')}://{host}"
+            raw_path = scope.get("raw_path")
+            path = raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"]
+            result = gateway.handle(scope["method"], path, scope["query_string"].decode("latin-1"), headers,
+                                    b"".join(chunks), base_url)
         raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in result.headers.items()]
         raw_headers.append((b"content-length", str(len(result.body)).encode()))
         await send({"type": "http.response.start", "status": result.status, "headers": raw_headers})

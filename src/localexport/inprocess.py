@@ -7,10 +7,14 @@ parses the app's response exactly as it would a network one.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():  # starlette now prefers httpx2 for its test client; httpx still works
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from starlette.testclient import TestClient
 
 from .app import LocalExport
 

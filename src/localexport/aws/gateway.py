@@ -31,10 +31,19 @@ class WireResponse:
     body: bytes
 
 
+_TOO_LARGE = AWSError("RequestEntityTooLargeException", "Request body is too large.", status=413)
+
+
 class Gateway:
     def __init__(self, dispatch: Dispatch, max_body: int):
         self.dispatch = dispatch
         self.max_body = max_body
+
+    def too_large(self) -> WireResponse:
+        """The answer to a body over ``max_body``, for servers that stop reading it early."""
+        status, headers, body = serialize_error(None, _TOO_LARGE)
+        headers["x-amzn-RequestId"] = str(uuid.uuid4())
+        return WireResponse(status, headers, body)
 
     def handle(
         self, method: str, path: str, query_string: str, headers: Mapping[str, str], body: bytes, base_url: str
@@ -46,7 +55,7 @@ class Gateway:
         service = None
         try:
             if len(body) > self.max_body:
-                raise AWSError("RequestEntityTooLargeException", "Request body is too large.", status=413)
+                raise _TOO_LARGE
             match = route(method, path, query, headers, caller.signing_service, body)
             if match is None:
                 raise AWSError(
