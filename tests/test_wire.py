@@ -166,14 +166,17 @@ def test_lex_v1_and_v2_share_routes_and_are_told_apart(wire, make_client):
     v1 = make_client("lex-models")
     v2 = make_client("lexv2-models")
     code, status, message = error_of(v1.start_import, payload=b"PK", resourceType="BOT", mergeStrategy="OVERWRITE_LATEST")
-    assert (code, status) == ("NotImplementedException", 501) and "StartImport of lex-models" in message
+    assert (code, status) == ("BadRequestException", 400) and "payload" in message  # V1's StartImport
     assert v2.list_imports()["importSummaries"] == []  # the same route, answered by Lex V2
-    _, _, message = error_of(v2.list_tags_for_resource, resourceARN="arn:aws:lex:us-east-1:123456789012:bot/ABCDEFGHIJ")
-    assert "lexv2-models" in message
-    _, _, message = error_of(v1.get_bots)
-    assert "GetBots of lex-models" in message
-    _, _, message = error_of(v1.list_tags_for_resource, resourceArn="arn:aws:lex:us-east-1:123456789012:bot:Pizza")
-    assert "lex-models" in message and "lexv2" not in message
+    _, status, message = error_of(v2.list_tags_for_resource,
+                                  resourceARN="arn:aws:lex:us-east-1:123456789012:bot/ABCDEFGHIJ")
+    assert status == 501 and "lexv2-models" in message
+    code, _, _ = error_of(v1.list_tags_for_resource, resourceArn="arn:aws:lex:us-east-1:123456789012:bot:Pizza")
+    assert code == "NotFoundException"  # an error only Lex V1 has
+    assert v1.get_bots()["bots"] == [] and v2.list_bots()["botSummaries"] == []
+    # routes equal up to a trailing slash: V2 templates end with one, V1 templates do not
+    assert error_of(v1.delete_bot, name="Pizza")[0] == "NotFoundException"
+    assert error_of(v2.delete_bot, botId="ABCDEFGHIJ")[0] == "PreconditionFailedException"  # V2 declares no NotFound here
 
 
 def test_other_services_are_routed_and_name_missing_operations(make_client):

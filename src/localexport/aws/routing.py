@@ -28,6 +28,7 @@ class Route:
     params: tuple[str, ...]
     query_literals: tuple[str, ...]
     weight: int
+    trailing_slash: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,8 @@ def _rest_routes() -> dict[tuple[str, str, str], list[Route]]:
         for op_name in model.operation_names:
             op = model.operation_model(op_name)
             pattern, params, literals, weight = _compile(op.http["requestUri"])
-            route = Route(name, op, pattern, params, literals, weight)
+            slash = op.http["requestUri"].split("?")[0].endswith("/")
+            route = Route(name, op, pattern, params, literals, weight, slash)
             first = _first_segment(op.http["requestUri"].split("?")[0])
             for signer in (signing_name(model), "*"):
                 table.setdefault((signer, op.http["method"], first), []).append(route)
@@ -101,13 +103,17 @@ def route(method: str, path: str, query: dict[str, list[str]], headers, signing:
     table = _rest_routes()
     signer = signing or "*"
     candidates = [*table.get((signer, method, _first_segment(path)), ()), *table.get((signer, method, ""), ())]
+    exact = []  # SDKs send a template's trailing slash as it is: Lex V2 paths end with one, V1 paths do not
     for r in candidates:
         m = r.pattern.fullmatch(path)
         if m and all(q in query for q in r.query_literals):
             params = {name: unquote(m.group(f"p{i}")) for i, name in enumerate(r.params)}
             matches.append(Match(r.service, r.operation, params))
+            if r.trailing_slash == path.endswith("/"):
+                exact.append(matches[-1])
     if not matches:
         return None
+    matches = exact or matches
     if len(matches) > 1 and {m.service for m in matches} == {"lexv2-models", "lex-models"}:
         return _lex_version(matches, body)
     return matches[0]

@@ -1,9 +1,9 @@
 """One package per AWS service; this module lists them."""
 
 from ..core.runtime import Operations, Runtime
-from . import lexv2
+from . import lexv1, lexv2
 
-_SERVICES = (lexv2,)
+_SERVICES = (lexv2, lexv1)
 
 
 def operations() -> dict[str, Operations]:

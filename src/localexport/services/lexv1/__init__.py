@@ -1,0 +1,11 @@
+"""Amazon Lex V1 (lex-models): bots, intents, slot types, versions, GetExport and imports."""
+
+from ...core.runtime import Runtime
+from . import handlers, jobs
+
+operations = handlers.op
+
+
+def install(runtime: Runtime) -> None:
+    runtime.engine.register(jobs.EXPORT, jobs.make_export_runner(runtime))
+    runtime.engine.register(jobs.IMPORT, jobs.make_import_runner(runtime))

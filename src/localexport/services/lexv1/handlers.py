@@ -1,0 +1,323 @@
+"""Lex V1 model-building operations: slot types, intents, bots, versions, built-ins, tags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...core import statuses
+from ...core.runtime import Operations, RequestContext
+from . import builtins
+from . import resources as r
+from .errors import bad_request, conflict, in_use, not_found
+
+op = Operations("lex-models")
+
+SUMMARY = ("name", "description", "lastUpdatedDate", "createdDate", "version")
+
+
+def _summary(body: dict[str, Any], *extra: str) -> dict[str, Any]:
+    return {k: body.get(k) for k in (*SUMMARY, *extra)}
+
+
+def _version_of(params: dict[str, Any]) -> str:
+    return params.get("version") or params.get("versionOrAlias") or r.LATEST
+
+
+# -- references between resources -----------------------------------------------------
+
+
+def check_slot_types(ctx: RequestContext, slots: list[dict[str, Any]]) -> None:
+    for slot in slots:
+        slot_type = slot.get("slotType", "")
+        if slot_type.startswith("AMAZON."):
+            continue
+        version = slot.get("slotTypeVersion")
+        if not version:
+            raise bad_request(f"Slot {slot['name']} must give the slotTypeVersion of custom slot type {slot_type}.")
+        if r.find(ctx, r.SLOT_TYPE, slot_type, version) is None:
+            raise bad_request(f"Slot type {slot_type} version {version} does not exist (slot {slot['name']}).")
+
+
+def check_intents(ctx: RequestContext, intents: list[dict[str, Any]]) -> None:
+    for ref in intents:
+        if r.find(ctx, r.INTENT, ref["intentName"], ref["intentVersion"]) is None:
+            raise bad_request(f"Intent {ref['intentName']} version {ref['intentVersion']} does not exist.")
+
+
+def _users(ctx: RequestContext, kind: r.Resource, member: str, name: str, version: str | None) -> list[str]:
+    """Resources of ``kind`` whose ``member`` list refers to ``name`` (at ``version``, or any)."""
+    found = []
+    for doc in ctx.store.all(ctx.scope, kind.kind):
+        for ref in doc.body.get(member) or []:
+            ref_name = ref.get("slotType") or ref.get("intentName")
+            ref_version = ref.get("slotTypeVersion") or ref.get("intentVersion")
+            if ref_name == name and (version is None or ref_version == version):
+                found.append(f"{doc.body['name']}:{doc.body['version']}")
+    return found
+
+
+def _refuse_in_use(ctx: RequestContext, res: r.Resource, name: str, version: str | None) -> None:
+    user_kind, member, reference = (r.INTENT, "slots", "Intent") if res is r.SLOT_TYPE else (r.BOT, "intents", "Bot")
+    users = _users(ctx, user_kind, member, name, version)
+    if users:
+        raise in_use(f"The {res.label} {name} is referenced by {reference.lower()} {users[0]}.", reference, users[0])
+
+
+def _delete(ctx: RequestContext, res: r.Resource, name: str, version: str | None) -> None:
+    if version == r.LATEST:
+        raise bad_request(f"You can't delete the $LATEST version of a {res.label}; delete the {res.label} instead.")
+    docs = [r.load(ctx, res, name, version)] if version else r.versions(ctx, res, name)
+    if not docs:
+        raise not_found(f"The {res.label} {name} does not exist.")
+    if res is not r.BOT:
+        _refuse_in_use(ctx, res, name, version)
+    with ctx.store.transaction():
+        for doc in docs:
+            ctx.store.remove(ctx.scope, res.kind, doc.key)
+
+
+def _put_and_maybe_version(ctx: RequestContext, res: r.Resource, params: dict[str, Any],
+                           **extra: Any) -> dict[str, Any]:
+    with ctx.store.transaction():
+        body = r.put(ctx, res, params, **extra)
+        if params.get("createVersion"):
+            body = {**r.create_version(ctx, res, params["name"]), "createVersion": True}
+    return body
+
+
+# -- slot types ------------------------------------------------------------------------------
+
+
+@op("PutSlotType")
+def put_slot_type(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    if not params.get("enumerationValues") and not params.get("parentSlotTypeSignature"):
+        raise bad_request("A slot type needs enumerationValues or a parentSlotTypeSignature.")
+    params.setdefault("valueSelectionStrategy", "ORIGINAL_VALUE")
+    return _put_and_maybe_version(ctx, r.SLOT_TYPE, params)
+
+
+@op("GetSlotType")
+def get_slot_type(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return r.load(ctx, r.SLOT_TYPE, params["name"], params["version"]).body
+
+
+@op("GetSlotTypes")
+def get_slot_types(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    items, token = r.listing([_summary(b) for b in r.latest_of_each(ctx, r.SLOT_TYPE)], params)
+    return {"slotTypes": items, "nextToken": token}
+
+
+@op("GetSlotTypeVersions")
+def get_slot_type_versions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    docs = r.versions(ctx, r.SLOT_TYPE, params["name"])
+    if not docs:
+        raise not_found(f"The slot type {params['name']} does not exist.")
+    items, token = r.listing([_summary(d.body) for d in docs], {**params, "nameContains": None})
+    return {"slotTypes": items, "nextToken": token}
+
+
+@op("CreateSlotTypeVersion")
+def create_slot_type_version(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    with ctx.store.transaction():
+        return r.create_version(ctx, r.SLOT_TYPE, params["name"], params.get("checksum"))
+
+
+@op("DeleteSlotType")
+def delete_slot_type(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    _delete(ctx, r.SLOT_TYPE, params["name"], None)
+    return {}
+
+
+@op("DeleteSlotTypeVersion")
+def delete_slot_type_version(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    _delete(ctx, r.SLOT_TYPE, params["name"], params["version"])
+    return {}
+
+
+# -- intents -----------------------------------------------------------------------------------
+
+
+@op("PutIntent")
+def put_intent(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    check_slot_types(ctx, params.get("slots") or [])
+    if not params.get("fulfillmentActivity") and not params.get("parentIntentSignature"):
+        params["fulfillmentActivity"] = {"type": "ReturnIntent"}
+    return _put_and_maybe_version(ctx, r.INTENT, params)
+
+
+@op("GetIntent")
+def get_intent(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return r.load(ctx, r.INTENT, params["name"], params["version"]).body
+
+
+@op("GetIntents")
+def get_intents(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    items, token = r.listing([_summary(b) for b in r.latest_of_each(ctx, r.INTENT)], params)
+    return {"intents": items, "nextToken": token}
+
+
+@op("GetIntentVersions")
+def get_intent_versions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    docs = r.versions(ctx, r.INTENT, params["name"])
+    if not docs:
+        raise not_found(f"The intent {params['name']} does not exist.")
+    items, token = r.listing([_summary(d.body) for d in docs], {**params, "nameContains": None})
+    return {"intents": items, "nextToken": token}
+
+
+@op("CreateIntentVersion")
+def create_intent_version(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    with ctx.store.transaction():
+        return r.create_version(ctx, r.INTENT, params["name"], params.get("checksum"))
+
+
+@op("DeleteIntent")
+def delete_intent(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    _delete(ctx, r.INTENT, params["name"], None)
+    return {}
+
+
+@op("DeleteIntentVersion")
+def delete_intent_version(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    _delete(ctx, r.INTENT, params["name"], params["version"])
+    return {}
+
+
+# -- bots --------------------------------------------------------------------------------------
+
+
+def bot_status(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    if params.get("processBehavior") == "SAVE":
+        return {"status": "NOT_BUILT"}
+    extra: dict[str, Any] = {}
+    statuses.begin(extra, "status", "BUILDING", "READY", ctx.engine.settle_at())
+    return extra
+
+
+@op("PutBot")
+def put_bot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    check_intents(ctx, params.get("intents") or [])
+    tags = params.pop("tags", None)
+    current = r.find(ctx, r.BOT, params["name"])
+    if tags and current is not None:
+        raise bad_request("Tags can be set only when a bot is created; use TagResource to change them.")
+    extra = bot_status(ctx, params)
+    if tags:
+        extra["_tags"] = {t["key"]: t["value"] for t in tags}
+    params.setdefault("enableModelImprovements", True)
+    params.setdefault("detectSentiment", False)
+    body = _put_and_maybe_version(ctx, r.BOT, params, **extra)
+    return {**statuses.settle(body, ctx.clock.now()), "tags": tags}
+
+
+@op("GetBot")
+def get_bot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    version = params["versionOrAlias"]
+    doc = r.find(ctx, r.BOT, params["name"], version)
+    if doc is None:
+        raise not_found(f"The bot {params['name']} version or alias {version} does not exist.")
+    return statuses.settle(doc.body, ctx.clock.now())
+
+
+@op("GetBots")
+def get_bots(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    now = ctx.clock.now()
+    bots = [_summary(statuses.settle(b, now), "status") for b in r.latest_of_each(ctx, r.BOT)]
+    items, token = r.listing(bots, params)
+    return {"bots": items, "nextToken": token}
+
+
+@op("GetBotVersions")
+def get_bot_versions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    docs = r.versions(ctx, r.BOT, params["name"])
+    if not docs:
+        raise not_found(f"The bot {params['name']} does not exist.")
+    now = ctx.clock.now()
+    items, token = r.listing([_summary(statuses.settle(d.body, now), "status") for d in docs],
+                             {**params, "nameContains": None})
+    return {"bots": items, "nextToken": token}
+
+
+@op("CreateBotVersion")
+def create_bot_version(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    latest = r.load(ctx, r.BOT, params["name"])
+    if statuses.settle(latest.body, ctx.clock.now()).get("status") == "BUILDING":
+        raise conflict(f"The bot {params['name']} is being built; try again when it is READY.")
+    if any(ref["intentVersion"] == r.LATEST for ref in latest.body.get("intents") or []):
+        raise bad_request(f"Resource '{params['name']}' should refer to immutable versions to create new version.")
+    with ctx.store.transaction():
+        return r.create_version(ctx, r.BOT, params["name"], params.get("checksum"), status="READY")
+
+
+@op("DeleteBot")
+def delete_bot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    _delete(ctx, r.BOT, params["name"], None)
+    return {}
+
+
+@op("DeleteBotVersion")
+def delete_bot_version(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    _delete(ctx, r.BOT, params["name"], params["version"])
+    return {}
+
+
+# -- built-ins -------------------------------------------------------------------------------
+
+
+def _builtins(names: list[str], params: dict[str, Any], member: str) -> dict[str, Any]:
+    locale = params.get("locale")
+    wanted = [n for n in names if params.get("signatureContains", "") in n]
+    items = [{"signature": n, "supportedLocales": builtins.LOCALES} for n in wanted
+             if locale is None or locale in builtins.LOCALES]
+    chunk, token = r.listing(items, {**params, "nameContains": None})
+    return {member: chunk, "nextToken": token}
+
+
+@op("GetBuiltinIntents")
+def get_builtin_intents(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return _builtins(builtins.INTENTS, params, "intents")
+
+
+@op("GetBuiltinSlotTypes")
+def get_builtin_slot_types(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return _builtins(builtins.SLOT_TYPES, params, "slotTypes")
+
+
+@op("GetBuiltinIntent")
+def get_builtin_intent(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    if params["signature"] not in builtins.INTENTS:
+        raise not_found(f"The built-in intent {params['signature']} does not exist.")
+    return {"signature": params["signature"], "supportedLocales": builtins.LOCALES, "slots": []}
+
+
+# -- tags ----------------------------------------------------------------------------------------
+
+
+def _tagged_bot(ctx: RequestContext, arn: str):
+    # arn:aws:lex:{region}:{account}:bot:{name}
+    parts = arn.split(":")
+    if len(parts) != 7 or parts[5] != "bot" or parts[3] != ctx.region or parts[4] != ctx.account:
+        raise not_found(f"The resource {arn} does not exist.")
+    return r.load(ctx, r.BOT, parts[6])
+
+
+@op("ListTagsForResource")
+def list_tags(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    tags = _tagged_bot(ctx, params["resourceArn"]).body.get("_tags") or {}
+    return {"tags": [{"key": k, "value": v} for k, v in tags.items()]}
+
+
+@op("TagResource")
+def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    doc = _tagged_bot(ctx, params["resourceArn"])
+    tags = {**(doc.body.get("_tags") or {}), **{t["key"]: t["value"] for t in params["tags"]}}
+    r.save(ctx, doc, {**doc.body, "_tags": tags})
+    return {}
+
+
+@op("UntagResource")
+def untag_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    doc = _tagged_bot(ctx, params["resourceArn"])
+    tags = {k: v for k, v in (doc.body.get("_tags") or {}).items() if k not in params["tagKeys"]}
+    r.save(ctx, doc, {**doc.body, "_tags": tags})
+    return {}
