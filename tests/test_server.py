@@ -122,3 +122,40 @@ def test_import_flow_against_a_real_server(server_factory):
     assert {i["intentName"] for i in other.list_intents(**where)["intentSummaries"]} == {"FallbackIntent",
                                                                                         "OrderPizza"}
     assert [b["botName"] for b in lex.list_bots()["botSummaries"]] == ["PizzaBot"]
+
+
+def test_lex_v1_export_and_import_against_a_real_server(server_factory):
+    server = server_factory(LOCALEXPORT_JOB_DELAY="0.1")
+    v1 = client("lex-models", server.url)
+    v1.put_slot_type(name="Sizes", enumerationValues=[{"value": "small"}], createVersion=True)
+    v1.put_intent(name="OrderPizza", sampleUtterances=["a {size} pizza"], createVersion=True,
+                  slots=[{"name": "size", "slotConstraint": "Optional", "slotType": "Sizes", "slotTypeVersion": "1",
+                          "priority": 1}])
+    v1.put_bot(name="PizzaBot", locale="en-US", childDirected=False,
+               intents=[{"intentName": "OrderPizza", "intentVersion": "1"}],
+               abortStatement={"messages": [{"contentType": "PlainText", "content": "Bye"}]})
+    deadline = time.monotonic() + 10
+    while v1.get_bot(name="PizzaBot", versionOrAlias="$LATEST")["status"] != "READY":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    v1.create_bot_version(name="PizzaBot")
+    params = {"name": "PizzaBot", "version": "1", "resourceType": "BOT", "exportType": "LEX"}
+    status = v1.get_export(**params)
+    while status["exportStatus"] == "IN_PROGRESS":
+        time.sleep(0.05)
+        status = v1.get_export(**params)
+    assert status["exportStatus"] == "READY" and status["url"].startswith(server.url)
+    archive = requests.get(status["url"]).content
+
+    other = client("lex-models", server.url, account="555566667777")
+    import_id = other.start_import(payload=archive, resourceType="BOT", mergeStrategy="FAIL_ON_CONFLICT",
+                                   tags=[{"key": "from", "value": "dev"}])["importId"]
+    deadline = time.monotonic() + 10
+    while (done := other.get_import(importId=import_id))["importStatus"] == "IN_PROGRESS":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert done["importStatus"] == "COMPLETE" and done["name"] == "PizzaBot"
+    assert other.get_bot(name="PizzaBot", versionOrAlias="$LATEST")["intents"] == [
+        {"intentName": "OrderPizza", "intentVersion": "1"}]
+    assert other.list_tags_for_resource(resourceArn="arn:aws:lex:us-east-1:555566667777:bot:PizzaBot")["tags"] == [
+        {"key": "from", "value": "dev"}]
