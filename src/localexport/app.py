@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import shutil
 from pathlib import Path
 from tempfile import mkdtemp
 from typing import Any
@@ -49,9 +50,10 @@ class LocalExport:
     def __init__(self, settings: Settings | None = None, *, in_memory: bool = False, clock: Clock | None = None,
                  ids: Ids | None = None):
         self.settings = settings or Settings()
+        self._temp_root: Path | None = None
         if in_memory:
             data_dir = None
-            artifacts_root = Path(mkdtemp(prefix="localexport-"))
+            artifacts_root = self._temp_root = Path(mkdtemp(prefix="localexport-"))
             db_url = "sqlite://"
         else:
             data_dir = self.settings.data_dir
@@ -81,6 +83,9 @@ class LocalExport:
 
     def close(self) -> None:
         self.runtime.engine.close()
+        self.runtime.store.engine.dispose()
+        if self._temp_root is not None:  # an in-memory instance leaves nothing behind
+            shutil.rmtree(self._temp_root, ignore_errors=True)
 
 
 def _asgi(instance: LocalExport):
