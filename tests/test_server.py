@@ -10,7 +10,7 @@ from lexv2_helpers import bot_spec, export_and_download, read_zip, simple_bot
 
 
 def test_export_flow_against_a_real_server(server_factory):
-    server = server_factory(LOCALEXPORT_JOB_DELAY="0.2")  # realistic mode, the serve default
+    server = server_factory(LOCALEXPORT_JOB_DELAY="1")  # realistic mode, the serve default
     lex = client("lexv2-models", server.url)
     built = simple_bot(lex)
     lex.get_waiter("bot_locale_built").wait(**built["where"], WaiterConfig={"Delay": 0.1, "MaxAttempts": 50})

@@ -117,7 +117,7 @@ def test_listing_paging_sorting_and_filters(lex):
 
 
 def test_statuses_move_in_realistic_mode(lex, local):
-    local.controls.set_timing("realistic", 0.3)
+    local.controls.set_timing("realistic", 1.5)
     bot = lex.create_bot(**GOOD_BOT)
     assert lex.describe_bot(botId=bot["botId"])["botStatus"] == "Creating"
     lex.get_waiter("bot_available").wait(botId=bot["botId"], WaiterConfig={"Delay": 0.1, "MaxAttempts": 30})
@@ -212,7 +212,7 @@ def test_delete_export_reports_deleting_in_realistic_mode(lex, local):
     bot_id = simple_bot(lex)["botId"]
     export_id = lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id, "botVersion": "DRAFT"}},
                                   fileFormat="LexJson")["exportId"]
-    local.controls.set_timing("realistic", 0.3)
+    local.controls.set_timing("realistic", 1.5)
     assert lex.delete_export(exportId=export_id)["exportStatus"] == "Deleting"
     assert lex.describe_export(exportId=export_id)["exportStatus"] == "Deleting"
     import time
