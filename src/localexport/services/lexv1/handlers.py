@@ -96,44 +96,6 @@ def put_slot_type(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
     return _put_and_maybe_version(ctx, r.SLOT_TYPE, params)
 
 
-@op("GetSlotType")
-def get_slot_type(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    return r.load(ctx, r.SLOT_TYPE, params["name"], params["version"]).body
-
-
-@op("GetSlotTypes")
-def get_slot_types(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    items, token = r.listing([_summary(b) for b in r.latest_of_each(ctx, r.SLOT_TYPE)], params)
-    return {"slotTypes": items, "nextToken": token}
-
-
-@op("GetSlotTypeVersions")
-def get_slot_type_versions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    docs = r.versions(ctx, r.SLOT_TYPE, params["name"])
-    if not docs:
-        raise not_found(f"The slot type {params['name']} does not exist.")
-    items, token = r.listing([_summary(d.body) for d in docs], {**params, "nameContains": None})
-    return {"slotTypes": items, "nextToken": token}
-
-
-@op("CreateSlotTypeVersion")
-def create_slot_type_version(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    with ctx.store.transaction():
-        return r.create_version(ctx, r.SLOT_TYPE, params["name"], params.get("checksum"))
-
-
-@op("DeleteSlotType")
-def delete_slot_type(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    _delete(ctx, r.SLOT_TYPE, params["name"], None)
-    return {}
-
-
-@op("DeleteSlotTypeVersion")
-def delete_slot_type_version(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    _delete(ctx, r.SLOT_TYPE, params["name"], params["version"])
-    return {}
-
-
 # -- intents -----------------------------------------------------------------------------------
 
 
@@ -143,44 +105,6 @@ def put_intent(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     if not params.get("fulfillmentActivity") and not params.get("parentIntentSignature"):
         params["fulfillmentActivity"] = {"type": "ReturnIntent"}
     return _put_and_maybe_version(ctx, r.INTENT, params)
-
-
-@op("GetIntent")
-def get_intent(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    return r.load(ctx, r.INTENT, params["name"], params["version"]).body
-
-
-@op("GetIntents")
-def get_intents(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    items, token = r.listing([_summary(b) for b in r.latest_of_each(ctx, r.INTENT)], params)
-    return {"intents": items, "nextToken": token}
-
-
-@op("GetIntentVersions")
-def get_intent_versions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    docs = r.versions(ctx, r.INTENT, params["name"])
-    if not docs:
-        raise not_found(f"The intent {params['name']} does not exist.")
-    items, token = r.listing([_summary(d.body) for d in docs], {**params, "nameContains": None})
-    return {"intents": items, "nextToken": token}
-
-
-@op("CreateIntentVersion")
-def create_intent_version(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    with ctx.store.transaction():
-        return r.create_version(ctx, r.INTENT, params["name"], params.get("checksum"))
-
-
-@op("DeleteIntent")
-def delete_intent(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    _delete(ctx, r.INTENT, params["name"], None)
-    return {}
-
-
-@op("DeleteIntentVersion")
-def delete_intent_version(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    _delete(ctx, r.INTENT, params["name"], params["version"])
-    return {}
 
 
 # -- bots --------------------------------------------------------------------------------------
@@ -219,25 +143,6 @@ def get_bot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return statuses.settle(doc.body, ctx.clock.now())
 
 
-@op("GetBots")
-def get_bots(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    now = ctx.clock.now()
-    bots = [_summary(statuses.settle(b, now), "status") for b in r.latest_of_each(ctx, r.BOT)]
-    items, token = r.listing(bots, params)
-    return {"bots": items, "nextToken": token}
-
-
-@op("GetBotVersions")
-def get_bot_versions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    docs = r.versions(ctx, r.BOT, params["name"])
-    if not docs:
-        raise not_found(f"The bot {params['name']} does not exist.")
-    now = ctx.clock.now()
-    items, token = r.listing([_summary(statuses.settle(d.body, now), "status") for d in docs],
-                             {**params, "nameContains": None})
-    return {"bots": items, "nextToken": token}
-
-
 @op("CreateBotVersion")
 def create_bot_version(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     latest = r.load(ctx, r.BOT, params["name"])
@@ -245,20 +150,50 @@ def create_bot_version(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
         raise conflict(f"The bot {params['name']} is being built; try again when it is READY.")
     if any(ref["intentVersion"] == r.LATEST for ref in latest.body.get("intents") or []):
         raise bad_request(f"Resource '{params['name']}' should refer to immutable versions to create new version.")
+    return _create_version(ctx, r.BOT, params, status="READY")
+
+
+# -- what slot types, intents and bots share ------------------------------------------------------
+
+
+def _register_common(res: r.Resource, noun: str, member: str, view=lambda ctx, body: body) -> None:
+    """Get{noun}s, Get{noun}Versions, Delete{noun}, Delete{noun}Version (and, but for bots,
+    Get{noun} and Create{noun}Version): the same semantics for every Lex V1 resource."""
+    extra = ("status",) if res is r.BOT else ()
+
+    def get_all(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        items = [_summary(view(ctx, b), *extra) for b in r.latest_of_each(ctx, res)]
+        chunk, token = r.listing(items, params)
+        return {member: chunk, "nextToken": token}
+
+    def get_versions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        docs = r.versions(ctx, res, params["name"])
+        if not docs:
+            raise not_found(f"The {res.label} {params['name']} does not exist.")
+        chunk, token = r.listing([_summary(view(ctx, d.body), *extra) for d in docs], {**params, "nameContains": None})
+        return {member: chunk, "nextToken": token}
+
+    def delete(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        _delete(ctx, res, params["name"], params.get("version"))
+        return {}
+
+    op(f"Get{noun}s")(get_all)
+    op(f"Get{noun}Versions")(get_versions)
+    op(f"Delete{noun}")(delete)
+    op(f"Delete{noun}Version")(delete)
+    if res is not r.BOT:  # GetBot takes versionOrAlias and CreateBotVersion has rules of its own
+        op(f"Get{noun}")(lambda ctx, params: r.load(ctx, res, params["name"], params["version"]).body)
+        op(f"Create{noun}Version")(lambda ctx, params: _create_version(ctx, res, params))
+
+
+def _create_version(ctx: RequestContext, res: r.Resource, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
     with ctx.store.transaction():
-        return r.create_version(ctx, r.BOT, params["name"], params.get("checksum"), status="READY")
+        return r.create_version(ctx, res, params["name"], params.get("checksum"), **extra)
 
 
-@op("DeleteBot")
-def delete_bot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    _delete(ctx, r.BOT, params["name"], None)
-    return {}
-
-
-@op("DeleteBotVersion")
-def delete_bot_version(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    _delete(ctx, r.BOT, params["name"], params["version"])
-    return {}
+_register_common(r.SLOT_TYPE, "SlotType", "slotTypes")
+_register_common(r.INTENT, "Intent", "intents")
+_register_common(r.BOT, "Bot", "bots", lambda ctx, body: statuses.settle(body, ctx.clock.now()))
 
 
 # -- built-ins -------------------------------------------------------------------------------
