@@ -27,19 +27,29 @@ class _Raw:
         yield self.data
 
 
+def request_body(request: AWSPreparedRequest) -> bytes:
+    """The bytes botocore would send (its body may be bytes, str or a file)."""
+    body = request.body
+    if hasattr(body, "read"):
+        body = body.read()
+    if isinstance(body, str):
+        body = body.encode()
+    return body or b""
+
+
+def aws_response(request: AWSPreparedRequest, status: int, headers: dict, body: bytes) -> AWSResponse:
+    """A response botocore parses as if it had come over the network."""
+    return AWSResponse(request.url, status, headers, _Raw(body))
+
+
 class InProcess:
     def __init__(self, instance: LocalExport, base_url: str = "http://localexport"):
         self.http = TestClient(instance.app, base_url=base_url, raise_server_exceptions=True)
 
     def send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
-        body = request.body
-        if hasattr(body, "read"):
-            body = body.read()
-        if isinstance(body, str):
-            body = body.encode()
         response = self.http.request(request.method, request.url, headers=dict(request.headers.items()),
-                                     content=body or b"")
-        return AWSResponse(request.url, response.status_code, dict(response.headers), _Raw(response.content))
+                                     content=request_body(request))
+        return aws_response(request, response.status_code, dict(response.headers), response.content)
 
     def attach(self, client) -> Any:
         client.meta.events.register("before-send", self.send)

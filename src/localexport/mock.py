@@ -29,7 +29,7 @@ from botocore.handlers import BUILTIN_HANDLERS
 from .app import LocalExport
 from .aws.models import SERVICES, service_model
 from .config import Settings
-from .inprocess import InProcess
+from .inprocess import InProcess, aws_response, request_body
 
 MOCK_HOST = "localexport.mock"
 _FAKE_ENV = {"AWS_ACCESS_KEY_ID": "FOOBARKEY", "AWS_SECRET_ACCESS_KEY": "FOOBARSECRET"}
@@ -37,14 +37,6 @@ BASE_URL = f"http://{MOCK_HOST}"
 _OURS = {service_model(name).service_id.hyphenize() for name in SERVICES}
 _active: list[mock_export] = []
 _lock = threading.RLock()
-
-
-class _Raw:
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def stream(self, **_: Any):
-        yield self.data
 
 
 def _before_send(request: AWSPreparedRequest, event_name: str = "", **_: Any) -> AWSResponse | None:
@@ -135,17 +127,12 @@ class mock_export:
         return self.instance.controls
 
     def send(self, request: AWSPreparedRequest) -> AWSResponse:
-        body = request.body
-        if hasattr(body, "read"):
-            body = body.read()
-        if isinstance(body, str):
-            body = body.encode()
         url = httpx.URL(request.url)
         headers = {k.lower(): v.decode("latin-1") if isinstance(v, bytes) else v for k, v in request.headers.items()}
         headers["host"] = MOCK_HOST  # URLs the app hands out point back at the mock
         result = self.instance.gateway.handle(request.method, url.raw_path.decode().split("?", 1)[0],
-                                              url.query.decode(), headers, body or b"", BASE_URL)
-        return AWSResponse(request.url, result.status, result.headers, _Raw(result.body))
+                                              url.query.decode(), headers, request_body(request), BASE_URL)
+        return aws_response(request, result.status, result.headers, result.body)
 
     def start(self) -> mock_export:
         with _lock:
