@@ -181,9 +181,7 @@ def test_lex_v1_and_v2_share_routes_and_are_told_apart(wire, make_client):
 
 def test_other_services_are_routed_and_name_missing_operations(make_client):
     cases = [
-        (make_client("personalize").list_dataset_groups, {}, "ListDatasetGroups of personalize"),
-        (make_client("personalize-events").put_users, {"datasetArn": "arn:aws:personalize:us-east-1:123456789012:dataset/x",
-                                                       "users": [{"userId": "u"}]}, "PutUsers of personalize-events"),
+        (make_client("personalize").list_solutions, {}, "ListSolutions of personalize"),
         (make_client("quicksight").list_dashboards, {"AwsAccountId": "123456789012"}, "ListDashboards of quicksight"),
     ]
     for call, params, expected in cases:

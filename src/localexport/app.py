@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 from tempfile import mkdtemp
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -19,7 +20,7 @@ from starlette.routing import Route
 from . import services
 from .aws.errors import not_implemented
 from .aws.gateway import Gateway
-from .aws.identity import Caller
+from .aws.identity import Caller, caller_from
 from .config import Settings
 from .core.artifacts import ArtifactStore
 from .core.clock import Clock
@@ -66,7 +67,9 @@ class LocalExport:
         engine = JobEngine(store, artifacts, clock, self.settings.job_mode, self.settings.job_delay,
                            self.settings.job_workers, self.settings.job_max_attempts)
         limits = Limits(self.settings.max_archive_entries, self.settings.max_archive_bytes)
-        self.runtime = Runtime(store, artifacts, clock, ids or Ids(), engine, UrlSigner(_secret(data_dir), clock), limits)
+        self.runtime = Runtime(store, artifacts, clock, ids or Ids(), engine, UrlSigner(_secret(data_dir), clock), limits,
+                               objects=self.settings.object_store(),
+                               options={"export_part_rows": self.settings.export_part_rows})
         services.install(self.runtime)
         self.handlers = {(name, op): fn for name, ops in services.operations().items() for op, fn in ops.handlers.items()}
         self.gateway = Gateway(self._dispatch, self.settings.max_body_bytes)
@@ -88,14 +91,30 @@ class LocalExport:
             shutil.rmtree(self._temp_root, ignore_errors=True)
 
 
+def _embedded_s3():
+    """moto's S3 as an ASGI app (its Flask app behind a2wsgi, so bodies stream)."""
+    from a2wsgi import WSGIMiddleware
+    from moto.server import create_backend_app
+
+    return WSGIMiddleware(create_backend_app("s3"))
+
+
 def _asgi(instance: LocalExport):
     control = Starlette(routes=_control_routes(instance))
     gateway = instance.gateway
+    s3 = _embedded_s3() if instance.settings.s3_endpoint_url is None else None
 
     async def app(scope, receive, send):
         if scope["type"] != "http" or scope["path"].startswith("/_localexport/"):
             await control(scope, receive, send)
             return
+        if s3 is not None:
+            caller = _caller(scope)
+            if caller.signing_service == "s3":
+                # moto takes the account from this header; ours come from the access key.
+                account = (b"x-moto-account-id", caller.account.encode())
+                await s3({**scope, "headers": [*scope["headers"], account]}, receive, send)
+                return
         chunks = []
         size = 0
         more = True
@@ -122,6 +141,17 @@ def _asgi(instance: LocalExport):
         await send({"type": "http.response.body", "body": result.body})
 
     return app
+
+
+def _caller(scope) -> Caller:
+    authorization = None
+    for name, value in scope["headers"]:
+        if name.lower() == b"authorization":
+            authorization = value.decode("latin-1")
+    credential = None
+    if authorization is None and b"X-Amz-Credential=" in scope["query_string"]:
+        credential = parse_qs(scope["query_string"].decode("latin-1")).get("X-Amz-Credential", [None])[0]
+    return caller_from(authorization, credential)
 
 
 class _TooLarge(Exception):

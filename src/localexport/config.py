@@ -26,6 +26,21 @@ class Settings(BaseSettings):
     max_archive_entries: int = Field(default=10_000, ge=1)
     max_archive_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
     log_level: str = "info"
+    # None: S3 is answered by localexport itself (moto's S3 backend, on this endpoint).
+    # Else jobs read and write S3 objects at this endpoint (AWS, MinIO, LocalStack, a moto server).
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    # Rows per CSV file of a Personalize dataset export.
+    export_part_rows: int = Field(default=1_000_000, ge=1)
+
+    def object_store(self):
+        from .core.objects import EmbeddedS3, EndpointS3
+
+        if self.s3_endpoint_url is None:
+            return EmbeddedS3()
+        return EndpointS3(self.s3_endpoint_url, self.s3_region, self.s3_access_key_id, self.s3_secret_access_key)
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'localexport.db'}"

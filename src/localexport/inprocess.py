@@ -7,6 +7,7 @@ parses the app's response exactly as it would a network one.
 
 from __future__ import annotations
 
+import io
 import warnings
 from typing import Any
 
@@ -20,11 +21,18 @@ from .app import LocalExport
 
 
 class _Raw:
+    """The raw body botocore reads: whole (``stream``) or, for streaming outputs such as
+    S3 GetObject, piece by piece (``read``)."""
+
     def __init__(self, data: bytes):
         self.data = data
+        self._reader = io.BytesIO(data)
 
     def stream(self, **_: Any):
         yield self.data
+
+    def read(self, amt: int | None = None, **_: Any) -> bytes:
+        return self._reader.read(amt)
 
 
 def request_body(request: AWSPreparedRequest) -> bytes:

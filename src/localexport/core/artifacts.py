@@ -16,6 +16,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+def account_prefix(account: str) -> str:
+    """The folder of artifacts that belong to an account's resources (not to a job)."""
+    return f"accounts/{account}"
+
+
 class ArtifactStore:
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -46,6 +51,29 @@ class ArtifactStore:
         finally:
             temp.unlink(missing_ok=True)
 
+    @contextmanager
+    def scratch(self) -> Iterator[Path]:
+        """A private folder for a job's working files, removed afterwards (and at start-up)."""
+        folder = self._tmp / uuid.uuid4().hex
+        folder.mkdir()
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def publish(self, file: Path, key: str) -> Path:
+        """Move a finished file (from ``scratch``) to ``key`` in one rename."""
+        final = self._path(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(file, final)
+        return final
+
+    def folder(self, key: str) -> Path:
+        """The folder ``key``, created if need be (for files appended in place)."""
+        path = self._path(key)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
@@ -62,6 +90,10 @@ class ArtifactStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def delete_tree(self, prefix: str) -> None:
+        """Every artifact under the folder ``prefix``."""
+        shutil.rmtree(self._path(prefix), ignore_errors=True)
 
     def clear(self) -> None:
         shutil.rmtree(self._objects, ignore_errors=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .artifacts import account_prefix
 from .runtime import Runtime
 from .store import Job
 
@@ -79,10 +80,12 @@ class Controls:
 
     def reset(self, account: str | None = None) -> None:
         """Forget everything of ``account`` (its jobs' archives too), or of every account."""
+        self.runtime.objects.reset(account)
         if account is None:
             self.runtime.store.clear()
             self.runtime.artifacts.clear()
             return
+        self.runtime.artifacts.delete_tree(account_prefix(account))
         for job in self.runtime.store.jobs():
             if job.scope.account == account:
                 self.runtime.engine.purge(job)

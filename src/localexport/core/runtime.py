@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .artifacts import ArtifactStore
 from .clock import Clock
 from .ids import Ids
 from .jobs import JobEngine
+from .objects import EmbeddedS3, ObjectStore
 from .store import Scope, Store
 from .urls import UrlSigner
 
@@ -31,6 +32,9 @@ class Runtime:
     engine: JobEngine
     urls: UrlSigner
     limits: Limits = Limits()
+    objects: ObjectStore = field(default_factory=EmbeddedS3)
+    # Free-form settings a service reads (e.g. ``export_part_rows``).
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

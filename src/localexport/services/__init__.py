@@ -1,13 +1,17 @@
 """One package per AWS service; this module lists them."""
 
 from ..core.runtime import Operations, Runtime
-from . import lexv1, lexv2
+from . import lexv1, lexv2, personalize
 
-_SERVICES = (lexv2, lexv1)
+_SERVICES = (lexv2, lexv1, personalize)
 
 
 def operations() -> dict[str, Operations]:
-    return {s.operations.service: s.operations for s in _SERVICES}
+    found = {}
+    for service in _SERVICES:
+        for ops in service.operations if isinstance(service.operations, tuple) else (service.operations,):
+            found[ops.service] = ops
+    return found
 
 
 def install(runtime: Runtime) -> None:

@@ -1,0 +1,99 @@
+"""Dataset import jobs: CSV files in S3 -> a validated Parquet segment of the dataset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...core.jobs import JobFailed, JobOutcome
+from ...core.objects import ObjectError, S3Url
+from ...core.runtime import RequestContext, Runtime
+from ...core.store import Job
+from . import datasets, jobs, records
+from . import resources as r
+from .errors import invalid, limit
+from .handlers import dataset_fields, op
+
+KIND = "personalize.dataset-import"
+MEMBERS = ("jobName", "datasetArn", "dataSource", "roleArn", "importMode", "publishAttributionMetricsToS3")
+SUMMARY = ("jobName", "importMode")
+MAX_ACTIVE = 5  # pending or in-progress import jobs per region
+
+
+@op("CreateDatasetImportJob")
+def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    dataset = r.load_active(ctx, r.DATASET, params["datasetArn"])
+    location = params["dataSource"].get("dataLocation")
+    if not location:
+        raise invalid("dataSource.dataLocation is required.")
+    try:
+        S3Url.parse(location)
+    except ValueError:
+        raise invalid(f"Invalid S3 location: {location}.") from None
+    mode = params.get("importMode") or "FULL"
+    pending_full = any(j.spec.get("importMode") == "FULL" for j in jobs.active(ctx, KIND, params["datasetArn"]))
+    if mode == "INCREMENTAL" and not dataset.body["_bulk"] and not pending_full:
+        raise invalid("The dataset has no bulk records yet: the first import must use importMode FULL.")
+    if len(jobs.active(ctx, KIND)) >= MAX_ACTIVE:
+        raise limit(f"You can have at most {MAX_ACTIVE} dataset import jobs pending or in progress in this region.")
+    spec = {**{m: params.get(m) for m in MEMBERS}, "importMode": mode,
+            "publishAttributionMetricsToS3": params.get("publishAttributionMetricsToS3", False),
+            "tags": params.get("tags")}
+    return {"datasetImportJobArn": jobs.submit(ctx, KIND, "dataset-import-job", "datasetImportJobArn", spec)}
+
+
+@op("DescribeDatasetImportJob")
+def describe(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {"datasetImportJob": jobs.view(jobs.load(ctx, KIND, params["datasetImportJobArn"]), MEMBERS)}
+
+
+@op("ListDatasetImportJobs")
+def list_jobs(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    chunk, token = jobs.listing(ctx, KIND, params, SUMMARY)
+    return {"datasetImportJobs": chunk, "nextToken": token}
+
+
+def _fetch(ctx: RequestContext, location: str, scratch) -> list[tuple[str, Any]]:
+    """Download the CSV file, or every file of the folder, that ``location`` names."""
+    url = S3Url.parse(location)
+    objects = ctx.runtime.objects
+    try:
+        if url.key and not url.key.endswith("/"):
+            keys = [url.key]
+        else:
+            keys = [k for k in objects.list(ctx.account, url.bucket, url.key) if not k.endswith("/")]
+        if not keys:
+            raise JobFailed(f"No data files were found at {location}.")
+        files = []
+        for i, key in enumerate(keys):
+            path = scratch / f"input-{i:05d}.csv"
+            with open(path, "wb") as out:
+                objects.download(ctx.account, url.bucket, key, out)
+            files.append((f"s3://{url.bucket}/{key}", path))
+        return files
+    except ObjectError as error:
+        raise JobFailed(f"Failed to read {location}: {error.code}: {error.message}") from None
+
+
+def make_runner(runtime: Runtime):
+    def run(job: Job) -> JobOutcome:
+        ctx = jobs.runner_context(runtime, job)
+        dataset = r.find(ctx, r.DATASET, job.spec["datasetArn"])
+        if dataset is None:
+            raise JobFailed(f"Dataset {job.spec['datasetArn']} no longer exists.")
+        fields = dataset_fields(ctx, dataset)
+        with runtime.artifacts.scratch() as scratch:
+            files = _fetch(ctx, job.spec["dataSource"]["dataLocation"], scratch)
+            out = scratch / "segment.parquet"
+            try:
+                with records.connect(scratch) as con:
+                    rows = records.import_csv(con, files, fields, out)
+            except records.RecordError as error:
+                raise JobFailed(str(error)) from None
+            key = f"{dataset.body['_storage']}/bulk/{job.id}.parquet"
+            runtime.artifacts.publish(out, key)
+        datasets.commit_bulk(ctx, job.spec["datasetArn"], {"key": key, "ts": datasets.now_ns(ctx), "rows": rows},
+                             full=job.spec["importMode"] == "FULL")
+        datasets.sweep(ctx, job.spec["datasetArn"])
+        return JobOutcome({"rows": rows})
+
+    return run

@@ -1,0 +1,63 @@
+"""What dataset import and export jobs share: ids from ARNs, statuses, listing, the runner's context."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from ...core.runtime import RequestContext, Runtime
+from ...core.store import Job
+from . import resources as r
+from .errors import already_exists, not_found
+
+STATUS = {"queued": "CREATE PENDING", "running": "CREATE IN_PROGRESS", "succeeded": "ACTIVE",
+          "failed": "CREATE FAILED", "deleting": "CREATE FAILED"}
+ACTIVE_STATES = ("queued", "running")
+
+
+def job_id(ctx: RequestContext, arn: str) -> str:
+    """Job names are unique per account and region, so the ARN names one job row."""
+    return hashlib.sha256(f"{ctx.account}:{ctx.region}:{arn}".encode()).hexdigest()[:32]
+
+
+def submit(ctx: RequestContext, kind: str, arn_part: str, arn_field: str, spec: dict[str, Any]) -> str:
+    arn = r.arn(ctx, f"{arn_part}/{spec['jobName']}")
+    if ctx.store.get_job(job_id(ctx, arn)) is not None:
+        raise already_exists(arn)
+    ctx.engine.submit(r.scope(ctx), kind, job_id(ctx, arn), {**spec, "arn": arn, "arnField": arn_field})
+    return arn
+
+
+def load(ctx: RequestContext, kind: str, arn: str) -> Job:
+    job = ctx.store.get_job(job_id(ctx, arn), r.scope(ctx))
+    if job is None or job.kind != kind:
+        raise not_found(arn)
+    return job
+
+
+def view(job: Job, members: tuple[str, ...]) -> dict[str, Any]:
+    """A job as Describe*/List* show it: its request fields, status and times."""
+    out = {m: job.spec.get(m) for m in members}
+    out[job.spec["arnField"]] = job.spec["arn"]
+    out.update(status=STATUS[job.state], creationDateTime=job.created_at, lastUpdatedDateTime=job.updated_at,
+               failureReason="; ".join(job.failure) if job.failure and job.state == "failed" else None)
+    return out
+
+
+def listing(ctx: RequestContext, kind: str, params: dict[str, Any], members: tuple[str, ...]) -> tuple[list, Any]:
+    """Jobs of ``kind`` (of one dataset when ``datasetArn`` is given), newest first, paged."""
+    dataset = params.get("datasetArn")
+    if dataset:
+        r.load(ctx, r.DATASET, dataset)
+    jobs = [j for j in ctx.store.jobs(r.scope(ctx), kind) if not dataset or j.spec["datasetArn"] == dataset]
+    jobs.sort(key=lambda j: j.created_at, reverse=True)
+    return r.page_of([view(j, members) for j in jobs], params, [kind, dataset])
+
+
+def active(ctx: RequestContext, kind: str | None = None, dataset: str | None = None) -> list[Job]:
+    return [j for j in ctx.store.jobs(r.scope(ctx), kind, states=ACTIVE_STATES)
+            if dataset is None or j.spec.get("datasetArn") == dataset]
+
+
+def runner_context(runtime: Runtime, job: Job) -> RequestContext:
+    return RequestContext(runtime, job.scope.account, job.scope.region, r.SERVICE, job.kind, "")

@@ -1,0 +1,271 @@
+"""Dataset records, in columnar files (DuckDB reads and writes them; nothing per row in the metadata store).
+
+A dataset's folder in the artifact store holds:
+
+    bulk/<n>.parquet   one segment per dataset import job; the dataset document lists
+                       the live ones (FULL replaces the list, INCREMENTAL appends)
+    put/log.jsonl      records of PutEvents/PutItems/PutUsers..., appended as they come
+    put/<n>.parquet    the log, sealed and compacted (before each export)
+
+Every record knows when it arrived: bulk rows through their segment's time and
+position, put rows through a ``_ts`` column.  Exports are one DuckDB query that
+picks the segments an ingestion mode selects, resolves newer records the way
+Personalize documents, and streams record batches into CSV parts.  DuckDB runs
+under a memory limit and spills to the job's scratch folder, so memory stays
+bounded whatever the dataset size.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from .schemas import Field
+
+MEMORY_LIMIT = "512MB"
+_BATCH_ROWS = 128 * 1024
+_LOG = "put/log.jsonl"
+
+
+class RecordError(Exception):
+    """Input records that break the schema; the message is the job's failureReason."""
+
+
+def connect(scratch: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(scratch / "duckdb"),
+                                  "preserve_insertion_order": True})
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _columns(fields: Iterable[Field]) -> str:
+    return "{" + ", ".join(f"{_literal(f.name)}: {_literal(f.sql_type)}" for f in fields) + "}"
+
+
+# -- bulk imports ------------------------------------------------------------------------
+
+
+def read_header(path: Path) -> list[str]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        try:
+            return next(csv.reader(f))
+        except StopIteration:
+            return []
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise RecordError(f"The header row cannot be read: {error}.") from None
+
+
+def _check_header(label: str, header: list[str], fields: list[Field]) -> None:
+    by_name = {f.name: f for f in fields}
+    if not header:
+        raise RecordError(f"Input file {label} is empty: it needs a header row of the schema's field names.")
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    unknown = [h for h in header if h not in by_name]
+    missing = [f.name for f in fields if not f.nullable and f.name not in header]
+    problems = []
+    if duplicates:
+        problems.append(f"duplicate columns {', '.join(duplicates)}")
+    if unknown:
+        problems.append(f"columns {', '.join(unknown)} are not in the schema")
+    if missing:
+        problems.append(f"required columns {', '.join(missing)} are missing")
+    if problems:
+        raise RecordError(f"The header of input file {label} does not match the schema: {'; '.join(problems)}. "
+                          f"Expected columns: {', '.join(f.name for f in fields)}.")
+
+
+def _duckdb_reason(error: duckdb.Error, labels: dict[str, str]) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    head = " ".join(line for line in lines[:3] if not line.startswith(("Possible", "*", "Original", "Parser")))
+    for path, label in labels.items():
+        head = head.replace(path, label)
+    return head
+
+
+def import_csv(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], fields: list[Field], out: Path,
+               max_id_length: int = 256) -> int:
+    """Validate CSV ``files`` (label, path) against the schema and write them as one Parquet file.
+
+    Exact duplicate rows are kept once.  Returns the row count; RecordError names
+    the first problem (and nothing is written)."""
+    selects = []
+    labels = {str(path): label for label, path in files}
+    for label, path in files:
+        header = read_header(path)
+        _check_header(label, header, fields)
+        types = {f.name: f for f in fields}
+        present = set(header)
+        columns = ", ".join(_ident(f.name) if f.name in present else f"NULL::{f.sql_type} AS {_ident(f.name)}"
+                            for f in fields)
+        selects.append(
+            f"SELECT {columns} FROM read_csv({_literal(str(path))}, header=true, auto_detect=false, "
+            f"columns={_columns(types[h] for h in header)}, quote='\"', escape='\"', strict_mode=true)"
+        )
+    query = " UNION ALL ".join(selects)
+    try:
+        con.execute(f"COPY (SELECT DISTINCT * FROM ({query})) TO {_literal(str(out))} (FORMAT parquet)")
+    except duckdb.Error as error:
+        out.unlink(missing_ok=True)
+        raise RecordError(f"Input data does not match the schema: {_duckdb_reason(error, labels)}") from None
+    checks = ["count(*)"]
+    for f in fields:
+        checks.append(f"count(*) FILTER (WHERE {_ident(f.name)} IS NULL)")
+        checks.append(f"max(length({_ident(f.name)}))" if f.type == "string" else "0")
+    row = con.execute(f"SELECT {', '.join(checks)} FROM read_parquet({_literal(str(out))})").fetchall()[0]
+    for i, f in enumerate(fields):
+        nulls, longest = row[1 + 2 * i], row[2 + 2 * i] or 0
+        problem = None
+        if nulls and not f.nullable:
+            problem = f"{nulls} rows have no value for {f.name}, which the schema does not allow to be null"
+        elif f.name.endswith("_ID") and f.type == "string" and longest > max_id_length:
+            problem = f"values of {f.name} are up to {longest} characters long; the maximum is {max_id_length}"
+        elif f.categorical and longest > 1000:
+            problem = f"categorical values of {f.name} are up to {longest} characters long; the maximum is 1000"
+        if problem:
+            out.unlink(missing_ok=True)
+            raise RecordError(f"Input data does not match the schema: {problem}.")
+    return int(row[0])
+
+
+# -- individual records ("PUT") ----------------------------------------------------------
+
+_locks: dict[str, tuple[threading.Lock, threading.Lock]] = {}
+_locks_guard = threading.Lock()
+
+
+def _locks_of(folder: Path) -> tuple[threading.Lock, threading.Lock]:
+    """(append lock, compaction lock) of one dataset folder."""
+    with _locks_guard:
+        return _locks.setdefault(str(folder), (threading.Lock(), threading.Lock()))
+
+
+def append(folder: Path, rows: list[dict[str, Any]], now_ns: int) -> None:
+    """Append records (schema names -> values) to the dataset's put log."""
+    lines = "".join(json.dumps({**row, "_ts": now_ns + i}, separators=(",", ":")) + "\n" for i, row in enumerate(rows))
+    append_lock, _ = _locks_of(folder)
+    log = folder / _LOG
+    with append_lock:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(lines)
+
+
+def compact(con: duckdb.DuckDBPyConnection, folder: Path, fields: list[Field], scratch: Path) -> None:
+    """Seal the put log and turn every sealed log into a Parquet segment."""
+    append_lock, compact_lock = _locks_of(folder)
+    put = folder / "put"
+    with compact_lock:
+        with append_lock:
+            log = folder / _LOG
+            if log.exists() and log.stat().st_size:
+                os.replace(log, put / f"{time.time_ns():020d}.jsonl")
+        for sealed in sorted(put.glob("*.jsonl")) if put.exists() else ():
+            if sealed.name == "log.jsonl":
+                continue
+            final = sealed.with_suffix(".parquet")
+            if not final.exists():  # else a crash came between publishing and removing the log
+                temp = scratch / final.name
+                columns = _columns([*fields, Field("_ts", "long", False)])
+                con.execute(
+                    f"COPY (SELECT * FROM read_json({_literal(str(sealed))}, format='newline_delimited', "
+                    f"columns={columns})) TO {_literal(str(temp))} (FORMAT parquet)"
+                )
+                os.replace(temp, final)
+            sealed.unlink()
+
+
+def put_segments(folder: Path) -> list[Path]:
+    put = folder / "put"
+    return sorted(put.glob("*.parquet")) if put.exists() else []
+
+
+# -- exports -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    path: Path
+    ts: int | None  # bulk: when it was imported; None: rows carry ``_ts`` (put segments)
+
+
+def export_query(bulk: list[Segment], put: list[Segment], fields: list[Field], id_field: str | None,
+                 mode: str) -> str:
+    """The records ``mode`` (BULK, PUT, ALL) exports, as Personalize documents it:
+    exact duplicates once; records replaced by a later INCREMENTAL import gone;
+    with ALL, only the newest record per id of Items/Users (every interaction)."""
+    cols = ", ".join(_ident(f.name) for f in fields)
+
+    def scan(segments: list[Segment], first: int) -> list[str]:
+        return [
+            f"SELECT {cols}, {s.ts if s.ts is not None else '_ts'}::BIGINT AS _ts, file_row_number AS _row, "
+            f"{first + i} AS _seg FROM read_parquet({_literal(str(s.path))}, file_row_number=true)"
+            for i, s in enumerate(segments)
+        ]
+
+    parts = []
+    if mode in ("BULK", "ALL") and bulk:
+        union = " UNION ALL ".join(scan(bulk, 0))
+        if id_field and len(bulk) > 1:  # a later import replaces records with the same id
+            union = f"SELECT * FROM ({union}) QUALIFY _seg = max(_seg) OVER (PARTITION BY {_ident(id_field)})"
+        parts.append(union)
+    if mode in ("PUT", "ALL") and put:
+        parts.extend(scan(put, len(bulk)))
+    if not parts:
+        return f"SELECT {', '.join(f'NULL::{f.sql_type} AS {_ident(f.name)}' for f in fields)} LIMIT 0"
+    source = " UNION ALL ".join(f"({p})" for p in parts)
+    if mode == "ALL" and id_field:
+        return (f"SELECT {cols} FROM ({source}) QUALIFY row_number() OVER "
+                f"(PARTITION BY {_ident(id_field)} ORDER BY _ts DESC, _row DESC) = 1")
+    if len(parts) == 1 and mode == "BULK" and len(bulk) == 1:
+        return f"SELECT {cols} FROM ({source})"  # one import: deduplicated when it was imported
+    return f"SELECT DISTINCT {cols} FROM ({source})"
+
+
+def write_csv_parts(con: duckdb.DuckDBPyConnection, query: str, folder: Path, part_rows: int) -> list[Path]:
+    """Stream the query's rows into ``part-00000.csv``, ... of at most ``part_rows`` rows
+    (at least one file, with the header row, even when there are no rows).
+
+    Rows arrive as Arrow batches; each part's batches are written by DuckDB's CSV
+    writer (quotes only where needed), so memory holds one part at most."""
+    reader = con.sql(query).to_arrow_reader(min(_BATCH_ROWS, part_rows))
+    writer = con.cursor()  # the first connection is busy streaming
+    parts: list[Path] = []
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+
+    def flush() -> None:
+        path = folder / f"part-{len(parts):05d}.csv"
+        writer.register("part", pa.Table.from_batches(pending, schema=reader.schema))
+        writer.execute(f"COPY part TO {_literal(str(path))} (HEADER, DELIMITER ',')")
+        writer.unregister("part")
+        parts.append(path)
+        pending.clear()
+
+    for batch in reader:
+        while batch.num_rows:
+            take = min(batch.num_rows, part_rows - rows)
+            pending.append(batch.slice(0, take))
+            rows += take
+            batch = batch.slice(take)
+            if rows == part_rows:
+                flush()
+                rows = 0
+    if pending or not parts:
+        flush()
+    return parts
