@@ -5,9 +5,9 @@ from __future__ import annotations
 import zipfile
 
 from click.testing import CliRunner
-
 from conftest import client
 from lexv2_helpers import simple_bot
+
 from localexport.cli import main
 from localexport.remote import RemoteControls
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
-
 from conftest import FIXTURES
 from lexv2_helpers import zip_bytes
 

@@ -10,7 +10,6 @@ import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
-
 from lexv2_helpers import (
     ROLE,
     bot_spec,
@@ -23,6 +22,7 @@ from lexv2_helpers import (
     simple_bot,
     zip_bytes,
 )
+
 from localexport.core.runtime import Limits
 
 

@@ -8,16 +8,15 @@ import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
-
 from lexv2_helpers import ROLE, import_archive
 
 CSV = (
-    "Line #,Conversation #,Source,Input,Expected Output Intent,Expected Output Slot 1,Expected Output Slot 2\n"
-    "1,,User,book a cleaning appointment tomorrow,MakeAppointment,AppointmentType = cleaning,Date = tomorrow\n"
-    "2,1,User,book an appointment,MakeAppointment,,\n"
-    "3,1,Agent,What type of appointment would you like to schedule?,MakeAppointment,,\n"
-    "4,1,User,root canal,MakeAppointment,AppointmentType = root canal,\n"
-).encode()
+    b"Line #,Conversation #,Source,Input,Expected Output Intent,Expected Output Slot 1,Expected Output Slot 2\n"
+    b"1,,User,book a cleaning appointment tomorrow,MakeAppointment,AppointmentType = cleaning,Date = tomorrow\n"
+    b"2,1,User,book an appointment,MakeAppointment,,\n"
+    b"3,1,Agent,What type of appointment would you like to schedule?,MakeAppointment,,\n"
+    b"4,1,User,root canal,MakeAppointment,AppointmentType = root canal,\n"
+)
 
 
 def spec(name: str = "Appointments") -> dict:

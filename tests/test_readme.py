@@ -10,7 +10,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import client
 from lexv2_helpers import simple_bot
 

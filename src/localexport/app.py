@@ -148,10 +148,12 @@ def _caller(scope) -> Caller:
     for name, value in scope["headers"]:
         if name.lower() == b"authorization":
             authorization = value.decode("latin-1")
-    credential = None
-    if authorization is None and b"X-Amz-Credential=" in scope["query_string"]:
-        credential = parse_qs(scope["query_string"].decode("latin-1")).get("X-Amz-Credential", [None])[0]
-    return caller_from(authorization, credential)
+    credential = v2_key = None
+    if authorization is None and b"=" in scope["query_string"]:
+        query = parse_qs(scope["query_string"].decode("latin-1"))
+        credential = query.get("X-Amz-Credential", [None])[0]
+        v2_key = query.get("AWSAccessKeyId", [None])[0]
+    return caller_from(authorization, credential, v2_key)
 
 
 class _TooLarge(Exception):

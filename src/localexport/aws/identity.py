@@ -28,7 +28,12 @@ def account_for(access_key: str) -> str:
     return access_key if len(access_key) == 12 and access_key.isdigit() else DEFAULT_ACCOUNT
 
 
-def caller_from(authorization: str | None, query_credential: str | None = None) -> Caller:
+def caller_from(authorization: str | None, query_credential: str | None = None,
+                query_v2_key: str | None = None) -> Caller:
+    """``query_v2_key``: the AWSAccessKeyId of a SigV2 presigned URL."""
+    v2 = authorization[4:].split(":", 1)[0] if authorization and authorization.startswith("AWS ") else query_v2_key
+    if v2 and not query_credential:  # Signature Version 2 is S3's alone (botocore still presigns S3 URLs with it)
+        return Caller(v2, account_for(v2), DEFAULT_REGION, "s3")
     match = None
     if authorization:
         match = _CREDENTIAL.search(authorization)

@@ -155,8 +155,7 @@ class EndpointS3:
 
     def download(self, account: str, bucket: str, key: str, out: BinaryIO) -> None:
         body = self._call("get_object", Bucket=bucket, Key=key)["Body"]
-        for chunk in body.iter_chunks(_CHUNK):
-            out.write(chunk)
+        out.writelines(body.iter_chunks(_CHUNK))
 
     def upload(self, account: str, bucket: str, key: str, path: Path, kms_key: str | None = None) -> None:
         extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key} if kms_key else {}

@@ -90,12 +90,25 @@ def _check_header(label: str, header: list[str], fields: list[Field]) -> None:
                           f"Expected columns: {', '.join(f.name for f in fields)}.")
 
 
-def _duckdb_reason(error: duckdb.Error, labels: dict[str, str]) -> str:
+def _reason(error: duckdb.Error) -> str:
+    """DuckDB's first lines, without its hints and type prefix ("Conversion Error: ...")."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    head = " ".join(line for line in lines[:3] if not line.startswith(("Possible", "*", "Original", "Parser")))
-    for path, label in labels.items():
-        head = head.replace(path, label)
-    return head
+    text = " ".join(line for line in lines[:3] if not line.startswith(("Possible", "*", "Original", "Parser")))
+    return text.split(" Error: ", 1)[-1]
+
+
+def _culprit(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], selects: list[str],
+             error: duckdb.Error) -> str:
+    """The failure reason, naming the input file at fault (each file is read alone to find it)."""
+    for (label, _), select in zip(files, selects, strict=True):
+        if len(files) > 1:
+            try:
+                con.execute(f"SELECT count(*) FROM ({select})").fetchall()
+                continue
+            except duckdb.Error as own:
+                error = own
+        return f"Input file {label} does not match the schema: {_reason(error)}"
+    return f"Input data does not match the schema: {_reason(error)}"
 
 
 def import_csv(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], fields: list[Field], out: Path,
@@ -105,7 +118,6 @@ def import_csv(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], fi
     Exact duplicate rows are kept once.  Returns the row count; RecordError names
     the first problem (and nothing is written)."""
     selects = []
-    labels = {str(path): label for label, path in files}
     for label, path in files:
         header = read_header(path)
         _check_header(label, header, fields)
@@ -117,12 +129,12 @@ def import_csv(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], fi
             f"SELECT {columns} FROM read_csv({_literal(str(path))}, header=true, auto_detect=false, "
             f"columns={_columns(types[h] for h in header)}, quote='\"', escape='\"', strict_mode=true)"
         )
-    query = " UNION ALL ".join(selects)
     try:
-        con.execute(f"COPY (SELECT DISTINCT * FROM ({query})) TO {_literal(str(out))} (FORMAT parquet)")
+        con.execute(f"COPY (SELECT DISTINCT * FROM ({' UNION ALL '.join(selects)})) TO {_literal(str(out))} "
+                    "(FORMAT parquet)")
     except duckdb.Error as error:
         out.unlink(missing_ok=True)
-        raise RecordError(f"Input data does not match the schema: {_duckdb_reason(error, labels)}") from None
+        raise RecordError(_culprit(con, files, selects, error)) from None
     checks = ["count(*)"]
     for f in fields:
         checks.append(f"count(*) FILTER (WHERE {_ident(f.name)} IS NULL)")
