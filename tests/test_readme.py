@@ -17,7 +17,17 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README.read_text(), re.DOTALL)
+    """The README's code blocks in ``language`` (python: the Lex ones; the Personalize one is apart)."""
+    found = re.findall(rf"```{language}\n(.*?)```", README.read_text(), re.DOTALL)
+    return [b for b in found if "personalize" not in b] if language == "python" else found
+
+
+def test_readme_personalize_example_runs(server_factory, capsys):
+    server = server_factory(LOCALEXPORT_JOB_DELAY="0.2")
+    [example] = [b for b in re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL) if "personalize" in b]
+    exec(compile(example.replace("http://127.0.0.1:4577", server.url), "README.md", "exec"), {})  # noqa: S102
+    header, *rows = capsys.readouterr().out.split()
+    assert header == "ITEM_ID,PRICE" and sorted(rows) == ["hat,10.0", "shoe,40.0"]
 
 
 def test_readme_server_examples_run(server_factory, tmp_path, monkeypatch):

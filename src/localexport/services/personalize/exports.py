@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from ...core.jobs import JobFailed, JobOutcome
@@ -71,14 +73,21 @@ def make_runner(runtime: Runtime):
             query = records.export_query(datasets.bulk_segments(ctx, dataset), put, fields, kind.id_field, mode)
             out = scratch / "out"
             out.mkdir()
-            parts = records.write_csv_parts(con, query, out, runtime.options.get("export_part_rows", 1_000_000))
-            keys = []
-            try:
-                for part in parts:
-                    keys.append(target.key + part.name)
-                    runtime.objects.upload(ctx.account, target.bucket, keys[-1], part, destination.get("kmsKeyArn"))
-            except ObjectError as error:
-                raise JobFailed(_s3_reason(destination["path"], error)) from None
+
+            def upload(part: Path) -> str:
+                key = target.key + part.name
+                runtime.objects.upload(ctx.account, target.bucket, key, part, destination.get("kmsKeyArn"))
+                part.unlink()
+                return key
+
+            # each part goes to S3 while DuckDB writes the next one
+            with ThreadPoolExecutor(1, thread_name_prefix="localexport-upload") as uploader:
+                sent = [uploader.submit(upload, part) for part in
+                        records.csv_parts(con, query, out, runtime.options.get("export_part_rows", 1_000_000))]
+                try:
+                    keys = [future.result() for future in sent]
+                except ObjectError as error:
+                    raise JobFailed(_s3_reason(destination["path"], error)) from None
         datasets.sweep(ctx, spec["datasetArn"], running=job.id)
         return JobOutcome({"files": [f"s3://{target.bucket}/{k}" for k in keys]})
 

@@ -22,7 +22,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from .schemas import Field
 
-MEMORY_LIMIT = "512MB"
+MEMORY_LIMIT = "256MB"
 _BATCH_ROWS = 128 * 1024
 _LOG = "put/log.jsonl"
 
@@ -249,25 +249,27 @@ def export_query(bulk: list[Segment], put: list[Segment], fields: list[Field], i
     return f"SELECT DISTINCT {cols} FROM ({source})"
 
 
-def write_csv_parts(con: duckdb.DuckDBPyConnection, query: str, folder: Path, part_rows: int) -> list[Path]:
-    """Stream the query's rows into ``part-00000.csv``, ... of at most ``part_rows`` rows
-    (at least one file, with the header row, even when there are no rows).
+def csv_parts(con: duckdb.DuckDBPyConnection, query: str, folder: Path, part_rows: int) -> Iterator[Path]:
+    """Stream the query's rows into ``part-00000.csv``, ... of at most ``part_rows`` rows,
+    yielding each file once it is complete (at least one, with its header row, even
+    when there are no rows).
 
     Rows arrive as Arrow batches; each part's batches are written by DuckDB's CSV
     writer (quotes only where needed), so memory holds one part at most."""
     reader = con.sql(query).to_arrow_reader(min(_BATCH_ROWS, part_rows))
     writer = con.cursor()  # the first connection is busy streaming
-    parts: list[Path] = []
     pending: list[pa.RecordBatch] = []
-    rows = 0
+    rows = count = 0
 
-    def flush() -> None:
-        path = folder / f"part-{len(parts):05d}.csv"
+    def flush() -> Path:
+        nonlocal count
+        path = folder / f"part-{count:05d}.csv"
         writer.register("part", pa.Table.from_batches(pending, schema=reader.schema))
         writer.execute(f"COPY part TO {_literal(str(path))} (HEADER, DELIMITER ',')")
         writer.unregister("part")
-        parts.append(path)
         pending.clear()
+        count += 1
+        return path
 
     for batch in reader:
         while batch.num_rows:
@@ -276,8 +278,7 @@ def write_csv_parts(con: duckdb.DuckDBPyConnection, query: str, folder: Path, pa
             rows += take
             batch = batch.slice(take)
             if rows == part_rows:
-                flush()
+                yield flush()
                 rows = 0
-    if pending or not parts:
-        flush()
-    return parts
+    if pending or not count:
+        yield flush()
