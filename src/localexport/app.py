@@ -181,7 +181,9 @@ def _control_routes(instance: LocalExport) -> list[Route]:
             return _s3_error(403, "AccessDenied", str(refused))
         except (FileNotFoundError, ValueError):
             return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
-        return FileResponse(path, media_type="application/zip", filename=key.rsplit("/", 1)[-1])
+        name = key.rsplit("/", 1)[-1]
+        media = "application/json" if name.endswith(".json") else "application/zip"
+        return FileResponse(path, media_type=media, filename=name)
 
     async def upload(request: Request) -> Response:
         key = request.path_params["key"]

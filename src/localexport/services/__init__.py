@@ -1,9 +1,9 @@
 """One package per AWS service; this module lists them."""
 
 from ..core.runtime import Operations, Runtime
-from . import lexv1, lexv2, personalize
+from . import lexv1, lexv2, personalize, quicksight
 
-_SERVICES = (lexv2, lexv1, personalize)
+_SERVICES = (lexv2, lexv1, personalize, quicksight)
 
 
 def operations() -> dict[str, Operations]:

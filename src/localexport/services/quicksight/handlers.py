@@ -1,0 +1,179 @@
+"""What the generic asset operations do not cover: definitions and their source
+entities (analyses, dashboards, templates), refresh schedules, folder members."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ...core.runtime import RequestContext
+from ...core.store import Doc
+from . import assets as a
+from .assets import declarations, op
+from .errors import invalid, not_found
+
+MEMBER_TYPES = a.MEMBER_TYPES
+
+
+def _from_source(ctx: RequestContext, kind: a.AssetType, source: dict[str, Any]) -> dict[str, Any]:
+    """The definition a SourceEntity names: a template's (for analyses and dashboards) or an
+    analysis's (for templates), with the data set placeholders bound to the given data sets."""
+    member = "SourceTemplate" if "SourceTemplate" in source else "SourceAnalysis"
+    entity = source.get(member)
+    if not entity or len(source) != 1:
+        raise invalid(f"SourceEntity of a {kind.name} needs exactly one of SourceTemplate or SourceAnalysis.")
+    wanted = a.TEMPLATE if member == "SourceTemplate" else a.ANALYSIS
+    parsed = a.parse_arn(ctx, entity["Arn"])
+    if parsed is None or parsed[0] is not wanted:
+        raise invalid(f"{entity['Arn']} is not the ARN of a {wanted.name.lower()} of this account.")
+    definition = copy.deepcopy(a.load(ctx, *parsed).body.get("Definition") or {})
+    refs = {r["DataSetPlaceholder"]: r["DataSetArn"] for r in entity.get("DataSetReferences", [])}
+    by_arn = {v: k for k, v in refs.items()}
+    bound = []
+    for declaration in declarations(definition):
+        if member == "SourceTemplate":
+            if declaration["Identifier"] not in refs:
+                raise invalid(f"DataSetReferences has no data set for the placeholder {declaration['Identifier']}.")
+            bound.append({**declaration, "DataSetArn": refs[declaration["Identifier"]]})
+        else:
+            bound.append({**declaration, "Identifier": by_arn.get(declaration["DataSetArn"],
+                                                                  declaration["Identifier"])})
+    if definition:
+        definition["DataSetIdentifierDeclarations"] = bound
+    return definition
+
+
+def _save_definition(ctx: RequestContext, kind: a.AssetType, params: dict[str, Any], create: bool) -> Doc:
+    a.check_account(ctx, params)
+    if not create:
+        a.load(ctx, kind, params[kind.id_member])
+    body = a.body_of(params)
+    if ("Definition" in params) == ("SourceEntity" in params):
+        raise invalid(f"A {kind.name} needs exactly one of Definition or SourceEntity.")
+    if "SourceEntity" in params:
+        body["Definition"] = _from_source(ctx, kind, body.pop("SourceEntity"))
+        body["_source"] = next(iter(params["SourceEntity"].values()))["Arn"]
+    return a.put(ctx, kind, params[kind.id_member], body, params.get("Permissions"), params.get("Tags"),
+                 create=create)
+
+
+def _register_definitions(kind: a.AssetType) -> None:
+    def answer(ctx: RequestContext, doc: Doc, status: str, code: int) -> dict[str, Any]:
+        the_arn = a.arn_of(ctx, kind, doc.key)
+        return {"Arn": the_arn, kind.id_member: doc.key, "CreationStatus": status, "UpdateStatus": status,
+                "VersionArn": f"{the_arn}/version/1", "RequestId": a.request_id(), "Status": code}
+
+    @op(f"Create{kind.name}")
+    def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return answer(ctx, _save_definition(ctx, kind, params, True), "CREATION_SUCCESSFUL", 202)
+
+    @op(f"Update{kind.name}")
+    def update(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return answer(ctx, _save_definition(ctx, kind, params, False), "UPDATE_SUCCESSFUL", 202)
+
+    @op(f"Describe{kind.name}Definition")
+    def describe_definition(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        a.check_account(ctx, params)
+        doc = a.load(ctx, kind, params[kind.id_member])
+        return {**{k: v for k, v in doc.body.items() if not k.startswith("_")}, "ResourceStatus": "CREATION_SUCCESSFUL",
+                "Errors": [], "RequestId": a.request_id(), "Status": 200}
+
+
+for _kind in (a.ANALYSIS, a.DASHBOARD, a.TEMPLATE):
+    _register_definitions(_kind)
+
+
+# -- refresh schedules ------------------------------------------------------------------
+
+
+def _schedule_key(ctx: RequestContext, params: dict[str, Any], schedule_id: str) -> str:
+    a.check_account(ctx, params)
+    a.load(ctx, a.DATA_SET, params["DataSetId"])
+    return f"{params['DataSetId']}/{schedule_id}"
+
+
+def _schedule_view(ctx: RequestContext, doc: Doc) -> dict[str, Any]:
+    return {**doc.body["Schedule"], "Arn": a.arn_of(ctx, a.REFRESH_SCHEDULE, doc.key)}
+
+
+@op("CreateRefreshSchedule")
+def create_refresh_schedule(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    key = _schedule_key(ctx, params, params["Schedule"]["ScheduleId"])
+    a.put(ctx, a.REFRESH_SCHEDULE, key, {"DataSetId": params["DataSetId"], "Schedule": params["Schedule"]}, None, None)
+    return {"ScheduleId": params["Schedule"]["ScheduleId"], "Arn": a.arn_of(ctx, a.REFRESH_SCHEDULE, key),
+            "RequestId": a.request_id(), "Status": 200}
+
+
+@op("UpdateRefreshSchedule")
+def update_refresh_schedule(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    key = _schedule_key(ctx, params, params["Schedule"]["ScheduleId"])
+    a.load(ctx, a.REFRESH_SCHEDULE, key)
+    a.put(ctx, a.REFRESH_SCHEDULE, key, {"Schedule": params["Schedule"]}, None, None, create=False)
+    return {"ScheduleId": params["Schedule"]["ScheduleId"], "Arn": a.arn_of(ctx, a.REFRESH_SCHEDULE, key),
+            "RequestId": a.request_id(), "Status": 200}
+
+
+@op("DescribeRefreshSchedule")
+def describe_refresh_schedule(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    doc = a.load(ctx, a.REFRESH_SCHEDULE, _schedule_key(ctx, params, params["ScheduleId"]))
+    return {"RefreshSchedule": _schedule_view(ctx, doc), "Arn": a.arn_of(ctx, a.REFRESH_SCHEDULE, doc.key),
+            "RequestId": a.request_id(), "Status": 200}
+
+
+@op("ListRefreshSchedules")
+def list_refresh_schedules(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    prefix = _schedule_key(ctx, params, "")
+    docs = [d for d in ctx.store.all(a.scope(ctx), a.REFRESH_SCHEDULE.name) if d.key.startswith(prefix)]
+    return {"RefreshSchedules": [_schedule_view(ctx, d) for d in docs], "RequestId": a.request_id(), "Status": 200}
+
+
+@op("DeleteRefreshSchedule")
+def delete_refresh_schedule(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    doc = a.load(ctx, a.REFRESH_SCHEDULE, _schedule_key(ctx, params, params["ScheduleId"]))
+    a.remove(ctx, a.REFRESH_SCHEDULE, doc)
+    return {"ScheduleId": params["ScheduleId"], "Arn": a.arn_of(ctx, a.REFRESH_SCHEDULE, doc.key),
+            "RequestId": a.request_id(), "Status": 200}
+
+
+# -- folder members ---------------------------------------------------------------------
+
+
+def members_of(doc: Doc) -> list[dict[str, str]]:
+    return doc.body.get("_members") or []
+
+
+@op("CreateFolderMembership")
+def create_folder_membership(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    a.check_account(ctx, params)
+    folder = a.load(ctx, a.FOLDER, params["FolderId"])
+    kind = MEMBER_TYPES.get(params["MemberType"])
+    if kind is None:
+        raise invalid(f"Member type {params['MemberType']} is not supported by localexport.")
+    if a.find(ctx, kind, params["MemberId"]) is None:
+        raise not_found(f"{kind.name} {a.arn(ctx, kind, params['MemberId'])} is not found")
+    member = {"MemberId": params["MemberId"], "MemberType": params["MemberType"]}
+    if member not in members_of(folder):
+        a.put(ctx, a.FOLDER, folder.key, {"_members": [*members_of(folder), member]}, None, None, create=False)
+    return {"FolderMember": member, "RequestId": a.request_id(), "Status": 200}
+
+
+@op("DeleteFolderMembership")
+def delete_folder_membership(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    a.check_account(ctx, params)
+    folder = a.load(ctx, a.FOLDER, params["FolderId"])
+    member = {"MemberId": params["MemberId"], "MemberType": params["MemberType"]}
+    if member not in members_of(folder):
+        raise not_found(f"{params['MemberId']} is not a member of folder {params['FolderId']}.")
+    a.put(ctx, a.FOLDER, folder.key, {"_members": [m for m in members_of(folder) if m != member]}, None, None,
+          create=False)
+    return {"RequestId": a.request_id(), "Status": 200}
+
+
+@op("ListFolderMembers")
+def list_folder_members(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    a.check_account(ctx, params)
+    folder = a.load(ctx, a.FOLDER, params["FolderId"])
+    items = [{"MemberId": m["MemberId"], "MemberArn": a.arn(ctx, MEMBER_TYPES[m["MemberType"]], m["MemberId"])}
+             for m in members_of(folder)]
+    chunk, token = a.paged(items, params, ["ListFolderMembers", params["FolderId"]])
+    return {"FolderMemberList": chunk, "NextToken": token, "RequestId": a.request_id(), "Status": 200}

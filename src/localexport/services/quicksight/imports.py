@@ -1,0 +1,261 @@
+"""Asset bundle import jobs: a .qs bundle (from the request body or S3) -> assets of this
+account, each created or updated, with overrides; ROLLBACK undoes a failed job."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from typing import Any
+
+from ...core.archives import ArchiveError, open_zip
+from ...core.jobs import JobOutcome
+from ...core.objects import ObjectError, S3Url
+from ...core.runtime import RequestContext, Runtime
+from ...core.store import Doc, Job
+from . import assets as a
+from . import bundle, jobs
+from .assets import op
+from .errors import invalid
+
+KIND = "quicksight.asset-bundle-import"
+LABEL = "Asset bundle import job"
+URL_SECONDS = 300
+_ARN = re.compile(r"arn:aws:quicksight:[a-z0-9-]+:\d{12}:(datasource|dataset|theme|analysis|dashboard|folder|"
+                  r"vpcConnection)/([\w-]+)")
+# Data source types that connect without credentials (an IAM role or the account's own access).
+NO_CREDENTIALS = {"ATHENA", "S3", "TIMESTREAM", "AWS_IOT_ANALYTICS", "GLUE"}
+_OVERRIDE_MEMBERS = {"VPCConnections": a.VPC_CONNECTION, "DataSources": a.DATA_SOURCE, "DataSets": a.DATA_SET,
+                     "Themes": a.THEME, "Analyses": a.ANALYSIS, "Dashboards": a.DASHBOARD, "Folders": a.FOLDER}
+
+
+def _arn(ctx: RequestContext, job_id: str) -> str:
+    return f"arn:aws:quicksight:{ctx.region}:{ctx.account}:asset-bundle-import-job/{job_id}"
+
+
+@op("StartAssetBundleImportJob")
+def start(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    a.check_account(ctx, params)
+    source = params["AssetBundleImportSource"]
+    if ("Body" in source) == ("S3Uri" in source):
+        raise invalid("AssetBundleImportSource needs exactly one of Body or S3Uri.")
+    spec = {k: v for k, v in params.items() if k not in ("AwsAccountId", "AssetBundleImportSource")}
+    spec["FailureAction"] = params.get("FailureAction") or "DO_NOTHING"
+    job_id = params["AssetBundleImportJobId"]
+    if "Body" in source:
+        key = f"quicksight/{jobs.engine_id(ctx, KIND, job_id)}/upload-{a.request_id()}.qs"
+        with ctx.runtime.artifacts.writer(key) as out:
+            out.write(source["Body"])
+        spec["_upload"] = key
+    else:
+        try:
+            S3Url.parse(source["S3Uri"])
+        except ValueError:
+            raise invalid(f"{source['S3Uri']} is not an S3 URI.") from None
+        spec["S3Uri"] = source["S3Uri"]
+    # credentials in OverrideParameters are used by the job, never shown again
+    secrets = {"OverrideParameters": params.get("OverrideParameters")} if params.get("OverrideParameters") else None
+    spec["OverrideParameters"] = _without_passwords(params.get("OverrideParameters"))
+    jobs.submit(ctx, KIND, job_id, spec, LABEL, secrets)
+    return {"Arn": _arn(ctx, job_id), "AssetBundleImportJobId": job_id, "RequestId": a.request_id(), "Status": 202}
+
+
+def _without_passwords(overrides: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not overrides:
+        return overrides
+    clean = json.loads(json.dumps(overrides, default=str))
+    for source in clean.get("DataSources") or []:
+        pair = (source.get("Credentials") or {}).get("CredentialPair")
+        if pair:
+            pair.pop("Password", None)
+    return clean
+
+
+def _summary(ctx: RequestContext, job: Job) -> dict[str, Any]:
+    return {"JobStatus": jobs.status(job), "Arn": _arn(ctx, job.spec["AssetBundleImportJobId"]),
+            "CreatedTime": job.created_at, "AssetBundleImportJobId": job.spec["AssetBundleImportJobId"],
+            "FailureAction": job.spec["FailureAction"]}
+
+
+@op("DescribeAssetBundleImportJob")
+def describe(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    a.check_account(ctx, params)
+    job = jobs.load(ctx, KIND, params["AssetBundleImportJobId"], LABEL)
+    spec = job.spec
+    source = ({"S3Uri": spec["S3Uri"]} if "S3Uri" in spec
+              else {"Body": ctx.runtime.urls.sign(ctx.base_url, spec["_upload"], URL_SECONDS)})
+    result = job.result or {}
+    return {**{k: v for k, v in spec.items() if not k.startswith("_") and k != "S3Uri"}, **_summary(ctx, job),
+            "AwsAccountId": ctx.account, "AssetBundleImportSource": source, "Errors": jobs.errors(job),
+            "RollbackErrors": result.get("rollbackErrors") or [], "Warnings": result.get("warnings") or [],
+            "RequestId": a.request_id(), "Status": 200}
+
+
+@op("ListAssetBundleImportJobs")
+def list_jobs(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    chunk, token = jobs.listing(ctx, KIND, params, _summary)
+    return {"AssetBundleImportJobSummaryList": chunk, "NextToken": token, "RequestId": a.request_id(), "Status": 200}
+
+
+# -- the runner ---------------------------------------------------------------------------
+
+
+class _Failed(Exception):
+    def __init__(self, records: list[dict[str, Any]]):
+        super().__init__(records)
+        self.records = records
+
+
+def _bundle_bytes(ctx: RequestContext, spec: dict[str, Any]) -> bytes:
+    if "_upload" in spec:
+        return ctx.runtime.artifacts.path(spec["_upload"]).read_bytes()
+    url = S3Url.parse(spec["S3Uri"])
+    out = io.BytesIO()
+    try:
+        ctx.runtime.objects.download(ctx.account, url.bucket, url.key, out)
+    except ObjectError as error:
+        raise _Failed([jobs.error_record(None, "InvalidParameterValueException",
+                                         f"Cannot read {spec['S3Uri']}: {error.code}: {error.message}")]) from None
+    return out.getvalue()
+
+
+def _read(ctx: RequestContext, spec: dict[str, Any]) -> list[bundle.Asset]:
+    limits = ctx.runtime.limits
+    try:
+        entries = open_zip(_bundle_bytes(ctx, spec), None, limits.archive_entries, limits.archive_bytes)
+    except ArchiveError as error:
+        raise _Failed([jobs.error_record(None, "InvalidParameterValueException",
+                                         f"The asset bundle cannot be read: {error}")]) from None
+    assets, records = [], []
+    for name, data in sorted(entries.items()):
+        try:
+            asset = bundle.read_member(name, data)
+        except bundle.BundleError as error:
+            records.append(jobs.error_record(None, "InvalidParameterValueException", str(error)))
+            continue
+        if asset is not None:
+            assets.append(asset)
+    if records:
+        raise _Failed(records)
+    if not assets:
+        raise _Failed([jobs.error_record(None, "InvalidParameterValueException", "The asset bundle has no assets.")])
+    rank = {t.name: i for i, t in enumerate(a.TYPES)}
+    return sorted(assets, key=lambda x: rank[x.kind.name])
+
+
+def _retarget(ctx: RequestContext, assets: list[bundle.Asset], prefix: str) -> None:
+    """Ids get the prefix; ARNs of the bundle's assets (from any account) point at this account."""
+    inside = {(x.kind.arn_part, x.asset_id) for x in assets}
+
+    def arn(match: re.Match) -> str:
+        part, asset_id = match.group(1), match.group(2)
+        return f"arn:aws:quicksight:{ctx.region}:{ctx.account}:{part}/" + (
+            prefix + asset_id if (part, asset_id) in inside else asset_id)
+
+    for x in assets:
+        text = _ARN.sub(arn, json.dumps(x.request))
+        x.request = json.loads(text)
+        if x.kind is a.REFRESH_SCHEDULE:
+            x.request["DataSetId"] = prefix + x.request["DataSetId"]
+            x.asset_id = f"{x.request['DataSetId']}/{x.request['Schedule']['ScheduleId']}"
+        else:
+            x.asset_id = prefix + x.asset_id
+            x.request[x.kind.id_member] = x.asset_id
+
+
+def _apply_overrides(assets: list[bundle.Asset], overrides: dict[str, Any]) -> None:
+    by_key = {(x.kind.name, x.asset_id): x for x in assets}
+    for member, kind in _OVERRIDE_MEMBERS.items():
+        for entry in overrides.get(member) or []:
+            x = by_key.get((kind.name, entry.get(kind.id_member)))
+            if x is not None:
+                x.request.update({k: v for k, v in entry.items() if k != kind.id_member})
+    for entry in overrides.get("RefreshSchedules") or []:
+        x = by_key.get(("RefreshSchedule", f"{entry['DataSetId']}/{entry['ScheduleId']}"))
+        if x is not None and "StartAfterDateTime" in entry:
+            x.request["Schedule"]["StartAfterDateTime"] = entry["StartAfterDateTime"]
+
+
+def _override_list(overrides: dict[str, Any] | None, kind: a.AssetType, asset_id: str, value_key: str):
+    member = {a.VPC_CONNECTION: "VPCConnections", a.DATA_SOURCE: "DataSources", a.DATA_SET: "DataSets",
+              a.THEME: "Themes", a.ANALYSIS: "Analyses", a.DASHBOARD: "Dashboards", a.FOLDER: "Folders"}.get(kind)
+    for entry in (overrides or {}).get(member) or []:
+        ids = entry.get(f"{kind.name}Ids") or []
+        if "*" in ids or asset_id in ids:
+            return entry.get(value_key)
+    return None
+
+
+def _problems(ctx: RequestContext, x: bundle.Asset, keys: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """What stops one asset from being imported: a dependency that is neither in the bundle nor
+    in the account, a data source without the credentials it needs."""
+    records = []
+    asset_arn = a.arn_of(ctx, x.kind, x.asset_id)
+    refs = bundle.references(ctx, x.request)
+    if x.kind is a.REFRESH_SCHEDULE:
+        refs.append(a.arn(ctx, a.DATA_SET, x.request["DataSetId"]))
+    for ref in refs:
+        kind, key = a.parse_arn(ctx, ref)
+        if (kind.name, key) not in keys and a.find(ctx, kind, key) is None:
+            records.append(jobs.error_record(asset_arn, "ResourceNotFoundException",
+                                             f"{x.kind.name} {asset_arn} depends on {kind.name} {ref}, which is "
+                                             "neither in the asset bundle nor in the account."))
+    if x.kind is a.DATA_SOURCE and x.request.get("Type") not in NO_CREDENTIALS and not x.request.get("Credentials"):
+        records.append(jobs.error_record(asset_arn, "InvalidParameterValueException",
+                                         f"Data source {x.asset_id} ({x.request.get('Type')}) needs credentials: "
+                                         "give a CredentialPair or SecretArn in OverrideParameters.DataSources."))
+    return records
+
+
+def make_runner(runtime: Runtime):
+    def run(job: Job) -> JobOutcome:
+        ctx = jobs.runner_context(runtime, job)
+        spec = job.spec
+        overrides = job.secrets.get("OverrideParameters") or spec.get("OverrideParameters") or {}
+        undo: list[tuple[a.AssetType, str, Doc | None]] = []
+        errors: list[dict[str, Any]] = []
+        try:
+            assets = _read(ctx, spec)
+        except _Failed as failed:
+            return _failed(spec, failed.records, [])
+        prefix = (overrides.get("ResourceIdOverrideConfiguration") or {}).get("PrefixForAllResources") or ""
+        _retarget(ctx, assets, prefix)
+        _apply_overrides(assets, overrides)
+        keys = {(x.kind.name, x.asset_id) for x in assets}
+        for x in assets:
+            problems = _problems(ctx, x, keys)
+            if problems:
+                errors += problems
+                keys.discard((x.kind.name, x.asset_id))
+                continue
+            permissions = _override_list(spec.get("OverridePermissions"), x.kind, x.asset_id, "Permissions")
+            if permissions is not None:
+                permissions = [{"Principal": p, "Actions": permissions["Actions"]} for p in permissions["Principals"]]
+            else:
+                permissions = x.permissions
+            tags = _override_list(spec.get("OverrideTags"), x.kind, x.asset_id, "Tags") or x.tags
+            before = a.find(ctx, x.kind, x.asset_id)
+            body = {k: v for k, v in x.request.items() if k != "Credentials" or x.kind is a.DATA_SOURCE}
+            a.put(ctx, x.kind, x.asset_id, body, permissions, tags, create=False)
+            undo.append((x.kind, x.asset_id, before))
+        if not errors:
+            return JobOutcome({"status": "SUCCESSFUL"})
+        return _failed(spec, errors, undo, ctx)
+
+    return run
+
+
+def _failed(spec: dict[str, Any], errors: list[dict[str, Any]], undo: list, ctx: RequestContext | None = None):
+    if spec["FailureAction"] != "ROLLBACK":
+        return JobOutcome({"status": "FAILED", "errors": errors})
+    rollback_errors = []
+    for kind, key, before in reversed(undo):  # created ones go, updated ones come back
+        try:
+            if before is None:
+                ctx.store.remove(a.scope(ctx), kind.name, key)
+            else:
+                ctx.store.replace(a.scope(ctx), before)
+        except Exception as error:  # one undo step failing must not stop the others
+            rollback_errors.append(jobs.error_record(a.arn_of(ctx, kind, key), "InternalFailureException", str(error)))
+    status = "FAILED_ROLLBACK_ERROR" if rollback_errors else "FAILED_ROLLBACK_COMPLETED"
+    return JobOutcome({"status": status, "errors": errors, "rollbackErrors": rollback_errors})
