@@ -42,10 +42,9 @@ PROPERTIES = {
     "RefreshSchedule": {"DataSetId", "Schedule"},
 }
 
-# CloudFormationOverridePropertyConfiguration member -> asset type; property -> where it is
-_OVERRIDES = {"VPCConnections": "VPCConnection", "RefreshSchedules": "RefreshSchedule", "DataSources": "DataSource",
-              "DataSets": "DataSet", "Themes": "Theme", "Analyses": "Analysis", "Dashboards": "Dashboard",
-              "Folders": "Folder"}
+# CloudFormationOverridePropertyConfiguration members; property -> where it is in the properties
+_OVERRIDES = ("VPCConnections", "RefreshSchedules", "DataSources", "DataSets", "Themes", "Analyses", "Dashboards",
+              "Folders")
 _PATHS = {
     "DisableSsl": ("SslProperties", "DisableSsl"), "SecretArn": ("Credentials", "SecretArn"),
     "Username": ("Credentials", "CredentialPair", "Username"), "Password": ("Credentials", "CredentialPair", "Password"),
@@ -115,7 +114,7 @@ class _Template:
         self.parameters: dict[str, Any] = {}
         self.uses_identity_region = False
         self.overrides: dict[str, list[str]] = {}
-        for member, type_name in _OVERRIDES.items():
+        for member in _OVERRIDES:
             for entry in config.get(member) or []:
                 self.overrides.setdefault(entry["Arn"], []).extend(entry["Properties"])
 
@@ -147,7 +146,11 @@ class _Template:
                 continue
             holder = properties
             for step in path[:-1]:
-                holder = holder.setdefault(step, {})
+                holder = holder.get(step) if isinstance(holder, dict) else None
+            if not isinstance(holder, dict) or (path[-1] not in holder and prop != "Password"):
+                continue  # nothing to parameterize: the asset does not set this property
+            if prop == "Password":
+                holder = properties.setdefault("Credentials", {}).setdefault("CredentialPair", {})
             current = holder.get(path[-1])
             name = re.sub(r"[^A-Za-z0-9]", "", f"{kind.name}{key}{prop}")
             parameter: dict[str, Any] = {"Type": "String", "Description": f"{prop} of {kind.name} {key}"}
@@ -179,6 +182,11 @@ class _Template:
         properties: dict[str, Any] = {"AwsAccountId": {"Fn::Sub": "${AWS::AccountId}"}}
         resource: dict[str, Any] = {"Type": kind.cfn_type}
         if kind is a.REFRESH_SCHEDULE:
+            schedule = dict(request.get("Schedule") or {})
+            frequency = dict(schedule.get("ScheduleFrequency") or {})
+            if "Timezone" in frequency:  # the one name CloudFormation spells differently from the API
+                frequency["TimeZone"] = frequency.pop("Timezone")
+                request["Schedule"] = {**schedule, "ScheduleFrequency": frequency}
             data_set = key.split("/", 1)[0]
             properties["DataSetId"] = self.asset_id(data_set)
             parent = self.logical.get(a.arn(self.ctx, a.DATA_SET, data_set))

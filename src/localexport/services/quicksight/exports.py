@@ -84,23 +84,20 @@ def anomalies(ctx: RequestContext, chosen: bundle.Selection) -> list[dict[str, A
         if not definition:
             continue
         declared = {d["Identifier"] for d in a.declarations(definition)}
-        used: set[str] = set()
-
-        def walk(value: Any) -> None:
-            if isinstance(value, dict):
-                for k, v in value.items():
-                    if k == "DataSetIdentifier" and isinstance(v, str):
-                        used.add(v)
-                    walk(v)
-            elif isinstance(value, list):
-                for v in value:
-                    walk(v)
-
-        walk(definition)
-        for identifier in sorted(used - declared):
+        for identifier in sorted(_identifiers(definition) - declared):
             found.append({"Arn": a.arn_of(ctx, kind, doc.key), "Message": f"{kind.name} {doc.key} uses the data "
                           f"set identifier {identifier}, which its definition does not declare."})
     return found
+
+
+def _identifiers(value: Any) -> set[str]:
+    """Every data set identifier a definition's visuals, filters and fields use."""
+    if isinstance(value, dict):
+        found = {v for k, v in value.items() if k == "DataSetIdentifier" and isinstance(v, str)}
+        return found.union(*(_identifiers(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_identifiers(v) for v in value))
+    return set()
 
 
 def make_runner(runtime: Runtime):

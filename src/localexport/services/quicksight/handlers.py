@@ -39,8 +39,22 @@ def _from_source(ctx: RequestContext, kind: a.AssetType, source: dict[str, Any])
             bound.append({**declaration, "Identifier": by_arn.get(declaration["DataSetArn"],
                                                                   declaration["Identifier"])})
     if definition:
+        renamed = {old["Identifier"]: new["Identifier"] for old, new in zip(declarations(definition), bound,
+                                                                             strict=True)}
+        definition = _rename_identifiers(definition, renamed)
         definition["DataSetIdentifierDeclarations"] = bound
     return definition
+
+
+def _rename_identifiers(value: Any, renamed: dict[str, str]) -> Any:
+    """The definition with every use of a data set identifier renamed (a template names its
+    data sets by placeholder)."""
+    if isinstance(value, dict):
+        return {k: renamed.get(v, v) if k == "DataSetIdentifier" and isinstance(v, str)
+                else _rename_identifiers(v, renamed) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rename_identifiers(v, renamed) for v in value]
+    return value
 
 
 def _save_definition(ctx: RequestContext, kind: a.AssetType, params: dict[str, Any], create: bool) -> Doc:

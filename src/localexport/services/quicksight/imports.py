@@ -255,7 +255,7 @@ def _failed(spec: dict[str, Any], errors: list[dict[str, Any]], undo: list, ctx:
                 ctx.store.remove(a.scope(ctx), kind.name, key)
             else:
                 ctx.store.replace(a.scope(ctx), before)
-        except Exception as error:  # one undo step failing must not stop the others
+        except Exception as error:  # noqa: BLE001  (one undo step failing must not stop the others)
             rollback_errors.append(jobs.error_record(a.arn_of(ctx, kind, key), "InternalFailureException", str(error)))
     status = "FAILED_ROLLBACK_ERROR" if rollback_errors else "FAILED_ROLLBACK_COMPLETED"
     return JobOutcome({"status": status, "errors": errors, "rollbackErrors": rollback_errors})
