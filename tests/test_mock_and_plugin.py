@@ -128,3 +128,27 @@ def _same_test_body(localexport, controls):
     failed = lex.create_export(resourceSpecification={"botLocaleExportSpecification": {
         "botId": bot_id, "botVersion": "DRAFT", "localeId": "en_US"}}, fileFormat="LexJson")["exportId"]
     assert lex.describe_export(exportId=failed)["failureReasons"] == ["injected"]
+
+
+@pytest.mark.parametrize("with_moto", [False, True])
+def test_personalize_and_its_s3_in_process(with_moto):
+    """Under mock_export, S3 is answered too (moto's S3 backend, shared with mock_aws when that is active)."""
+    outer = mock_aws() if with_moto else mock_export()
+    with outer, mock_export() if with_moto else io.StringIO():
+        personalize, s3 = boto3.client("personalize", region_name="us-east-1"), boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="in-process-data")
+        s3.put_object(Bucket="in-process-data", Key="users.csv", Body=b"USER_ID,AGE\nu1,30\n")
+        group = personalize.create_dataset_group(name="g")["datasetGroupArn"]
+        schema = personalize.create_schema(name="s", schema='{"type": "record", "name": "Users", "fields": ['
+                                           '{"name": "USER_ID", "type": "string"}, {"name": "AGE", "type": "int"}]}')
+        dataset = personalize.create_dataset(name="d", schemaArn=schema["schemaArn"], datasetGroupArn=group,
+                                             datasetType="Users")["datasetArn"]
+        role = "arn:aws:iam::123456789012:role/r"
+        personalize.create_dataset_import_job(jobName="i", datasetArn=dataset, roleArn=role,
+                                              dataSource={"dataLocation": "s3://in-process-data/users.csv"})
+        job = personalize.create_dataset_export_job(jobName="e", datasetArn=dataset, roleArn=role, ingestionMode="BULK",
+                                                    jobOutput={"s3DataDestination": {"path": "s3://in-process-data/o/"}})
+        status = personalize.describe_dataset_export_job(datasetExportJobArn=job["datasetExportJobArn"])
+        assert status["datasetExportJob"]["status"] == "ACTIVE"
+        body = s3.get_object(Bucket="in-process-data", Key="o/e/part-00000.csv")["Body"].read()
+        assert body.decode().splitlines() == ["USER_ID,AGE", "u1,30"]

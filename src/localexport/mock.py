@@ -3,9 +3,9 @@ no socket and no ``endpoint_url``, as moto does.
 
 - botocore: a ``before-send`` handler is put first in botocore's built-in handlers
   when this module is imported, so every client created afterwards (also before
-  entering the mock) asks it first.  It answers only the five services, and only
-  while a mock is active; anything else (S3 under ``moto.mock_aws()``, say) goes
-  on to the next handler or the network.
+  entering the mock) asks it first.  It answers the five services and S3 (with
+  moto's S3 backend, the one ``moto.mock_aws()`` uses too), and only while a
+  mock is active; anything else goes on to the next handler or the network.
 - Download and upload URLs point at ``http://localexport.mock``; while a mock is
   active, requests and urllib3 (through ``urllib3.HTTPConnectionPool.urlopen``)
   and httpx (through ``httpx.HTTPTransport``) reach the app for that host only.
@@ -42,9 +42,10 @@ _lock = threading.RLock()
 def _before_send(request: AWSPreparedRequest, event_name: str = "", **_: Any) -> AWSResponse | None:
     """botocore's ``before-send.{service-id}.{Operation}``: ours while a mock is active, else None (next handler)."""
     parts = event_name.split(".")
-    if not _active or len(parts) < 2 or parts[1] not in _OURS:
+    if not _active or len(parts) < 2 or parts[1] not in (*_OURS, "s3"):
         return None
-    response = _active[-1].send(request)
+    # S3 (where Personalize jobs read and write) is answered by the app's embedded S3
+    response = _active[-1].wire.send(request) if parts[1] == "s3" else _active[-1].send(request)
     # botocore still calls the later before-send handlers (moto's among them) and keeps the
     # first response; pointing the request at our host makes them pass it by.
     split = urlsplit(request.url)
@@ -107,7 +108,7 @@ def _patch(on: bool) -> None:
 
 
 class mock_export:
-    """Answer lexv2-models, lex-models, personalize, personalize-events and quicksight in-process.
+    """Answer lexv2-models, lex-models, personalize, personalize-events, quicksight and s3 in-process.
 
     A context manager, a function decorator or a class decorator (each ``test*``
     method gets its own).  State is fresh for every entry unless ``keep_state``.
