@@ -19,13 +19,23 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def blocks(language: str) -> list[str]:
     """The README's code blocks in ``language`` (python: the Lex ones; the Personalize one is apart)."""
     found = re.findall(rf"```{language}\n(.*?)```", README.read_text(), re.DOTALL)
-    return [b for b in found if "personalize" not in b] if language == "python" else found
+    return [b for b in found if "personalize" not in b and "quicksight" not in b] if language == "python" else found
+
+
+def _example(service: str) -> str:
+    [example] = [b for b in re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL) if service in b]
+    return example
+
+
+def test_readme_quicksight_example_runs(server_factory, capsys):
+    server = server_factory(LOCALEXPORT_JOB_DELAY="0.2")
+    exec(compile(_example("quicksight").replace("http://127.0.0.1:4577", server.url), "README.md", "exec"), {})  # noqa: S102
+    assert capsys.readouterr().out.strip() == "SUCCESSFUL ['kpis']"
 
 
 def test_readme_personalize_example_runs(server_factory, capsys):
     server = server_factory(LOCALEXPORT_JOB_DELAY="0.2")
-    [example] = [b for b in re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL) if "personalize" in b]
-    exec(compile(example.replace("http://127.0.0.1:4577", server.url), "README.md", "exec"), {})  # noqa: S102
+    exec(compile(_example("personalize").replace("http://127.0.0.1:4577", server.url), "README.md", "exec"), {})  # noqa: S102
     header, *rows = capsys.readouterr().out.split()
     assert header == "ITEM_ID,PRICE" and sorted(rows) == ["hat,10.0", "shoe,40.0"]
 
