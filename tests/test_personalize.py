@@ -246,31 +246,31 @@ def test_errors_are_aws_errors_and_change_nothing(p, events, s3, group):
     missing = interactions.replace("INTERACTIONS", "USERS")
     output = {"s3DataDestination": {"path": f"s3://{BUCKET}/e/"}}
     cases = [
-        (p.create_dataset_export_job, dict(jobName="a", datasetArn=actions, roleArn=ROLE, jobOutput=output),
+        (p.create_dataset_export_job, {"jobName": "a", "datasetArn": actions, "roleArn": ROLE, "jobOutput": output},
          "InvalidInputException", "Actions datasets cannot be exported"),
-        (p.create_dataset_export_job, dict(jobName="m", datasetArn=missing, roleArn=ROLE, jobOutput=output),
+        (p.create_dataset_export_job, {"jobName": "m", "datasetArn": missing, "roleArn": ROLE, "jobOutput": output},
          "ResourceNotFoundException", missing),
-        (p.create_dataset_export_job, dict(jobName="r", datasetArn=interactions, roleArn="arn:aws:iam::1:role/x",
-                                           jobOutput=output), "InvalidInputException", "roleArn"),
-        (p.create_dataset_import_job, dict(jobName="i", datasetArn=interactions, roleArn=ROLE, importMode="INCREMENTAL",
-                                           dataSource={"dataLocation": f"s3://{BUCKET}/x.csv"}),
+        (p.create_dataset_export_job, {"jobName": "r", "datasetArn": interactions, "roleArn": "arn:aws:iam::1:role/x",
+                                           "jobOutput": output}, "InvalidInputException", "roleArn"),
+        (p.create_dataset_import_job, {"jobName": "i", "datasetArn": interactions, "roleArn": ROLE, "importMode": "INCREMENTAL",
+                                           "dataSource": {"dataLocation": f"s3://{BUCKET}/x.csv"}},
          "InvalidInputException", "must use importMode FULL"),
-        (p.create_dataset_group, dict(name="shop"), "ResourceAlreadyExistsException", "dataset-group/shop"),
-        (p.create_dataset_group, dict(name="k", kmsKeyArn="arn:aws:kms:us-east-1:123456789012:key/k"),
+        (p.create_dataset_group, {"name": "shop"}, "ResourceAlreadyExistsException", "dataset-group/shop"),
+        (p.create_dataset_group, {"name": "k", "kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/k"},
          "InvalidInputException", "roleArn is required"),
-        (p.create_dataset, dict(name="x", schemaArn=p.create_schema(name="items-for-users", schema=json.dumps(ITEMS))[
-            "schemaArn"], datasetGroupArn=group, datasetType="Users"), "InvalidInputException", "must be Users"),
-        (p.create_dataset, dict(name="x", schemaArn=p.list_schemas()["schemas"][0]["schemaArn"],
-                                datasetGroupArn=group, datasetType="Widgets"), "InvalidInputException", "Widgets"),
-        (p.create_schema, dict(name="nested", schema=json.dumps({**ITEMS, "fields": [
-            {"name": "ITEM_ID", "type": {"type": "array", "items": "string"}}]})), "InvalidInputException", "ITEM_ID"),
-        (p.delete_dataset_group, dict(datasetGroupArn=group), "ResourceInUseException", "delete them first"),
-        (p.describe_dataset, dict(datasetArn=missing), "ResourceNotFoundException", missing),
-        (events.put_items, dict(datasetArn=missing, items=[{"itemId": "a"}]), "ResourceNotFoundException", missing),
-        (events.put_users, dict(datasetArn=interactions, users=[{"userId": "a"}]), "InvalidInputException",
+        (p.create_dataset, {"name": "x", "schemaArn": p.create_schema(name="items-for-users", schema=json.dumps(ITEMS))[
+            "schemaArn"], "datasetGroupArn": group, "datasetType": "Users"}, "InvalidInputException", "must be Users"),
+        (p.create_dataset, {"name": "x", "schemaArn": p.list_schemas()["schemas"][0]["schemaArn"],
+                                "datasetGroupArn": group, "datasetType": "Widgets"}, "InvalidInputException", "Widgets"),
+        (p.create_schema, {"name": "nested", "schema": json.dumps({**ITEMS, "fields": [
+            {"name": "ITEM_ID", "type": {"type": "array", "items": "string"}}]})}, "InvalidInputException", "ITEM_ID"),
+        (p.delete_dataset_group, {"datasetGroupArn": group}, "ResourceInUseException", "delete them first"),
+        (p.describe_dataset, {"datasetArn": missing}, "ResourceNotFoundException", missing),
+        (events.put_items, {"datasetArn": missing, "items": [{"itemId": "a"}]}, "ResourceNotFoundException", missing),
+        (events.put_users, {"datasetArn": interactions, "users": [{"userId": "a"}]}, "InvalidInputException",
          "not a users dataset"),
-        (events.put_events, dict(trackingId="nope", sessionId="s", eventList=[
-            {"eventType": "x", "sentAt": 1}]), "InvalidInputException", "Invalid tracking ID"),
+        (events.put_events, {"trackingId": "nope", "sessionId": "s", "eventList": [
+            {"eventType": "x", "sentAt": 1}]}, "InvalidInputException", "Invalid tracking ID"),
     ]
     for call, params, code, text in cases:
         got, status, message = error_of(call, **params)
@@ -288,14 +288,14 @@ def test_put_records_are_checked_against_the_schema(p, events, group):
     tracker = p.create_event_tracker(name="t", datasetGroupArn=group)["trackingId"]
     dataset(p, group, "Interactions", INTERACTIONS)
     bad = [
-        (events.put_items, dict(datasetArn=items, items=[{"itemId": "a", "properties": '{"colour": "red"}'}]),
+        (events.put_items, {"datasetArn": items, "items": [{"itemId": "a", "properties": '{"colour": "red"}'}]},
          "Property colour"),
-        (events.put_items, dict(datasetArn=items, items=[{"itemId": "a", "properties": '{"price": "cheap"}'}]),
+        (events.put_items, {"datasetArn": items, "items": [{"itemId": "a", "properties": '{"price": "cheap"}'}]},
          "field PRICE of type float"),
-        (events.put_items, dict(datasetArn=items, items=[{"itemId": "a", "properties": '{"genres": "x"}'}]),
+        (events.put_items, {"datasetArn": items, "items": [{"itemId": "a", "properties": '{"genres": "x"}'}]},
          "required field PRICE"),
-        (events.put_items, dict(datasetArn=items, items=[{"itemId": "a", "properties": "[1]"}]), "JSON object"),
-        (events.put_events, dict(trackingId=tracker, sessionId="s", eventList=[{"eventType": "x", "sentAt": 1}]),
+        (events.put_items, {"datasetArn": items, "items": [{"itemId": "a", "properties": "[1]"}]}, "JSON object"),
+        (events.put_events, {"trackingId": tracker, "sessionId": "s", "eventList": [{"eventType": "x", "sentAt": 1}]},
          "required field ITEM_ID"),
     ]
     for call, params, text in bad:

@@ -21,28 +21,34 @@ from .schemas import Field
 op = Operations("personalize-events")
 
 
-def _coerce(field: Field, value: Any) -> Any:
-    try:
-        if field.type == "string":
-            if isinstance(value, (dict, list, bool)):
-                raise ValueError
-            return str(value)
-        if field.type == "boolean":
-            if isinstance(value, bool):
-                return value
-            if str(value).lower() in ("true", "false"):
-                return str(value).lower() == "true"
-            raise ValueError
+_BAD = object()
+
+
+def _convert(field: Field, value: Any) -> Any:
+    """``value`` as the field's type, or _BAD."""
+    if field.type == "string":
+        return _BAD if isinstance(value, (dict, list, bool)) else str(value)
+    if field.type == "boolean":
         if isinstance(value, bool):
-            raise ValueError
-        if field.type in ("int", "long"):
-            number = float(value)
-            if not number.is_integer():
-                raise ValueError
-            return int(number)
-        return float(value)
+            return value
+        text = str(value).lower()
+        return text == "true" if text in ("true", "false") else _BAD
+    if isinstance(value, (bool, dict, list)):
+        return _BAD
+    try:
+        number = float(value)
     except (TypeError, ValueError):
-        raise invalid(f"Invalid value {json.dumps(value)} for field {field.name} of type {field.type}.") from None
+        return _BAD
+    if field.type in ("int", "long"):
+        return int(number) if number.is_integer() else _BAD
+    return number
+
+
+def _coerce(field: Field, value: Any) -> Any:
+    converted = _convert(field, value)
+    if converted is _BAD:
+        raise invalid(f"Invalid value {json.dumps(value)} for field {field.name} of type {field.type}.")
+    return converted
 
 
 def _row(fields: list[Field], direct: dict[str, Any], properties: str | None, what: str) -> dict[str, Any]:
