@@ -74,7 +74,7 @@ def test_test_set_import_operations_and_export(lex, wire):
     assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
-def test_test_set_conflicts_and_bad_csv(lex, wire):
+def test_test_set_conflicts_and_bad_csv(lex, wire, make_client):
     assert import_archive(lex, wire.http.put, CSV, spec())["importStatus"] == "Completed"
     clash = import_archive(lex, wire.http.put, CSV, spec(), "FailOnConflict")
     assert clash["importStatus"] == "Failed" and "already exists" in clash["failureReasons"][0]
@@ -87,7 +87,18 @@ def test_test_set_conflicts_and_bad_csv(lex, wire):
     assert failed["importStatus"] == "Failed" and failed["failureReasons"] == [
         "Line 1: Source must be User or Agent, not 'Robot'."]
     assert [t["testSetName"] for t in lex.list_test_sets()["testSets"]] == ["Appointments"]
+    # without an upload, the CSV is read from importInputLocation in S3 (the embedded S3 here)
     slot = lex.create_upload_url()
-    with pytest.raises(ClientError) as err:  # no upload, and no S3 to read importInputLocation from
-        lex.start_import(importId=slot["importId"], resourceSpecification=spec("X"), mergeStrategy="Overwrite")
-    assert err.value.response["Error"]["Code"] == "ValidationException"
+    lex.start_import(importId=slot["importId"], resourceSpecification=spec("FromS3"), mergeStrategy="Overwrite")
+    missing = lex.describe_import(importId=slot["importId"])
+    assert missing["importStatus"] == "Failed" and "NoSuchBucket" in missing["failureReasons"][0]
+    s3 = make_client("s3")
+    s3.create_bucket(Bucket="my-test-sets")
+    s3.put_object(Bucket="my-test-sets", Key="sets/appointments.csv", Body=CSV)
+    slot = lex.create_upload_url()
+    lex.start_import(importId=slot["importId"], resourceSpecification=spec("FromS3"), mergeStrategy="Overwrite")
+    from_s3 = lex.describe_import(importId=slot["importId"])
+    assert from_s3["importStatus"] == "Completed", from_s3.get("failureReasons")
+    assert lex.describe_test_set(testSetId=from_s3["importedResourceId"])["numTurns"] == 4
+    s3.delete_object(Bucket="my-test-sets", Key="sets/appointments.csv")
+    s3.delete_bucket(Bucket="my-test-sets")

@@ -14,6 +14,7 @@ Merge strategies (shared/spec/lexv2.md §5, LV2-6):
 
 from __future__ import annotations
 
+import io
 from functools import partial
 from typing import Any
 
@@ -22,6 +23,7 @@ from ...aws.models import operation
 from ...aws.validation import SerializationError, validate
 from ...core.archives import ArchiveError, open_zip
 from ...core.jobs import JobFailed, JobOutcome
+from ...core.objects import ObjectError
 from ...core.runtime import Limits, RequestContext, Runtime
 from ...core.store import Doc, Job
 from . import jobviews, lexjson, testset_csv, testsets, vocabulary
@@ -87,11 +89,12 @@ def start_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         raise not_found(ctx.operation, f"Import {import_id} does not exist; get an importId from CreateUploadUrl.")
     if ctx.store.get_job(import_id, ctx.scope) is not None:
         raise conflict(f"Import {import_id} has already been started.")
+    source: dict[str, Any] = {}
     if not ctx.runtime.artifacts.exists(upload_key(ctx.scope, import_id)):
-        if member == "testSetImportResourceSpecification":  # LV2-9: the upload, else importInputLocation
-            raise validation(f"The test set CSV for {import_id} has not been uploaded; reading importInputLocation "
-                             "from S3 is not supported by localexport yet.")
-        raise validation(f"The import file for {import_id} has not been uploaded.")
+        if member != "testSetImportResourceSpecification":
+            raise validation(f"The import file for {import_id} has not been uploaded.")
+        location = spec[member]["importInputLocation"]  # LV2-9: the upload, else importInputLocation in S3
+        source = {"s3": {"bucket": location["s3BucketName"], "key": location["s3Path"].lstrip("/")}}
     target = spec[member]
     if member in ("botLocaleImportSpecification", "customVocabularyImportSpecification"):
         bot_version(ctx, target["botId"], target["botVersion"])
@@ -101,7 +104,8 @@ def start_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             raise validation(f"The locale {target['localeId']} is not supported by Amazon Lex V2.")
     secret = {"filePassword": params["filePassword"]} if params.get("filePassword") else {}
     job = ctx.engine.submit(ctx.scope, KIND, import_id,
-                            {"resourceSpecification": spec, "mergeStrategy": params["mergeStrategy"]}, secrets=secret)
+                            {"resourceSpecification": spec, "mergeStrategy": params["mergeStrategy"], **source},
+                            secrets=secret)
     # AWS always answers InProgress: even an immediate-mode job is only seen done by DescribeImport
     return {**_summary(job), "importStatus": "InProgress", "failureReasons": None}
 
@@ -318,6 +322,17 @@ def _read_test_set(data: bytes, password: str | None, limits: Limits) -> list[di
     return records
 
 
+def _s3_bytes(runtime: Runtime, job: Job) -> bytes:
+    """A test set's CSV (or zip) read from its importInputLocation."""
+    where = job.spec["s3"]
+    out = io.BytesIO()
+    try:
+        runtime.objects.download(job.scope.account, where["bucket"], where["key"], out)
+    except ObjectError as error:
+        raise JobFailed(f"Cannot read s3://{where['bucket']}/{where['key']}: {error.code}: {error.message}") from None
+    return out.getvalue()
+
+
 def make_runner(runtime: Runtime):
     def run(job: Job) -> JobOutcome:
         ctx = RequestContext(runtime, job.scope.account, job.scope.region, job.scope.service, "StartImport", "")
@@ -326,7 +341,7 @@ def make_runner(runtime: Runtime):
         spec = job.spec["resourceSpecification"]
         member = single_member(spec, "import")
         try:
-            data = runtime.artifacts.path(key).read_bytes()
+            data = _s3_bytes(runtime, job) if "s3" in job.spec else runtime.artifacts.path(key).read_bytes()
             if member == "testSetImportResourceSpecification":
                 records = _read_test_set(data, password, runtime.limits)
                 apply = partial(testsets.import_records, ctx, spec[member], job.spec["mergeStrategy"], records)
