@@ -317,3 +317,16 @@ def test_dataset_group_quota(p):
         p.create_dataset_group(name=f"g{i}")
     assert error_of(p.create_dataset_group, name="g5")[0] == "LimitExceededException"
     assert len(p.list_dataset_groups()["datasetGroups"]) == 5
+
+
+def test_tags_of_resources_and_jobs(p, s3, group):
+    arn = dataset(p, group, "Interactions", INTERACTIONS)
+    job = export_job(p, arn, BUCKET, "tagged", "ALL")["datasetExportJobArn"]
+    p.tag_resource(resourceArn=group, tags=[{"tagKey": "team", "tagValue": "ml"}])
+    p.tag_resource(resourceArn=job, tags=[{"tagKey": "run", "tagValue": "1"}, {"tagKey": "x", "tagValue": "y"}])
+    p.untag_resource(resourceArn=job, tagKeys=["x"])
+    assert p.list_tags_for_resource(resourceArn=group)["tags"] == [{"tagKey": "team", "tagValue": "ml"}]
+    assert p.list_tags_for_resource(resourceArn=job)["tags"] == [{"tagKey": "run", "tagValue": "1"}]
+    many = [{"tagKey": f"k{i}", "tagValue": "v"} for i in range(50)]
+    assert error_of(p.tag_resource, resourceArn=group, tags=many)[0] == "TooManyTagsException"
+    assert error_of(p.list_tags_for_resource, resourceArn=group + "-gone")[0] == "ResourceNotFoundException"

@@ -2,7 +2,7 @@
 and dataset import and export jobs."""
 
 from ...core.runtime import Runtime
-from . import events, exports, handlers, imports
+from . import events, exports, handlers, imports, tags  # noqa: F401  (tags registers its operations)
 
 operations = (handlers.op, events.op)
 

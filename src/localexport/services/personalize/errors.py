@@ -27,3 +27,7 @@ def limit(message: str) -> AWSError:
 
 def invalid_token(message: str) -> AWSError:
     return AWSError("InvalidNextTokenException", message)
+
+
+def too_many_tags(message: str) -> AWSError:
+    return AWSError("TooManyTagsException", message)

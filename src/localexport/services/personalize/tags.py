@@ -1,0 +1,63 @@
+"""TagResource, UntagResource, ListTagsForResource, for every resource and job that takes ``tags``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...core.runtime import RequestContext
+from . import jobs
+from . import resources as r
+from .errors import not_found, too_many_tags
+from .handlers import op
+
+MAX_TAGS = 50  # user tags per resource (AWS's tag quota)
+_DOCS = {k.arn_part: k for k in (r.DATASET_GROUP, r.DATASET, r.EVENT_TRACKER)}
+_JOBS = ("dataset-import-job", "dataset-export-job")
+
+
+def _tags(ctx: RequestContext, arn: str) -> list[dict[str, str]]:
+    part = arn.split(":", 5)[-1].split("/", 1)[0]
+    if part in _DOCS:
+        return r.load(ctx, _DOCS[part], arn).body.get("_tags") or []
+    if part in _JOBS:
+        return _job(ctx, arn).spec.get("tags") or []
+    raise not_found(arn)
+
+
+def _job(ctx: RequestContext, arn: str):
+    job = ctx.store.get_job(jobs.job_id(ctx, arn), r.scope(ctx))
+    if job is None:
+        raise not_found(arn)
+    return job
+
+
+def _save(ctx: RequestContext, arn: str, tags: list[dict[str, str]]) -> None:
+    part = arn.split(":", 5)[-1].split("/", 1)[0]
+    if part in _DOCS:
+        doc = r.load(ctx, _DOCS[part], arn)
+        r.save(ctx, doc, {**doc.body, "_tags": tags})
+    else:
+        job = _job(ctx, arn)
+        ctx.store.update_job(job.id, spec={**job.spec, "tags": tags})
+
+
+@op("ListTagsForResource")
+def list_tags(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {"tags": _tags(ctx, params["resourceArn"])}
+
+
+@op("TagResource")
+def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    merged = {t["tagKey"]: t["tagValue"] for t in _tags(ctx, params["resourceArn"])}
+    merged.update({t["tagKey"]: t["tagValue"] for t in params["tags"]})
+    if len(merged) > MAX_TAGS:
+        raise too_many_tags(f"A resource can have at most {MAX_TAGS} tags.")
+    _save(ctx, params["resourceArn"], [{"tagKey": k, "tagValue": v} for k, v in merged.items()])
+    return {}
+
+
+@op("UntagResource")
+def untag_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    kept = [t for t in _tags(ctx, params["resourceArn"]) if t["tagKey"] not in params["tagKeys"]]
+    _save(ctx, params["resourceArn"], kept)
+    return {}
