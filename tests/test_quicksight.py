@@ -313,3 +313,8 @@ def test_import_from_s3_and_source_errors(qs, graph, make_client, wire):
                                AssetBundleImportSource={"S3Uri": "s3://qs-bundles/b.qs", "Body": b"x"})
     assert (code, status) == ("InvalidParameterValueException", 400)
     assert len(qs.list_asset_bundle_import_jobs(AwsAccountId=ACCOUNT)["AssetBundleImportJobSummaryList"]) == 2
+
+
+def test_request_id_in_the_body_is_the_one_in_the_header(qs, graph):
+    answer = qs.describe_dashboard(AwsAccountId=ACCOUNT, DashboardId="sales-dash")
+    assert answer["RequestId"] == answer["ResponseMetadata"]["RequestId"]

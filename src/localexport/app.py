@@ -77,11 +77,12 @@ class LocalExport:
         engine.recover()
         self.app = _asgi(self)
 
-    def _dispatch(self, caller: Caller, service: str, operation: str, params: dict[str, Any], base_url: str):
+    def _dispatch(self, caller: Caller, service: str, operation: str, params: dict[str, Any], base_url: str,
+                  request_id: str = ""):
         handler = self.handlers.get((service, operation))
         if handler is None:
             raise not_implemented(service, operation)
-        ctx = RequestContext(self.runtime, caller.account, caller.region, service, operation, base_url)
+        ctx = RequestContext(self.runtime, caller.account, caller.region, service, operation, base_url, request_id)
         return handler(ctx, params)
 
     def close(self) -> None:

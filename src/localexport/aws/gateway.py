@@ -20,8 +20,8 @@ from .routing import route
 
 log = logging.getLogger(__name__)
 
-# (caller, service, operation, input, base URL of this server as the caller reached it) -> output
-Dispatch = Callable[[Caller, str, str, dict[str, Any], str], dict[str, Any]]
+# (caller, service, operation, input, base URL of this server as the caller reached it, request id) -> output
+Dispatch = Callable[[Caller, str, str, dict[str, Any], str, str], dict[str, Any]]
 
 
 @dataclass(slots=True)
@@ -63,7 +63,7 @@ class Gateway:
                 )
             service = match.service
             params = parse_request(match.operation, match.uri_params, query, headers, body)
-            output = self.dispatch(caller, service, match.operation.name, params, base_url)
+            output = self.dispatch(caller, service, match.operation.name, params, base_url, request_id)
             status, out_headers, out_body = serialize_response(service, match.operation, output or {})
         except AWSError as error:
             status, out_headers, out_body = serialize_error(service, error)

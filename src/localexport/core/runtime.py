@@ -45,6 +45,7 @@ class RequestContext:
     service: str
     operation: str
     base_url: str
+    request_id: str = ""  # the x-amzn-RequestId of the answer (some services repeat it in the body)
 
     @property
     def scope(self) -> Scope:

@@ -9,7 +9,6 @@ from it; the serializer keeps what each output shape declares.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,10 +62,6 @@ MEMBER_TYPES = {"DASHBOARD": DASHBOARD, "ANALYSIS": ANALYSIS, "DATASET": DATA_SE
 
 def scope(ctx: RequestContext) -> Scope:
     return Scope(ctx.account, ctx.region, SERVICE)
-
-
-def request_id() -> str:
-    return str(uuid.uuid4())
 
 
 def check_account(ctx: RequestContext, params: dict[str, Any]) -> None:
@@ -201,7 +196,7 @@ def _register(kind: AssetType) -> None:
 
     def created_answer(ctx: RequestContext, key: str, status: str) -> dict[str, Any]:
         return {"Arn": arn_of(ctx, kind, key), id_member: key, "CreationStatus": status, "UpdateStatus": status,
-                "VersionArn": f"{arn_of(ctx, kind, key)}/version/1", "RequestId": request_id(), "Status": 202,
+                "VersionArn": f"{arn_of(ctx, kind, key)}/version/1", "RequestId": ctx.request_id, "Status": 202,
                 "AvailabilityStatus": "AVAILABLE" if kind is VPC_CONNECTION else None}
 
     if kind not in (REFRESH_SCHEDULE, TEMPLATE, ANALYSIS, DASHBOARD):  # those add checks (handlers.py)
@@ -222,7 +217,7 @@ def _register(kind: AssetType) -> None:
         @op(f"Describe{kind.name}")
         def describe(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             check_account(ctx, params)
-            return {kind.name: view(ctx, kind, load(ctx, kind, params[id_member])), "RequestId": request_id(),
+            return {kind.name: view(ctx, kind, load(ctx, kind, params[id_member])), "RequestId": ctx.request_id,
                     "Status": 200}
 
         @op(f"Delete{kind.name}")
@@ -230,7 +225,7 @@ def _register(kind: AssetType) -> None:
             check_account(ctx, params)
             remove(ctx, kind, load(ctx, kind, params[id_member]))
             return {"Arn": arn_of(ctx, kind, params[id_member]), id_member: params[id_member],
-                    "RequestId": request_id(), "Status": 200, "DeletionStatus": "DELETED",
+                    "RequestId": ctx.request_id, "Status": 200, "DeletionStatus": "DELETED",
                     "DeletionTime": ctx.clock.now()}
 
         @op(kind.list_op)
@@ -238,13 +233,13 @@ def _register(kind: AssetType) -> None:
             check_account(ctx, params)
             items = [view(ctx, kind, d) for d in ctx.store.all(scope(ctx), kind.name)]
             chunk, token = paged(items, params, kind.list_op)
-            return {list_member(kind.list_op): chunk, "NextToken": token, "RequestId": request_id(), "Status": 200}
+            return {list_member(kind.list_op): chunk, "NextToken": token, "RequestId": ctx.request_id, "Status": 200}
 
     if kind.has_permissions:
         def permissions_answer(ctx: RequestContext, doc: Doc) -> dict[str, Any]:
             the_arn = arn_of(ctx, kind, doc.key)
             return {id_member: doc.key, f"{kind.name}Arn": the_arn, "Arn": the_arn,
-                    "Permissions": doc.body["_permissions"], "RequestId": request_id(), "Status": 200}
+                    "Permissions": doc.body["_permissions"], "RequestId": ctx.request_id, "Status": 200}
 
         @op(f"Describe{kind.name}Permissions")
         def describe_permissions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -284,7 +279,7 @@ def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     kind, doc = _tagged(ctx, params["ResourceArn"])
     tags = {t["Key"]: t["Value"] for t in doc.body["_tags"]} | {t["Key"]: t["Value"] for t in params["Tags"]}
     put(ctx, kind, doc.key, {}, None, [{"Key": k, "Value": v} for k, v in tags.items()], create=False)
-    return {"RequestId": request_id(), "Status": 200}
+    return {"RequestId": ctx.request_id, "Status": 200}
 
 
 @op("UntagResource")
@@ -292,10 +287,10 @@ def untag_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any
     kind, doc = _tagged(ctx, params["ResourceArn"])
     tags = [t for t in doc.body["_tags"] if t["Key"] not in params["TagKeys"]]
     put(ctx, kind, doc.key, {}, None, tags, create=False)
-    return {"RequestId": request_id(), "Status": 200}
+    return {"RequestId": ctx.request_id, "Status": 200}
 
 
 @op("ListTagsForResource")
 def list_tags(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     _, doc = _tagged(ctx, params["ResourceArn"])
-    return {"Tags": doc.body["_tags"], "RequestId": request_id(), "Status": 200}
+    return {"Tags": doc.body["_tags"], "RequestId": ctx.request_id, "Status": 200}

@@ -42,7 +42,7 @@ def start(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     spec = {**DEFAULTS, **{k: v for k, v in params.items() if k != "AwsAccountId"}}
     jobs.submit(ctx, KIND, params["AssetBundleExportJobId"], spec, LABEL)
     return {"Arn": _arn(ctx, params["AssetBundleExportJobId"]), "AssetBundleExportJobId":
-            params["AssetBundleExportJobId"], "RequestId": a.request_id(), "Status": 202}
+            params["AssetBundleExportJobId"], "RequestId": ctx.request_id, "Status": 202}
 
 
 def _arn(ctx: RequestContext, job_id: str) -> str:
@@ -58,7 +58,7 @@ def _summary(ctx: RequestContext, job: Job) -> dict[str, Any]:
 def describe(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     a.check_account(ctx, params)
     job = jobs.load(ctx, KIND, params["AssetBundleExportJobId"], LABEL)
-    out = {**_summary(ctx, job), "AwsAccountId": ctx.account, "RequestId": a.request_id(), "Status": 200}
+    out = {**_summary(ctx, job), "AwsAccountId": ctx.account, "RequestId": ctx.request_id, "Status": 200}
     status = out["JobStatus"]
     if status == "SUCCESSFUL" and job.artifact:
         out["DownloadUrl"] = ctx.runtime.urls.sign(ctx.base_url, job.artifact, URL_SECONDS)  # fresh on every call
@@ -72,7 +72,7 @@ def describe(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 @op("ListAssetBundleExportJobs")
 def list_jobs(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     chunk, token = jobs.listing(ctx, KIND, params, _summary)
-    return {"AssetBundleExportJobSummaryList": chunk, "NextToken": token, "RequestId": a.request_id(), "Status": 200}
+    return {"AssetBundleExportJobSummaryList": chunk, "NextToken": token, "RequestId": ctx.request_id, "Status": 200}
 
 
 def anomalies(ctx: RequestContext, chosen: bundle.Selection) -> list[dict[str, Any]]:

@@ -75,7 +75,7 @@ def _register_definitions(kind: a.AssetType) -> None:
     def answer(ctx: RequestContext, doc: Doc, status: str, code: int) -> dict[str, Any]:
         the_arn = a.arn_of(ctx, kind, doc.key)
         return {"Arn": the_arn, kind.id_member: doc.key, "CreationStatus": status, "UpdateStatus": status,
-                "VersionArn": f"{the_arn}/version/1", "RequestId": a.request_id(), "Status": code}
+                "VersionArn": f"{the_arn}/version/1", "RequestId": ctx.request_id, "Status": code}
 
     @op(f"Create{kind.name}")
     def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +90,7 @@ def _register_definitions(kind: a.AssetType) -> None:
         a.check_account(ctx, params)
         doc = a.load(ctx, kind, params[kind.id_member])
         return {**{k: v for k, v in doc.body.items() if not k.startswith("_")}, "ResourceStatus": "CREATION_SUCCESSFUL",
-                "Errors": [], "RequestId": a.request_id(), "Status": 200}
+                "Errors": [], "RequestId": ctx.request_id, "Status": 200}
 
 
 for _kind in (a.ANALYSIS, a.DASHBOARD, a.TEMPLATE):
@@ -115,7 +115,7 @@ def create_refresh_schedule(ctx: RequestContext, params: dict[str, Any]) -> dict
     key = _schedule_key(ctx, params, params["Schedule"]["ScheduleId"])
     a.put(ctx, a.REFRESH_SCHEDULE, key, {"DataSetId": params["DataSetId"], "Schedule": params["Schedule"]}, None, None)
     return {"ScheduleId": params["Schedule"]["ScheduleId"], "Arn": a.arn_of(ctx, a.REFRESH_SCHEDULE, key),
-            "RequestId": a.request_id(), "Status": 200}
+            "RequestId": ctx.request_id, "Status": 200}
 
 
 @op("UpdateRefreshSchedule")
@@ -124,21 +124,21 @@ def update_refresh_schedule(ctx: RequestContext, params: dict[str, Any]) -> dict
     a.load(ctx, a.REFRESH_SCHEDULE, key)
     a.put(ctx, a.REFRESH_SCHEDULE, key, {"Schedule": params["Schedule"]}, None, None, create=False)
     return {"ScheduleId": params["Schedule"]["ScheduleId"], "Arn": a.arn_of(ctx, a.REFRESH_SCHEDULE, key),
-            "RequestId": a.request_id(), "Status": 200}
+            "RequestId": ctx.request_id, "Status": 200}
 
 
 @op("DescribeRefreshSchedule")
 def describe_refresh_schedule(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     doc = a.load(ctx, a.REFRESH_SCHEDULE, _schedule_key(ctx, params, params["ScheduleId"]))
     return {"RefreshSchedule": _schedule_view(ctx, doc), "Arn": a.arn_of(ctx, a.REFRESH_SCHEDULE, doc.key),
-            "RequestId": a.request_id(), "Status": 200}
+            "RequestId": ctx.request_id, "Status": 200}
 
 
 @op("ListRefreshSchedules")
 def list_refresh_schedules(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     prefix = _schedule_key(ctx, params, "")
     docs = [d for d in ctx.store.all(a.scope(ctx), a.REFRESH_SCHEDULE.name) if d.key.startswith(prefix)]
-    return {"RefreshSchedules": [_schedule_view(ctx, d) for d in docs], "RequestId": a.request_id(), "Status": 200}
+    return {"RefreshSchedules": [_schedule_view(ctx, d) for d in docs], "RequestId": ctx.request_id, "Status": 200}
 
 
 @op("DeleteRefreshSchedule")
@@ -146,7 +146,7 @@ def delete_refresh_schedule(ctx: RequestContext, params: dict[str, Any]) -> dict
     doc = a.load(ctx, a.REFRESH_SCHEDULE, _schedule_key(ctx, params, params["ScheduleId"]))
     a.remove(ctx, a.REFRESH_SCHEDULE, doc)
     return {"ScheduleId": params["ScheduleId"], "Arn": a.arn_of(ctx, a.REFRESH_SCHEDULE, doc.key),
-            "RequestId": a.request_id(), "Status": 200}
+            "RequestId": ctx.request_id, "Status": 200}
 
 
 # -- folder members ---------------------------------------------------------------------
@@ -168,7 +168,7 @@ def create_folder_membership(ctx: RequestContext, params: dict[str, Any]) -> dic
     member = {"MemberId": params["MemberId"], "MemberType": params["MemberType"]}
     if member not in members_of(folder):
         a.put(ctx, a.FOLDER, folder.key, {"_members": [*members_of(folder), member]}, None, None, create=False)
-    return {"FolderMember": member, "RequestId": a.request_id(), "Status": 200}
+    return {"FolderMember": member, "RequestId": ctx.request_id, "Status": 200}
 
 
 @op("DeleteFolderMembership")
@@ -180,7 +180,7 @@ def delete_folder_membership(ctx: RequestContext, params: dict[str, Any]) -> dic
         raise not_found(f"{params['MemberId']} is not a member of folder {params['FolderId']}.")
     a.put(ctx, a.FOLDER, folder.key, {"_members": [m for m in members_of(folder) if m != member]}, None, None,
           create=False)
-    return {"RequestId": a.request_id(), "Status": 200}
+    return {"RequestId": ctx.request_id, "Status": 200}
 
 
 @op("ListFolderMembers")
@@ -190,4 +190,4 @@ def list_folder_members(ctx: RequestContext, params: dict[str, Any]) -> dict[str
     items = [{"MemberId": m["MemberId"], "MemberArn": a.arn(ctx, MEMBER_TYPES[m["MemberType"]], m["MemberId"])}
              for m in members_of(folder)]
     chunk, token = a.paged(items, params, ["ListFolderMembers", params["FolderId"]])
-    return {"FolderMemberList": chunk, "NextToken": token, "RequestId": a.request_id(), "Status": 200}
+    return {"FolderMemberList": chunk, "NextToken": token, "RequestId": ctx.request_id, "Status": 200}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import uuid
 from typing import Any
 
 from ...core.archives import ArchiveError, open_zip
@@ -43,7 +44,7 @@ def start(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     spec["FailureAction"] = params.get("FailureAction") or "DO_NOTHING"
     job_id = params["AssetBundleImportJobId"]
     if "Body" in source:
-        key = f"quicksight/{jobs.engine_id(ctx, KIND, job_id)}/upload-{a.request_id()}.qs"
+        key = f"quicksight/{jobs.engine_id(ctx, KIND, job_id)}/upload-{uuid.uuid4().hex}.qs"
         with ctx.runtime.artifacts.writer(key) as out:
             out.write(source["Body"])
         spec["_upload"] = key
@@ -57,7 +58,7 @@ def start(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     secrets = {"OverrideParameters": params.get("OverrideParameters")} if params.get("OverrideParameters") else None
     spec["OverrideParameters"] = _without_passwords(params.get("OverrideParameters"))
     jobs.submit(ctx, KIND, job_id, spec, LABEL, secrets)
-    return {"Arn": _arn(ctx, job_id), "AssetBundleImportJobId": job_id, "RequestId": a.request_id(), "Status": 202}
+    return {"Arn": _arn(ctx, job_id), "AssetBundleImportJobId": job_id, "RequestId": ctx.request_id, "Status": 202}
 
 
 def _without_passwords(overrides: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -88,13 +89,13 @@ def describe(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return {**{k: v for k, v in spec.items() if not k.startswith("_") and k != "S3Uri"}, **_summary(ctx, job),
             "AwsAccountId": ctx.account, "AssetBundleImportSource": source, "Errors": jobs.errors(job),
             "RollbackErrors": result.get("rollbackErrors") or [], "Warnings": result.get("warnings") or [],
-            "RequestId": a.request_id(), "Status": 200}
+            "RequestId": ctx.request_id, "Status": 200}
 
 
 @op("ListAssetBundleImportJobs")
 def list_jobs(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     chunk, token = jobs.listing(ctx, KIND, params, _summary)
-    return {"AssetBundleImportJobSummaryList": chunk, "NextToken": token, "RequestId": a.request_id(), "Status": 200}
+    return {"AssetBundleImportJobSummaryList": chunk, "NextToken": token, "RequestId": ctx.request_id, "Status": 200}
 
 
 # -- the runner ---------------------------------------------------------------------------
