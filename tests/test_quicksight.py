@@ -318,3 +318,8 @@ def test_import_from_s3_and_source_errors(qs, graph, make_client, wire):
 def test_request_id_in_the_body_is_the_one_in_the_header(qs, graph):
     answer = qs.describe_dashboard(AwsAccountId=ACCOUNT, DashboardId="sales-dash")
     assert answer["RequestId"] == answer["ResponseMetadata"]["RequestId"]
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as err:
+        qs.describe_dashboard(AwsAccountId=ACCOUNT, DashboardId="absent")
+    assert err.value.response["RequestId"] == err.value.response["ResponseMetadata"]["RequestId"]

@@ -66,7 +66,7 @@ class Gateway:
             output = self.dispatch(caller, service, match.operation.name, params, base_url, request_id)
             status, out_headers, out_body = serialize_response(service, match.operation, output or {})
         except AWSError as error:
-            status, out_headers, out_body = serialize_error(service, error)
+            status, out_headers, out_body = serialize_error(service, error, request_id)
         except Exception:  # a bug of ours, never the client's input
             log.exception("unhandled error in %s %s", method, path)
             status, out_headers, out_body = serialize_error(

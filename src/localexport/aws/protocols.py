@@ -169,7 +169,7 @@ def serialize_response(service: str, op: OperationModel, output: dict[str, Any])
     return status, headers, json.dumps(to_wire(shape, body_value), separators=(",", ":")).encode()
 
 
-def serialize_error(service: str | None, error: AWSError) -> tuple[int, dict[str, str], bytes]:
+def serialize_error(service: str | None, error: AWSError, request_id: str | None = None) -> tuple[int, dict[str, str], bytes]:
     code = error.code
     shape = None
     if service is not None:
@@ -185,6 +185,8 @@ def serialize_error(service: str | None, error: AWSError) -> tuple[int, dict[str
     if shape is not None:
         message_key = next((m for m in shape.members if m.lower() == "message"), "message")
     body: dict[str, Any] = {message_key: error.message, **error.fields}
+    if request_id and shape is not None and "RequestId" in shape.members:  # QuickSight repeats it in the body
+        body["RequestId"] = request_id
     headers = {"Content-Type": JSON_TYPES[protocol], "x-amzn-ErrorType": code}
     if protocol == "json":
         body["__type"] = code

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 from ...aws.errors import AWSError
 
 
 def _error(code: str, message: str, **fields) -> AWSError:
-    return AWSError(code, message, RequestId=str(uuid.uuid4()), **fields)
+    return AWSError(code, message, **fields)  # the gateway adds RequestId
 
 
 def invalid(message: str) -> AWSError:
