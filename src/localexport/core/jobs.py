@@ -11,6 +11,7 @@ attempts) under the timing of the recovering process.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
 import logging
@@ -34,6 +35,12 @@ ACTIVE = ("queued", "running")
 
 def _without_secrets(job: Job) -> dict[str, Any]:
     return {k: v for k, v in job.extra.items() if k != SECRETS}
+
+
+def scoped_job_id(scope: Scope, *names: str) -> str:
+    """A job id derived from what the caller names the job (Personalize and QuickSight let
+    callers name jobs; job ids are global, names are unique only within an account and region)."""
+    return hashlib.sha256(":".join((scope.account, scope.region, scope.service, *names)).encode()).hexdigest()[:32]
 
 
 class JobFailed(Exception):

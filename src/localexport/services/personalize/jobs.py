@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
+from ...core.jobs import scoped_job_id
 from ...core.runtime import RequestContext, Runtime
 from ...core.store import Job
 from . import resources as r
@@ -16,8 +16,7 @@ ACTIVE_STATES = ("queued", "running")
 
 
 def job_id(ctx: RequestContext, arn: str) -> str:
-    """Job names are unique per account and region, so the ARN names one job row."""
-    return hashlib.sha256(f"{ctx.account}:{ctx.region}:{arn}".encode()).hexdigest()[:32]
+    return scoped_job_id(r.scope(ctx), arn)
 
 
 def submit(ctx: RequestContext, kind: str, arn_part: str, arn_field: str, spec: dict[str, Any]) -> str:

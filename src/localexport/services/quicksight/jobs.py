@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
+from ...core.jobs import scoped_job_id
 from ...core.runtime import RequestContext, Runtime
 from ...core.store import Job
 from . import assets as a
@@ -23,7 +23,7 @@ def error_record(arn: str | None, code: str, message: str) -> dict[str, Any]:
 
 
 def engine_id(ctx: RequestContext, kind: str, job_id: str) -> str:
-    return hashlib.sha256(f"{ctx.account}:{ctx.region}:{kind}:{job_id}".encode()).hexdigest()[:32]
+    return scoped_job_id(a.scope(ctx), kind, job_id)
 
 
 def submit(ctx: RequestContext, kind: str, job_id: str, spec: dict[str, Any], label: str,
