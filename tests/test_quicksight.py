@@ -140,8 +140,9 @@ def test_cloudformation_export_has_the_real_shape_and_passes_cfn_lint(qs, graph,
         by_type.setdefault(resource["Type"], []).append(resource)
     assert set(by_type) == {"AWS::QuickSight::VPCConnection", "AWS::QuickSight::DataSource",
                             "AWS::QuickSight::DataSet", "AWS::QuickSight::RefreshSchedule", "AWS::QuickSight::Theme",
-                            "AWS::QuickSight::Analysis", "AWS::QuickSight::Dashboard"}
+                            "AWS::QuickSight::Analysis", "AWS::QuickSight::Dashboard", "AWS::QuickSight::Folder"}
     dashboard = by_type["AWS::QuickSight::Dashboard"][0]["Properties"]
+    assert [list(f) for f in dashboard["FolderArns"]] == [["Fn::GetAtt"]]  # IncludeFolderMemberships
     assert dashboard["AwsAccountId"] == {"Fn::Sub": "${AWS::AccountId}"}
     assert dashboard["DashboardId"] == {"Fn::Sub": "${ResourceIdPrefixForAllResources}sales-dash"}
     assert dashboard["Name"] == {"Ref": "DashboardsalesdashName"}
@@ -219,9 +220,7 @@ def test_export_import_into_another_account_and_export_again_is_stable(qs, graph
         {"Principal": USER, "Actions": ["quicksight:DescribeDashboard"]}]
     exported = members(download(wire, export(other, "back", [arn("dashboard", "sales-dash", OTHER)], account=OTHER,
                                              **FULL_FLAGS)))
-    original.pop("folder/reports.json", None)
-    for member in original.values():
-        member.pop("folderMemberships", None)
+    assert "folder/reports.json" in exported  # the folder came along as a dependency, with the membership
     assert _normalized(exported, OTHER, ACCOUNT) == _normalized(original, ACCOUNT)
 
 
@@ -323,3 +322,21 @@ def test_request_id_in_the_body_is_the_one_in_the_header(qs, graph):
     with pytest.raises(ClientError) as err:
         qs.describe_dashboard(AwsAccountId=ACCOUNT, DashboardId="absent")
     assert err.value.response["RequestId"] == err.value.response["ResponseMetadata"]["RequestId"]
+
+
+def test_unsupported_sources_and_import_validation_strategy(qs, graph, wire):
+    qs.create_data_source(AwsAccountId=ACCOUNT, DataSourceId="crm", Name="CRM", Type="SALESFORCE")
+    failed = export(qs, "crm", [arn("datasource", "crm")])
+    assert failed["JobStatus"] == "FAILED"
+    assert failed["Errors"][0]["Type"].endswith("InvalidParameterValueException")
+    assert "SALESFORCE" in failed["Errors"][0]["Message"]
+    qs.create_analysis(AwsAccountId=ACCOUNT, AnalysisId="odd", Name="Odd",
+                       Definition=definition("sales", graph["data_set"], used="undeclared"))
+    body = download(wire, export(qs, "odd", [arn("analysis", "odd")]))
+    qs.delete_analysis(AwsAccountId=ACCOUNT, AnalysisId="odd")
+    lenient = import_bundle(qs, "lenient", body)
+    assert lenient["JobStatus"] == "SUCCESSFUL" and "undeclared" in lenient["Warnings"][0]["Message"]
+    strict = import_bundle(qs, "strict", body, OverrideValidationStrategy={"StrictModeForAllResources": True},
+                           OverrideParameters={"ResourceIdOverrideConfiguration": {"PrefixForAllResources": "s-"}})
+    assert strict["JobStatus"] == "FAILED" and "undeclared" in strict["Errors"][0]["Message"]
+    assert error_of(qs.describe_analysis, AwsAccountId=ACCOUNT, AnalysisId="s-odd")[0] == "ResourceNotFoundException"

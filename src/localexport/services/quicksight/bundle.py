@@ -139,6 +139,8 @@ def select(ctx: RequestContext, spec: dict[str, Any]) -> Selection:
                 queue.extend((a.arn_of(ctx, a.REFRESH_SCHEDULE, s.key), False)
                              for s in ctx.store.all(a.scope(ctx), a.REFRESH_SCHEDULE.name)
                              if s.key.startswith(doc.key + "/"))
+        if named and with_dependencies and spec.get("IncludeFolderMemberships") and kind is not a.FOLDER:
+            queue.extend((folder, False) for folder in memberships(ctx, kind, doc))  # the folders it is in
         if kind is a.FOLDER and named and members_mode != "NONE":
             queue.extend((ref, True) for ref in folder_members(ctx, doc, members_mode == "RECURSE"))
     return chosen
@@ -192,6 +194,7 @@ class Asset:
     request: dict[str, Any]
     permissions: list[dict[str, Any]] | None
     tags: list[dict[str, Any]] | None
+    folders: list[str] = field(default_factory=list)  # ARNs of the folders it was a member of
 
 
 class BundleError(ValueError):
@@ -224,4 +227,5 @@ def read_member(name: str, data: bytes) -> Asset | None:
                     p.get("Actions")} for p in raw.get("permissions") or raw.get("Permissions") or []] or None
     tags = [{"Key": t.get("key") or t.get("Key"), "Value": t.get("value") or t.get("Value")}
             for t in raw.get("tags") or raw.get("Tags") or []] or None
-    return Asset(kind, asset_id, request, permissions, tags)
+    folders = [f for f in raw.get("folderMemberships") or [] if isinstance(f, str)]
+    return Asset(kind, asset_id, request, permissions, tags, folders)

@@ -18,7 +18,7 @@ from botocore.model import Shape
 
 from ...core.runtime import RequestContext
 from . import assets as a
-from .bundle import Selection, create_shape
+from .bundle import Selection, create_shape, memberships
 
 PREFIX = "ResourceIdPrefixForAllResources"
 IDENTITY_REGION = "IdentityRegion"
@@ -111,6 +111,7 @@ class _Template:
         config = spec.get("CloudFormationOverridePropertyConfiguration") or {}
         self.prefix = bool((config.get("ResourceIdOverrideConfiguration") or {}).get("PrefixForAllResources"))
         self.logical = {a.arn_of(ctx, kind, doc.key): logical_id(kind, doc.key) for kind, doc in chosen.ordered()}
+        self.docs = {(kind.name, doc.key): doc for kind, doc in chosen.ordered()}
         self.parameters: dict[str, Any] = {}
         self.uses_identity_region = False
         self.overrides: dict[str, list[str]] = {}
@@ -203,6 +204,10 @@ class _Template:
         if self.spec.get("IncludePermissions") and body.get("_permissions") and "Permissions" in PROPERTIES[kind.name]:
             properties["Permissions"] = [{"Actions": p["Actions"], "Principal": self.principal(p["Principal"])}
                                          for p in body["_permissions"]]
+        if self.spec.get("IncludeFolderMemberships") and "FolderArns" in _cfn_schemas()[kind.name][""]:
+            folders = memberships(self.ctx, kind, self.docs[(kind.name, key)])
+            if folders:
+                properties["FolderArns"] = self.references(folders)
         if self.spec.get("IncludeTags") and body.get("_tags") and "Tags" in PROPERTIES[kind.name]:
             properties["Tags"] = body["_tags"]
         self.parameterize(kind, key, properties)

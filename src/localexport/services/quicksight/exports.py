@@ -10,7 +10,7 @@ from ...core.jobs import JobOutcome
 from ...core.runtime import RequestContext, Runtime
 from ...core.store import Job
 from . import assets as a
-from . import bundle, cfn, jobs
+from . import bundle, cfn, checks, jobs
 from .assets import op
 from .errors import invalid
 
@@ -75,31 +75,6 @@ def list_jobs(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"AssetBundleExportJobSummaryList": chunk, "NextToken": token, "RequestId": ctx.request_id, "Status": 200}
 
 
-def anomalies(ctx: RequestContext, chosen: bundle.Selection) -> list[dict[str, Any]]:
-    """What QuickSight's validation finds in a definition: here, visuals that use a data set
-    identifier the definition does not declare."""
-    found = []
-    for kind, doc in chosen.ordered():
-        definition = doc.body.get("Definition")
-        if not definition:
-            continue
-        declared = {d["Identifier"] for d in a.declarations(definition)}
-        for identifier in sorted(_identifiers(definition) - declared):
-            found.append({"Arn": a.arn_of(ctx, kind, doc.key), "Message": f"{kind.name} {doc.key} uses the data "
-                          f"set identifier {identifier}, which its definition does not declare."})
-    return found
-
-
-def _identifiers(value: Any) -> set[str]:
-    """Every data set identifier a definition's visuals, filters and fields use."""
-    if isinstance(value, dict):
-        found = {v for k, v in value.items() if k == "DataSetIdentifier" and isinstance(v, str)}
-        return found.union(*(_identifiers(v) for v in value.values()))
-    if isinstance(value, list):
-        return set().union(*(_identifiers(v) for v in value))
-    return set()
-
-
 def make_runner(runtime: Runtime):
     def run(job: Job) -> JobOutcome:
         ctx = jobs.runner_context(runtime, job)
@@ -107,7 +82,13 @@ def make_runner(runtime: Runtime):
         chosen = bundle.select(ctx, spec)
         errors = [jobs.error_record(value, "ResourceNotFoundException", f"{kind} {value} is not found")
                   for value, kind in chosen.missing]
-        found = anomalies(ctx, chosen)
+        for kind, doc in chosen.ordered():
+            reason = checks.unsupported(kind, doc.body)
+            if reason:
+                errors.append(jobs.error_record(a.arn_of(ctx, kind, doc.key), "InvalidParameterValueException",
+                                                reason))
+        found = [{"Arn": a.arn_of(ctx, kind, doc.key), "Message": message} for kind, doc in chosen.ordered()
+                 for message in checks.anomalies(kind, doc.key, doc.body)]
         strict = (spec.get("ValidationStrategy") or {}).get("StrictModeForAllResources", False)
         if strict:
             errors += [jobs.error_record(w["Arn"], "InvalidParameterValueException", w["Message"]) for w in found]

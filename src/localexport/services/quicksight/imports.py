@@ -15,7 +15,7 @@ from ...core.objects import ObjectError, S3Url
 from ...core.runtime import RequestContext, Runtime
 from ...core.store import Doc, Job
 from . import assets as a
-from . import bundle, jobs
+from . import bundle, checks, jobs
 from .assets import op
 from .errors import invalid
 
@@ -154,8 +154,8 @@ def _retarget(ctx: RequestContext, assets: list[bundle.Asset], prefix: str) -> N
             prefix + asset_id if (part, asset_id) in inside else asset_id)
 
     for x in assets:
-        text = _ARN.sub(arn, json.dumps(x.request))
-        x.request = json.loads(text)
+        x.request = json.loads(_ARN.sub(arn, json.dumps(x.request)))
+        x.folders = [_ARN.sub(arn, f) for f in x.folders]
         if x.kind is a.REFRESH_SCHEDULE:
             x.request["DataSetId"] = prefix + x.request["DataSetId"]
             x.asset_id = f"{x.request['DataSetId']}/{x.request['Schedule']['ScheduleId']}"
@@ -187,12 +187,22 @@ def _override_list(overrides: dict[str, Any] | None, kind: a.AssetType, asset_id
     return None
 
 
-def _problems(ctx: RequestContext, x: bundle.Asset, keys: set[tuple[str, str]]) -> list[dict[str, Any]]:
-    """What stops one asset from being imported: a dependency that is neither in the bundle nor
-    in the account, a data source without the credentials it needs."""
+def _problems(ctx: RequestContext, x: bundle.Asset, keys: set[tuple[str, str]], strict: bool,
+              warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What stops one asset from being imported: a dependency (or folder) that is neither in the
+    bundle nor in the account, a data source without the credentials it needs, an unsupported
+    asset, a definition anomaly in strict mode (lenient: a warning)."""
     records = []
     asset_arn = a.arn_of(ctx, x.kind, x.asset_id)
-    refs = bundle.references(ctx, x.request)
+    reason = checks.unsupported(x.kind, x.request)
+    if reason:
+        records.append(jobs.error_record(asset_arn, "InvalidParameterValueException", reason))
+    for message in checks.anomalies(x.kind, x.asset_id, x.request):
+        if strict:
+            records.append(jobs.error_record(asset_arn, "InvalidParameterValueException", message))
+        else:
+            warnings.append({"Arn": asset_arn, "Message": message})
+    refs = bundle.references(ctx, x.request) + x.folders
     if x.kind is a.REFRESH_SCHEDULE:
         refs.append(a.arn(ctx, a.DATA_SET, x.request["DataSetId"]))
     for ref in refs:
@@ -223,8 +233,14 @@ def make_runner(runtime: Runtime):
         _retarget(ctx, assets, prefix)
         _apply_overrides(assets, overrides)
         keys = {(x.kind.name, x.asset_id) for x in assets}
+        override = spec.get("OverrideValidationStrategy")
+        warnings: list[dict[str, Any]] = []
         for x in assets:
-            problems = _problems(ctx, x, keys)
+            if override is not None:
+                strict = bool(override.get("StrictModeForAllResources"))
+            else:  # the strategy the bundle carries
+                strict = (x.request.get("ValidationStrategy") or {}).get("Mode") == "STRICT"
+            problems = _problems(ctx, x, keys, strict, warnings)
             if problems:
                 errors += problems
                 keys.discard((x.kind.name, x.asset_id))
@@ -239,11 +255,29 @@ def make_runner(runtime: Runtime):
             body = {k: v for k, v in x.request.items() if k != "Credentials" or x.kind is a.DATA_SOURCE}
             a.put(ctx, x.kind, x.asset_id, body, permissions, tags, create=False)
             undo.append((x.kind, x.asset_id, before))
+        for x in assets:
+            if x.folders and (x.kind.name, x.asset_id) in keys:
+                _join_folders(ctx, x, undo)
         if not errors:
-            return JobOutcome({"status": "SUCCESSFUL"})
-        return _failed(spec, errors, undo, ctx)
+            return JobOutcome({"status": "SUCCESSFUL", "warnings": warnings})
+        outcome = _failed(spec, errors, undo, ctx)
+        outcome.result["warnings"] = warnings
+        return outcome
 
     return run
+
+
+def _join_folders(ctx: RequestContext, x: bundle.Asset, undo: list) -> None:
+    """Restore the folder memberships the bundle carries (IncludeFolderMemberships)."""
+    member_type = next(k for k, v in a.MEMBER_TYPES.items() if v is x.kind)
+    member = {"MemberId": x.asset_id, "MemberType": member_type}
+    for folder_arn in x.folders:
+        _, key = a.parse_arn(ctx, folder_arn)
+        folder = a.load(ctx, a.FOLDER, key)
+        if member not in folder.body.get("_members", []):
+            undo.append((a.FOLDER, key, folder))
+            a.put(ctx, a.FOLDER, key, {"_members": [*folder.body.get("_members", []), member]}, None, None,
+                  create=False)
 
 
 def _failed(spec: dict[str, Any], errors: list[dict[str, Any]], undo: list, ctx: RequestContext | None = None):
