@@ -305,7 +305,8 @@ def test_put_records_are_checked_against_the_schema(p, events, group):
 
 
 def test_accounts_and_regions_do_not_see_each_other(make_client, p, group):
-    arn = dataset(p, group, "Interactions", INTERACTIONS)
+    arn = dataset(p, group, "interactions", INTERACTIONS)  # dataset types are case-insensitive
+    assert p.describe_dataset(datasetArn=arn)["dataset"]["datasetType"] == "Interactions"
     for other in (make_client("personalize", account="111122223333"), make_client("personalize", region="eu-west-1")):
         assert error_of(other.describe_dataset, datasetArn=arn)[0] == "ResourceNotFoundException"
         assert other.list_dataset_groups()["datasetGroups"] == []

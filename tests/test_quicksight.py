@@ -340,3 +340,17 @@ def test_unsupported_sources_and_import_validation_strategy(qs, graph, wire):
                            OverrideParameters={"ResourceIdOverrideConfiguration": {"PrefixForAllResources": "s-"}})
     assert strict["JobStatus"] == "FAILED" and "undeclared" in strict["Errors"][0]["Message"]
     assert error_of(qs.describe_analysis, AwsAccountId=ACCOUNT, AnalysisId="s-odd")[0] == "ResourceNotFoundException"
+
+
+def test_folder_members_one_level_or_recursive(qs, graph, wire):
+    qs.create_folder(AwsAccountId=ACCOUNT, FolderId="archive", Name="Archive", ParentFolderArn=graph["folder"])
+    qs.create_folder_membership(AwsAccountId=ACCOUNT, FolderId="archive", MemberId="sales-analysis",
+                                MemberType="ANALYSIS")
+    one = members(download(wire, export(qs, "one", [graph["folder"]], IncludeFolderMembers="ONE_LEVEL")))
+    assert set(one) == {"folder/reports.json", "dashboard/sales-dash.json"}
+    deep = members(download(wire, export(qs, "deep", [graph["folder"]], IncludeFolderMembers="RECURSE")))
+    assert set(deep) == {"folder/reports.json", "dashboard/sales-dash.json", "folder/archive.json",
+                         "analysis/sales-analysis.json"}
+    # a sub-folder's parent is a dependency
+    parent = members(download(wire, export(qs, "parent", [arn("folder", "archive")], IncludeAllDependencies=True)))
+    assert set(parent) == {"folder/reports.json", "folder/archive.json"}
