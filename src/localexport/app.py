@@ -27,6 +27,7 @@ from .core.clock import Clock
 from .core.controls import Controls
 from .core.ids import Ids
 from .core.jobs import JobEngine
+from .core.objects import EmbeddedS3, EndpointS3, ObjectStore
 from .core.runtime import Limits, RequestContext, Runtime
 from .core.store import Store
 from .core.urls import PREFIX, UrlRefused, UrlSigner
@@ -68,7 +69,7 @@ class LocalExport:
                            self.settings.job_workers, self.settings.job_max_attempts)
         limits = Limits(self.settings.max_archive_entries, self.settings.max_archive_bytes)
         self.runtime = Runtime(store, artifacts, clock, ids or Ids(), engine, UrlSigner(_secret(data_dir), clock), limits,
-                               objects=self.settings.object_store(),
+                               objects=_object_store(self.settings),
                                options={"export_part_rows": self.settings.export_part_rows})
         services.install(self.runtime)
         self.handlers = {(name, op): fn for name, ops in services.operations().items() for op, fn in ops.handlers.items()}
@@ -90,6 +91,13 @@ class LocalExport:
         self.runtime.store.engine.dispose()
         if self._temp_root is not None:  # an in-memory instance leaves nothing behind
             shutil.rmtree(self._temp_root, ignore_errors=True)
+
+
+def _object_store(settings: Settings) -> ObjectStore:
+    if settings.s3_endpoint_url is None:
+        return EmbeddedS3()
+    return EndpointS3(settings.s3_endpoint_url, settings.s3_region, settings.s3_access_key_id,
+                      settings.s3_secret_access_key)
 
 
 def _embedded_s3():

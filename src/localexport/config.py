@@ -35,12 +35,5 @@ class Settings(BaseSettings):
     # Rows per CSV file of a Personalize dataset export.
     export_part_rows: int = Field(default=1_000_000, ge=1)
 
-    def object_store(self):
-        from .core.objects import EmbeddedS3, EndpointS3
-
-        if self.s3_endpoint_url is None:
-            return EmbeddedS3()
-        return EndpointS3(self.s3_endpoint_url, self.s3_region, self.s3_access_key_id, self.s3_secret_access_key)
-
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'localexport.db'}"
