@@ -107,3 +107,17 @@ def test_jobs_read_and_write_an_external_s3(make_client, moto_s3, tmp_path):
     finally:
         wire.close()
         instance.close()
+
+
+def test_embedded_s3_objects_survive_a_restart(server_factory, tmp_path):
+    data_dir = tmp_path / "data"
+    server = server_factory(data_dir)
+    s3 = client("s3", server.url, account="111122223333")
+    s3.create_bucket(Bucket="kept-bucket")
+    s3.put_object(Bucket="kept-bucket", Key="a/b.csv", Body=b"ITEM_ID\nx\n")
+    server.stop()  # a graceful stop saves the embedded S3 in the data dir
+    server = server_factory(data_dir)
+    s3 = client("s3", server.url, account="111122223333")
+    assert s3.get_object(Bucket="kept-bucket", Key="a/b.csv")["Body"].read() == b"ITEM_ID\nx\n"
+    other = client("s3", server.url, account="444455556666")
+    assert other.list_buckets()["Buckets"] == []  # still that account's bucket

@@ -3,6 +3,7 @@ health, signed downloads and the test controls."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import secrets
@@ -69,7 +70,7 @@ class LocalExport:
                            self.settings.job_workers, self.settings.job_max_attempts)
         limits = Limits(self.settings.max_archive_entries, self.settings.max_archive_bytes)
         self.runtime = Runtime(store, artifacts, clock, ids or Ids(), engine, UrlSigner(_secret(data_dir), clock), limits,
-                               objects=_object_store(self.settings),
+                               objects=_object_store(self.settings, data_dir),
                                options={"export_part_rows": self.settings.export_part_rows})
         services.install(self.runtime)
         self.handlers = {(name, op): fn for name, ops in services.operations().items() for op, fn in ops.handlers.items()}
@@ -88,14 +89,15 @@ class LocalExport:
 
     def close(self) -> None:
         self.runtime.engine.close()
+        self.runtime.objects.save()
         self.runtime.store.engine.dispose()
         if self._temp_root is not None:  # an in-memory instance leaves nothing behind
             shutil.rmtree(self._temp_root, ignore_errors=True)
 
 
-def _object_store(settings: Settings) -> ObjectStore:
+def _object_store(settings: Settings, data_dir: Path | None) -> ObjectStore:
     if settings.s3_endpoint_url is None:
-        return EmbeddedS3()
+        return EmbeddedS3(data_dir / "embedded-s3.pickle" if data_dir else None)
     return EndpointS3(settings.s3_endpoint_url, settings.s3_region, settings.s3_access_key_id,
                       settings.s3_secret_access_key)
 
@@ -109,7 +111,13 @@ def _embedded_s3():
 
 
 def _asgi(instance: LocalExport):
-    control = Starlette(routes=_control_routes(instance))
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        yield
+        # uvicorn re-raises SIGTERM after its graceful shutdown, before ``serve``'s cleanup: save here
+        instance.runtime.objects.save()
+
+    control = Starlette(routes=_control_routes(instance), lifespan=lifespan)
     gateway = instance.gateway
     s3 = _embedded_s3() if instance.settings.s3_endpoint_url is None else None
 

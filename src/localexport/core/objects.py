@@ -15,6 +15,9 @@ so a job can fail with AWS's reason.
 
 from __future__ import annotations
 
+import logging
+import os
+import pickle
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,7 @@ from typing import BinaryIO, Protocol
 from urllib.parse import urlsplit
 
 _CHUNK = 8 * 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 class ObjectError(Exception):
@@ -62,11 +66,50 @@ class ObjectStore(Protocol):
 
     def reset(self, account: str | None = None) -> None: ...
 
+    def save(self) -> None: ...
+
 
 class EmbeddedS3:
-    """moto's in-process S3 backend, one per account (bucket names stay global, as in S3)."""
+    """moto's in-process S3 backend, one per account (bucket names stay global, as in S3).
+
+    With a ``state_file`` (a server's data dir), the buckets are saved there when the
+    server stops and loaded when it starts again, so a restart keeps them (a crash
+    loses what changed since the last start: moto keeps objects in memory)."""
 
     PARTITION = "aws"
+
+    def __init__(self, state_file: Path | None = None):
+        self.state_file = state_file
+        if state_file is not None and state_file.exists():
+            self._load(state_file)
+
+    def _load(self, path: Path) -> None:
+        from moto.s3.models import s3_backends
+
+        try:
+            with open(path, "rb") as f:
+                saved = pickle.load(f)
+        except Exception:  # noqa: BLE001  (e.g. written by another moto version: keep it aside, start empty)
+            log.warning("could not load the embedded S3 state %s; it is kept as %s.unreadable", path, path.name)
+            path.replace(path.with_name(path.name + ".unreadable"))
+            return
+        for account, buckets in saved.items():
+            self._backend(account).buckets.update(buckets)
+            for name in buckets:
+                s3_backends.bucket_accounts[name] = (self.PARTITION, account)
+
+    def save(self) -> None:
+        """Write every account's buckets to the state file (atomically)."""
+        if self.state_file is None:
+            return
+        from moto.s3.models import s3_backends
+
+        state = {account: dict(s3_backends[account][self.PARTITION].buckets) for account in list(s3_backends.keys())
+                 if self.PARTITION in s3_backends[account] and s3_backends[account][self.PARTITION].buckets}
+        temp = self.state_file.with_name(self.state_file.name + ".tmp")
+        with open(temp, "wb") as f:
+            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, self.state_file)
 
     def _backend(self, account: str):
         from moto.s3.models import s3_backends
@@ -164,3 +207,6 @@ class EndpointS3:
 
     def reset(self, account: str | None = None) -> None:
         """Objects of an external endpoint are not ours to delete."""
+
+    def save(self) -> None:
+        """An external endpoint keeps its own objects."""
