@@ -280,10 +280,11 @@ def test_protected_archive_opens_in_7zip(lex, wire, tmp_path):
     archive = tmp_path / "export.zip"
     archive.write_bytes(data)
     seven = _seven_zip()
-    wrong = subprocess.run([seven, "t", "-pnot-it", str(archive)], capture_output=True, stdin=subprocess.DEVNULL)
+    wrong = subprocess.run([seven, "t", "-pnot-it", str(archive)], capture_output=True, stdin=subprocess.DEVNULL,
+                           check=False)
     assert wrong.returncode != 0
     out = tmp_path / "out"
-    right = subprocess.run([seven, "x", "-pSeven-Zip-1", f"-o{out}", str(archive)], capture_output=True,
+    right = subprocess.run([seven, "x", "-pSeven-Zip-1", f"-o{out}", str(archive)], capture_output=True, check=False,
                            stdin=subprocess.DEVNULL)
     assert right.returncode == 0, right.stdout.decode()
     assert json.loads((out / "PizzaBot" / "Bot.json").read_text())["identifier"] == bot_id

@@ -32,38 +32,38 @@ GOOD_BOT = {"botName": "Good", "roleArn": ROLE, "dataPrivacy": {"childDirected":
 
 BAD_INPUTS = [
     ("create_bot", {**GOOD_BOT, "botName": "bad name!"},
-     "1 validation error detected: Value 'bad name!' at 'botName' failed to satisfy constraint: "
-     "Member must satisfy regular expression pattern: ^([0-9a-zA-Z][_-]?){1,100}$"),
+     ("1 validation error detected: Value 'bad name!' at 'botName' failed to satisfy constraint: "
+     "Member must satisfy regular expression pattern: ^([0-9a-zA-Z][_-]?){1,100}$")),
     ("create_bot", {**GOOD_BOT, "idleSessionTTLInSeconds": 30},
-     "1 validation error detected: Value '30' at 'idleSessionTTLInSeconds' failed to satisfy constraint: "
-     "Member must have value greater than or equal to 60"),
+     ("1 validation error detected: Value '30' at 'idleSessionTTLInSeconds' failed to satisfy constraint: "
+     "Member must have value greater than or equal to 60")),
     ("create_bot", {**GOOD_BOT, "roleArn": "arn:nope"},
-     "2 validation errors detected: Value 'arn:nope' at 'roleArn' failed to satisfy constraint: "
+     ("2 validation errors detected: Value 'arn:nope' at 'roleArn' failed to satisfy constraint: "
      "Member must have length greater than or equal to 32; Value 'arn:nope' at 'roleArn' failed to satisfy "
-     "constraint: Member must satisfy regular expression pattern: ^arn:aws:iam::[0-9]{12}:role/.*$"),
+     "constraint: Member must satisfy regular expression pattern: ^arn:aws:iam::[0-9]{12}:role/.*$")),
     ("create_bot", {k: v for k, v in GOOD_BOT.items() if k != "dataPrivacy"},
      "1 validation error detected: Value null at 'dataPrivacy' failed to satisfy constraint: Member must not be null"),
     ("create_bot", {**GOOD_BOT, "dataPrivacy": {}},
-     "1 validation error detected: Value null at 'dataPrivacy.childDirected' failed to satisfy constraint: "
-     "Member must not be null"),
+     ("1 validation error detected: Value null at 'dataPrivacy.childDirected' failed to satisfy constraint: "
+     "Member must not be null")),
     ("create_bot", {**GOOD_BOT, "botType": "Robot"},
-     "1 validation error detected: Value 'Robot' at 'botType' failed to satisfy constraint: "
-     "Member must satisfy enum value set: [Bot, BotNetwork]"),
+     ("1 validation error detected: Value 'Robot' at 'botType' failed to satisfy constraint: "
+     "Member must satisfy enum value set: [Bot, BotNetwork]")),
     ("describe_bot", {"botId": "short"},
-     "1 validation error detected: Value 'short' at 'botId' failed to satisfy constraint: "
-     "Member must have length greater than or equal to 10"),
+     ("1 validation error detected: Value 'short' at 'botId' failed to satisfy constraint: "
+     "Member must have length greater than or equal to 10")),
     ("list_bots", {"maxResults": 0},
-     "1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: "
-     "Member must have value greater than or equal to 1"),
+     ("1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: "
+     "Member must have value greater than or equal to 1")),
     ("create_export", {"resourceSpecification": {"botExportSpecification": {"botId": "ABCDEFGHIJ", "botVersion": "v1"}},
                        "fileFormat": "Zip", "filePassword": ""},
-     "3 validation errors detected: Value 'v1' at 'resourceSpecification.botExportSpecification.botVersion' failed "
+     ("3 validation errors detected: Value 'v1' at 'resourceSpecification.botExportSpecification.botVersion' failed "
      "to satisfy constraint: Member must satisfy regular expression pattern: ^(DRAFT|[0-9]+)$; Value 'Zip' at "
      "'fileFormat' failed to satisfy constraint: Member must satisfy enum value set: [LexJson, TSV, CSV]; "
-     "Value '***' at 'filePassword' failed to satisfy constraint: Member must have length greater than or equal to 1"),
+     "Value '***' at 'filePassword' failed to satisfy constraint: Member must have length greater than or equal to 1")),
     ("list_exports", {"filters": [{"name": "Nope", "values": ["Bot"], "operator": "EQ"}]},
-     "1 validation error detected: Value 'Nope' at 'filters.1.member.name' failed to satisfy constraint: "
-     "Member must satisfy enum value set: [ExportResourceType]"),
+     ("1 validation error detected: Value 'Nope' at 'filters.1.member.name' failed to satisfy constraint: "
+     "Member must satisfy enum value set: [ExportResourceType]")),
     ("list_bots", {"nextToken": "not-a-token"}, "The nextToken is not valid."),
 ]
 
