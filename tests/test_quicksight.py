@@ -354,3 +354,33 @@ def test_folder_members_one_level_or_recursive(qs, graph, wire):
     # a sub-folder's parent is a dependency
     parent = members(download(wire, export(qs, "parent", [arn("folder", "archive")], IncludeAllDependencies=True)))
     assert set(parent) == {"folder/reports.json", "folder/archive.json"}
+
+
+def test_dashboard_versions_and_publishing(qs, graph, wire):
+    renamed = definition("sales", graph["data_set"])
+    renamed["Sheets"][0]["Name"] = "Renamed"
+    updated = qs.update_dashboard(AwsAccountId=ACCOUNT, DashboardId="sales-dash", Name="Sales v2", Definition=renamed)
+    assert updated["VersionArn"].endswith("/version/2")
+    published = qs.describe_dashboard(AwsAccountId=ACCOUNT, DashboardId="sales-dash")["Dashboard"]
+    assert (published["Name"], published["Version"]["VersionNumber"]) == ("Sales dashboard", 1)
+    latest = qs.describe_dashboard_definition(AwsAccountId=ACCOUNT, DashboardId="sales-dash", VersionNumber=2)
+    assert latest["Definition"]["Sheets"][0]["Name"] == "Renamed"
+    assert qs.describe_dashboard(AwsAccountId=ACCOUNT, DashboardId="sales-dash", AliasName="$LATEST")[
+        "Dashboard"]["Name"] == "Sales v2"
+    before = members(download(wire, export(qs, "v1", [graph["dashboard"]])))["dashboard/sales-dash.json"]
+    assert before["name"] == "Sales dashboard"  # bundles carry the published version
+    qs.update_dashboard_published_version(AwsAccountId=ACCOUNT, DashboardId="sales-dash", VersionNumber=2)
+    now = qs.describe_dashboard(AwsAccountId=ACCOUNT, DashboardId="sales-dash")["Dashboard"]
+    assert (now["Name"], now["Version"]["VersionNumber"], now["Version"]["Sheets"][0]["Name"]) == ("Sales v2", 2,
+                                                                                                  "Renamed")
+    listed = qs.list_dashboard_versions(AwsAccountId=ACCOUNT, DashboardId="sales-dash")["DashboardVersionSummaryList"]
+    assert [v["VersionNumber"] for v in listed] == [1, 2] and listed[0]["SourceEntityArn"] == graph["template"]
+    assert error_of(qs.update_dashboard_published_version, AwsAccountId=ACCOUNT, DashboardId="sales-dash",
+                    VersionNumber=9)[:2] == ("ResourceNotFoundException", 404)
+    after = members(download(wire, export(qs, "v2", [graph["dashboard"]])))["dashboard/sales-dash.json"]
+    assert after["name"] == "Sales v2"
+    # importing over an existing dashboard publishes a new version
+    assert import_bundle(qs, "back", download(wire, export(qs, "v1-again", [graph["dashboard"]])))[
+        "JobStatus"] == "SUCCESSFUL"
+    assert qs.describe_dashboard(AwsAccountId=ACCOUNT, DashboardId="sales-dash")["Dashboard"]["Version"][
+        "VersionNumber"] == 3

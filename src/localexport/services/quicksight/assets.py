@@ -132,6 +132,13 @@ def put(ctx: RequestContext, kind: AssetType, key: str, body: dict[str, Any], pe
     return ctx.store.replace(scope(ctx), Doc(kind.name, key, None, full.get("Name"), full, old.created_at, now))
 
 
+def replace(ctx: RequestContext, kind: AssetType, doc: Doc, body: dict[str, Any]) -> Doc:
+    """Store ``body`` as the whole new body of an existing asset."""
+    now = ctx.clock.now()
+    return ctx.store.replace(scope(ctx), Doc(kind.name, doc.key, None, body.get("Name"), {**body, UPDATED: now},
+                                             doc.created_at, now))
+
+
 def view(ctx: RequestContext, kind: AssetType, doc: Doc) -> dict[str, Any]:
     """The asset as Describe* shows it (the output shape picks its members)."""
     body = {k: v for k, v in doc.body.items() if not k.startswith("_")}
@@ -156,9 +163,12 @@ def _definition_summary(kind: AssetType, doc: Doc, out: dict[str, Any]) -> dict[
     sheets = [{"SheetId": s.get("SheetId"), "Name": s.get("Name")} for s in definition.get("Sheets", [])]
     out.update(DataSetArns=data_sets, Sheets=sheets, ThemeArn=doc.body.get("ThemeArn"))
     if kind in (DASHBOARD, TEMPLATE):
-        out["Version"] = {"VersionNumber": 1, "Status": "CREATION_SUCCESSFUL", "Arn": f"{out['Arn']}/version/1",
-                          "SourceEntityArn": doc.body.get("_source"), "DataSetArns": data_sets, "Sheets": sheets,
-                          "ThemeArn": doc.body.get("ThemeArn"), "CreatedTime": out["CreatedTime"],
+        number = doc.body.get("_published", 1)
+        entry = (doc.body.get("_versions") or {}).get(str(number)) or {}
+        out["Version"] = {"VersionNumber": number, "Status": "CREATION_SUCCESSFUL",
+                          "Arn": f"{out['Arn']}/version/{number}", "SourceEntityArn": doc.body.get("_source"),
+                          "DataSetArns": data_sets, "Sheets": sheets, "ThemeArn": doc.body.get("ThemeArn"),
+                          "CreatedTime": entry.get("created", out["CreatedTime"]),
                           "Description": doc.body.get("VersionDescription")}
         out["LastPublishedTime"] = out["LastUpdatedTime"]
     return out
@@ -213,13 +223,14 @@ def _register(kind: AssetType) -> None:
             put(ctx, kind, params[id_member], body_of(params), None, None, create=False)
             return {**created_answer(ctx, params[id_member], "UPDATE_SUCCESSFUL"), "Status": 200}
 
-    if kind is not REFRESH_SCHEDULE:
+    if kind not in (REFRESH_SCHEDULE, DASHBOARD):  # a dashboard is described as one version (handlers.py)
         @op(f"Describe{kind.name}")
         def describe(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             check_account(ctx, params)
             return {kind.name: view(ctx, kind, load(ctx, kind, params[id_member])), "RequestId": ctx.request_id,
                     "Status": 200}
 
+    if kind is not REFRESH_SCHEDULE:
         @op(f"Delete{kind.name}")
         def delete(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             check_account(ctx, params)

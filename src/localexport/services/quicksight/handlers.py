@@ -9,6 +9,7 @@ from typing import Any
 from ...core.runtime import RequestContext
 from ...core.store import Doc
 from . import assets as a
+from . import versions
 from .assets import declarations, op
 from .errors import invalid, not_found
 
@@ -59,14 +60,17 @@ def _rename_identifiers(value: Any, renamed: dict[str, str]) -> Any:
 
 def _save_definition(ctx: RequestContext, kind: a.AssetType, params: dict[str, Any], create: bool) -> Doc:
     a.check_account(ctx, params)
-    if not create:
-        a.load(ctx, kind, params[kind.id_member])
+    old = None if create else a.load(ctx, kind, params[kind.id_member])
     body = a.body_of(params)
     if ("Definition" in params) == ("SourceEntity" in params):
         raise invalid(f"A {kind.name} needs exactly one of Definition or SourceEntity.")
     if "SourceEntity" in params:
         body["Definition"] = _from_source(ctx, kind, body.pop("SourceEntity"))
         body["_source"] = next(iter(params["SourceEntity"].values()))["Arn"]
+    if kind is a.DASHBOARD:
+        if old is not None:  # a new version, published only by UpdateDashboardPublishedVersion
+            return versions.add(ctx, old, body, publish=False)
+        body = versions.start(ctx, body)
     return a.put(ctx, kind, params[kind.id_member], body, params.get("Permissions"), params.get("Tags"),
                  create=create)
 
@@ -75,7 +79,8 @@ def _register_definitions(kind: a.AssetType) -> None:
     def answer(ctx: RequestContext, doc: Doc, status: str, code: int) -> dict[str, Any]:
         the_arn = a.arn_of(ctx, kind, doc.key)
         return {"Arn": the_arn, kind.id_member: doc.key, "CreationStatus": status, "UpdateStatus": status,
-                "VersionArn": f"{the_arn}/version/1", "RequestId": ctx.request_id, "Status": code}
+                "VersionArn": f"{the_arn}/version/{doc.body.get('_latest', 1)}", "RequestId": ctx.request_id,
+                "Status": code}
 
     @op(f"Create{kind.name}")
     def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -89,12 +94,40 @@ def _register_definitions(kind: a.AssetType) -> None:
     def describe_definition(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         a.check_account(ctx, params)
         doc = a.load(ctx, kind, params[kind.id_member])
+        if kind is a.DASHBOARD:
+            doc = versions.at(ctx, doc, params)
         return {**{k: v for k, v in doc.body.items() if not k.startswith("_")}, "ResourceStatus": "CREATION_SUCCESSFUL",
                 "Errors": [], "RequestId": ctx.request_id, "Status": 200}
 
 
 for _kind in (a.ANALYSIS, a.DASHBOARD, a.TEMPLATE):
     _register_definitions(_kind)
+
+
+# -- dashboard versions -------------------------------------------------------------------
+
+
+@op("DescribeDashboard")
+def describe_dashboard(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    a.check_account(ctx, params)
+    doc = versions.at(ctx, a.load(ctx, a.DASHBOARD, params["DashboardId"]), params)
+    return {"Dashboard": a.view(ctx, a.DASHBOARD, doc), "RequestId": ctx.request_id, "Status": 200}
+
+
+@op("UpdateDashboardPublishedVersion")
+def update_dashboard_published_version(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    a.check_account(ctx, params)
+    doc = versions.publish(ctx, a.load(ctx, a.DASHBOARD, params["DashboardId"]), params["VersionNumber"])
+    return {"DashboardId": doc.key, "DashboardArn": a.arn_of(ctx, a.DASHBOARD, doc.key), "RequestId": ctx.request_id,
+            "Status": 200}
+
+
+@op("ListDashboardVersions")
+def list_dashboard_versions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    a.check_account(ctx, params)
+    doc = a.load(ctx, a.DASHBOARD, params["DashboardId"])
+    chunk, token = a.paged(versions.summaries(ctx, doc), params, ["ListDashboardVersions", doc.key])
+    return {"DashboardVersionSummaryList": chunk, "NextToken": token, "RequestId": ctx.request_id, "Status": 200}
 
 
 # -- refresh schedules ------------------------------------------------------------------

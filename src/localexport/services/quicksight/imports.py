@@ -15,7 +15,7 @@ from ...core.objects import ObjectError, S3Url
 from ...core.runtime import RequestContext, Runtime
 from ...core.store import Doc, Job
 from . import assets as a
-from . import bundle, checks, jobs
+from . import bundle, checks, jobs, versions
 from .assets import op
 from .errors import invalid
 
@@ -252,8 +252,13 @@ def make_runner(runtime: Runtime):
                 permissions = x.permissions
             tags = _override_list(spec.get("OverrideTags"), x.kind, x.asset_id, "Tags") or x.tags
             before = a.find(ctx, x.kind, x.asset_id)
-            body = {k: v for k, v in x.request.items() if k != "Credentials" or x.kind is a.DATA_SOURCE}
-            a.put(ctx, x.kind, x.asset_id, body, permissions, tags, create=False)
+            if x.kind is a.DASHBOARD:  # an import publishes a new version of an existing dashboard
+                if before is not None:
+                    versions.add(ctx, before, x.request, publish=True)
+                a.put(ctx, x.kind, x.asset_id, {} if before else versions.start(ctx, x.request), permissions, tags,
+                      create=False)
+            else:
+                a.put(ctx, x.kind, x.asset_id, x.request, permissions, tags, create=False)
             undo.append((x.kind, x.asset_id, before))
         for x in assets:
             if x.folders and (x.kind.name, x.asset_id) in keys:
