@@ -231,7 +231,9 @@ def test_resource_statuses_settle_in_realistic_mode(p, local):
     code, _, message = error_of(p.create_dataset, name="d", schemaArn=schema, datasetGroupArn=group,
                                 datasetType="Interactions")
     assert code == "ResourceInUseException" and "CREATE PENDING" in message
-    local.controls.advance_clock(31)
+    local.controls.advance_clock(16)
+    assert p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"]["status"] == "CREATE IN_PROGRESS"
+    local.controls.advance_clock(15)
     assert p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"]["status"] == "ACTIVE"
     p.delete_dataset_group(datasetGroupArn=group)
     assert p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"]["status"] == "DELETE PENDING"

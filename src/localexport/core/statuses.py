@@ -11,9 +11,11 @@ from typing import Any
 _KEY = "_settles"
 
 
-def begin(body: dict[str, Any], field: str, transitional: str, final: str, at: float) -> None:
+def begin(body: dict[str, Any], field: str, transitional: str, final: str, at: float,
+          via: tuple[str, float] | None = None) -> None:
+    """``field`` is ``transitional`` now, ``final`` from ``at`` (and ``via[0]`` from ``via[1]`` until then)."""
     body[field] = transitional
-    body.setdefault(_KEY, {})[field] = [final, at]
+    body.setdefault(_KEY, {})[field] = [final, at, *(via or ())]
 
 
 def settle(body: dict[str, Any], now: float) -> dict[str, Any]:
@@ -21,12 +23,12 @@ def settle(body: dict[str, Any], now: float) -> dict[str, Any]:
     pending = body.get(_KEY)
     if not pending:
         return body
-    due = {f: final for f, (final, at) in pending.items() if at <= now}
-    if not due:
+    due = {f: step[0] for f, step in pending.items() if step[1] <= now}
+    midway = {f: step[2] for f, step in pending.items() if f not in due and len(step) > 2 and step[3] <= now}
+    if not due and not midway:
         return body
-    out = {**body, **due, _KEY: {f: v for f, v in pending.items() if f not in due}}
-    return out
+    return {**body, **midway, **due, _KEY: {f: v for f, v in pending.items() if f not in due}}
 
 
 def is_settling(body: dict[str, Any], now: float) -> bool:
-    return any(at > now for _, at in (body.get(_KEY) or {}).values())
+    return any(step[1] > now for step in (body.get(_KEY) or {}).values())

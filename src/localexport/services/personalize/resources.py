@@ -103,7 +103,8 @@ def create(ctx: RequestContext, kind: Kind, resource: str, body: dict[str, Any],
     the_arn = arn(ctx, resource)
     body = {**body, kind.arn_field: the_arn, CREATED: now, UPDATED: now}
     if kind.has_status:
-        statuses.begin(body, "status", "CREATE PENDING", ACTIVE, ctx.engine.settle_at())
+        at = ctx.engine.settle_at()
+        statuses.begin(body, "status", "CREATE PENDING", ACTIVE, at, via=("CREATE IN_PROGRESS", (now + at) / 2))
     _alive(ctx, ctx.store.get(scope(ctx), kind.kind, resource))  # drops one that has finished going away
     try:
         return ctx.store.put(scope(ctx), Doc(kind.kind, resource, parent, body.get("name"), body, now, now))
