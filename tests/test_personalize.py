@@ -283,6 +283,8 @@ def test_errors_are_aws_errors_and_change_nothing(p, events, s3, group):
                     jobOutput=output)[0] == "ResourceAlreadyExistsException"
     assert len(p.list_dataset_export_jobs()["datasetExportJobs"]) == 1
     assert len(p.list_datasets(datasetGroupArn=group)["datasets"]) == 2
+    assert p.list_dataset_export_jobs(datasetArn=missing)["datasetExportJobs"] == []  # no error, as AWS declares
+    assert p.list_datasets(datasetGroupArn=group + "-gone")["datasets"] == []
 
 
 def test_put_records_are_checked_against_the_schema(p, events, group):

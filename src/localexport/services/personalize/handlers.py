@@ -144,7 +144,7 @@ def describe_dataset(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
 @op("ListDatasets")
 def list_datasets(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     group = params.get("datasetGroupArn")
-    docs = r.alive(ctx, r.DATASET, r.load(ctx, r.DATASET_GROUP, group).key) if group else r.alive(ctx, r.DATASET)
+    docs = r.children_of(ctx, r.DATASET, group) if group else r.alive(ctx, r.DATASET)
     items = [_summary(r.view(ctx, d), "name", "datasetArn", "datasetType", "status", r.CREATED, r.UPDATED)
              for d in docs]
     chunk, token = r.page_of(items, params, ["ListDatasets", group])
@@ -189,8 +189,7 @@ def describe_event_tracker(ctx: RequestContext, params: dict[str, Any]) -> dict[
 @op("ListEventTrackers")
 def list_event_trackers(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     group = params.get("datasetGroupArn")
-    docs = (r.alive(ctx, r.EVENT_TRACKER, r.load(ctx, r.DATASET_GROUP, group).key) if group
-            else r.alive(ctx, r.EVENT_TRACKER))
+    docs = r.children_of(ctx, r.EVENT_TRACKER, group) if group else r.alive(ctx, r.EVENT_TRACKER)
     items = [_summary(r.view(ctx, d), "name", "eventTrackerArn", "status", r.CREATED, r.UPDATED) for d in docs]
     chunk, token = r.page_of(items, params, ["ListEventTrackers", group])
     return {"eventTrackers": chunk, "nextToken": token}

@@ -97,6 +97,13 @@ def alive(ctx: RequestContext, kind: Kind, parent: str | None = None) -> list[Do
     return [d for d in docs if _alive(ctx, d) is not None]
 
 
+def children_of(ctx: RequestContext, kind: Kind, group_arn: str) -> list[Doc]:
+    """The ``kind`` resources of a dataset group (none for a group that does not exist: List*
+    calls declare no ResourceNotFoundException)."""
+    prefix = arn(ctx, DATASET_GROUP.arn_part + "/")
+    return alive(ctx, kind, group_arn.split(":", 5)[5]) if group_arn.startswith(prefix) else []
+
+
 def create(ctx: RequestContext, kind: Kind, resource: str, body: dict[str, Any], parent: str | None = None) -> Doc:
     """Store a new resource; its status settles from CREATE PENDING to ACTIVE."""
     now = ctx.clock.now()
