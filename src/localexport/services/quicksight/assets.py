@@ -10,6 +10,7 @@ from it; the serializer keeps what each output shape declares.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from ...aws.models import operation
@@ -193,6 +194,7 @@ def paged(items: list, params: dict[str, Any], query: Any) -> tuple[list, str | 
     return list(chunk), token
 
 
+@cache
 def list_member(op_name: str) -> str:
     shape = operation(SERVICE, op_name).output_shape
     return next(m for m, s in shape.members.items() if s.type_name == "list")

@@ -13,8 +13,6 @@ from . import versions
 from .assets import declarations, op
 from .errors import invalid, not_found
 
-MEMBER_TYPES = a.MEMBER_TYPES
-
 
 def _from_source(ctx: RequestContext, kind: a.AssetType, source: dict[str, Any]) -> dict[str, Any]:
     """The definition a SourceEntity names: a template's (for analyses and dashboards) or an
@@ -193,7 +191,7 @@ def members_of(doc: Doc) -> list[dict[str, str]]:
 def create_folder_membership(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     a.check_account(ctx, params)
     folder = a.load(ctx, a.FOLDER, params["FolderId"])
-    kind = MEMBER_TYPES.get(params["MemberType"])
+    kind = a.MEMBER_TYPES.get(params["MemberType"])
     if kind is None:
         raise invalid(f"Member type {params['MemberType']} is not supported by localexport.")
     if a.find(ctx, kind, params["MemberId"]) is None:
@@ -220,7 +218,7 @@ def delete_folder_membership(ctx: RequestContext, params: dict[str, Any]) -> dic
 def list_folder_members(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     a.check_account(ctx, params)
     folder = a.load(ctx, a.FOLDER, params["FolderId"])
-    items = [{"MemberId": m["MemberId"], "MemberArn": a.arn(ctx, MEMBER_TYPES[m["MemberType"]], m["MemberId"])}
+    items = [{"MemberId": m["MemberId"], "MemberArn": a.arn(ctx, a.MEMBER_TYPES[m["MemberType"]], m["MemberId"])}
              for m in members_of(folder)]
     chunk, token = a.paged(items, params, ["ListFolderMembers", params["FolderId"]])
     return {"FolderMemberList": chunk, "NextToken": token, "RequestId": ctx.request_id, "Status": 200}

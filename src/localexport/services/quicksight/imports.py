@@ -178,8 +178,7 @@ def _apply_overrides(assets: list[bundle.Asset], overrides: dict[str, Any]) -> N
 
 
 def _override_list(overrides: dict[str, Any] | None, kind: a.AssetType, asset_id: str, value_key: str):
-    member = {a.VPC_CONNECTION: "VPCConnections", a.DATA_SOURCE: "DataSources", a.DATA_SET: "DataSets",
-              a.THEME: "Themes", a.ANALYSIS: "Analyses", a.DASHBOARD: "Dashboards", a.FOLDER: "Folders"}.get(kind)
+    member = next((m for m, k in _OVERRIDE_MEMBERS.items() if k is kind), None)
     for entry in (overrides or {}).get(member) or []:
         ids = entry.get(f"{kind.name}Ids") or []
         if "*" in ids or asset_id in ids:
