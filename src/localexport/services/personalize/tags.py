@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...core import tags as tagging
 from ...core.runtime import RequestContext
 from . import jobs
 from . import resources as r
@@ -11,6 +12,7 @@ from .errors import not_found, too_many_tags
 from .handlers import op
 
 MAX_TAGS = 50  # user tags per resource (AWS's tag quota)
+PAIR = ("tagKey", "tagValue")  # how Personalize spells a tag
 _DOCS = {k.arn_part: k for k in (r.DATASET_GROUP, r.DATASET, r.EVENT_TRACKER)}
 _JOBS = ("dataset-import-job", "dataset-export-job")
 
@@ -48,16 +50,17 @@ def list_tags(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @op("TagResource")
 def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    merged = {t["tagKey"]: t["tagValue"] for t in _tags(ctx, params["resourceArn"])}
-    merged.update({t["tagKey"]: t["tagValue"] for t in params["tags"]})
-    if len(merged) > MAX_TAGS:
-        raise too_many_tags(f"A resource can have at most {MAX_TAGS} tags.")
-    _save(ctx, params["resourceArn"], [{"tagKey": k, "tagValue": v} for k, v in merged.items()])
+    current = tagging.from_pairs(_tags(ctx, params["resourceArn"]), *PAIR)
+    try:
+        merged = tagging.merge(current, tagging.from_pairs(params["tags"], *PAIR), MAX_TAGS)
+    except tagging.TooManyTags as error:
+        raise too_many_tags(str(error)) from None
+    _save(ctx, params["resourceArn"], tagging.to_pairs(merged, *PAIR))
     return {}
 
 
 @op("UntagResource")
 def untag_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    kept = [t for t in _tags(ctx, params["resourceArn"]) if t["tagKey"] not in params["tagKeys"]]
-    _save(ctx, params["resourceArn"], kept)
+    kept = tagging.remove(tagging.from_pairs(_tags(ctx, params["resourceArn"]), *PAIR), params["tagKeys"])
+    _save(ctx, params["resourceArn"], tagging.to_pairs(kept, *PAIR))
     return {}

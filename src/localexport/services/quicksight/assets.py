@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from ...aws.models import operation
+from ...core import tags as tagging
 from ...core.pagination import InvalidToken, page
 from ...core.runtime import Operations, RequestContext
 from ...core.store import AlreadyExists, Doc, Scope
@@ -290,16 +291,16 @@ def _tagged(ctx: RequestContext, resource_arn: str) -> tuple[AssetType, Doc]:
 @op("TagResource")
 def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     kind, doc = _tagged(ctx, params["ResourceArn"])
-    tags = {t["Key"]: t["Value"] for t in doc.body["_tags"]} | {t["Key"]: t["Value"] for t in params["Tags"]}
-    put(ctx, kind, doc.key, {}, None, [{"Key": k, "Value": v} for k, v in tags.items()], create=False)
+    tags = tagging.from_pairs(doc.body["_tags"], "Key", "Value") | tagging.from_pairs(params["Tags"], "Key", "Value")
+    put(ctx, kind, doc.key, {}, None, tagging.to_pairs(tags, "Key", "Value"), create=False)
     return {"RequestId": ctx.request_id, "Status": 200}
 
 
 @op("UntagResource")
 def untag_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     kind, doc = _tagged(ctx, params["ResourceArn"])
-    tags = [t for t in doc.body["_tags"] if t["Key"] not in params["TagKeys"]]
-    put(ctx, kind, doc.key, {}, None, tags, create=False)
+    tags = tagging.remove(tagging.from_pairs(doc.body["_tags"], "Key", "Value"), params["TagKeys"])
+    put(ctx, kind, doc.key, {}, None, tagging.to_pairs(tags, "Key", "Value"), create=False)
     return {"RequestId": ctx.request_id, "Status": 200}
 
 
