@@ -19,13 +19,14 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from . import services
-from .aws.errors import not_implemented
+from .aws.errors import AWSError, not_implemented
 from .aws.gateway import Gateway
-from .aws.identity import Caller, caller_from
+from .aws.identity import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller, caller_from
+from .aws.protocols import serialize_error
 from .config import Settings
 from .core.artifacts import ArtifactStore
 from .core.clock import Clock
-from .core.controls import Controls
+from .core.controls import Controls, UnknownAction
 from .core.ids import Ids
 from .core.jobs import JobEngine
 from .core.objects import EmbeddedS3, EndpointS3, ObjectStore
@@ -73,9 +74,12 @@ class LocalExport:
                                objects=_object_store(self.settings, data_dir),
                                options={"export_part_rows": self.settings.export_part_rows})
         services.install(self.runtime)
-        self.handlers = {(name, op): fn for name, ops in services.operations().items() for op, fn in ops.handlers.items()}
-        self.gateway = Gateway(self._dispatch, self.settings.max_body_bytes)
-        self.controls = Controls(self.runtime)
+        registry = services.operations().items()
+        self.handlers = {(name, op): fn for name, ops in registry for op, fn in ops.handlers.items()}
+        self._claims = {(name, op): fn for name, ops in registry for op, fn in ops.claims.items()}
+        self.gateway = Gateway(self._dispatch, self.settings.max_body_bytes, self._claim)
+        self.controls = Controls(self.runtime, {(name, action): fn for name, ops in registry
+                                                for action, fn in ops.console_actions.items()})
         engine.recover()
         self.app = _asgi(self)
 
@@ -86,6 +90,12 @@ class LocalExport:
             raise not_implemented(service, operation)
         ctx = RequestContext(self.runtime, caller.account, caller.region, service, operation, base_url, request_id)
         return handler(ctx, params)
+
+    def _claim(self, caller: Caller, service: str, operation: str, params: dict[str, Any]) -> bool:
+        claim = self._claims.get((service, operation))
+        if claim is None:
+            return False
+        return claim(RequestContext(self.runtime, caller.account, caller.region, service, operation, ""), params)
 
     def close(self) -> None:
         self.runtime.engine.close()
@@ -153,9 +163,10 @@ def _asgi(instance: LocalExport):
             result = gateway.handle(scope["method"], path, scope["query_string"].decode("latin-1"), headers,
                                     b"".join(chunks), base_url)
         raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in result.headers.items()]
-        raw_headers.append((b"content-length", str(len(result.body)).encode()))
+        if result.has_content:  # a 204 claiming a length leaves bytes a keep-alive client takes for the next answer
+            raw_headers.append((b"content-length", str(len(result.body)).encode()))
         await send({"type": "http.response.start", "status": result.status, "headers": raw_headers})
-        await send({"type": "http.response.body", "body": result.body})
+        await send({"type": "http.response.body", "body": result.body if result.has_content else b""})
 
     return app
 
@@ -265,6 +276,19 @@ def _control_routes(instance: LocalExport) -> list[Route]:
         body = await _json(request)
         return JSONResponse({"now": controls.advance_clock(float(body.get("advance", 0)))})
 
+    async def console(request: Request) -> Response:
+        body = await _json(request)
+        service, action = request.path_params["service"], request.path_params["action"]
+        try:
+            result = controls.console(service, action, str(body.get("account") or DEFAULT_ACCOUNT),
+                                      str(body.get("region") or DEFAULT_REGION), dict(body.get("params") or {}))
+        except UnknownAction as error:
+            return JSONResponse({"error": str(error)}, status_code=404)
+        except AWSError as error:  # as the service would answer it
+            status, headers, content = serialize_error(service, error)
+            return Response(content, status_code=status, headers=headers)
+        return JSONResponse(result)
+
     async def reset(request: Request) -> Response:
         body = await _json(request)
         controls.reset(body.get("account"))
@@ -284,6 +308,7 @@ def _control_routes(instance: LocalExport) -> list[Route]:
         Route(f"{base}/control/fail-next", fail_next, methods=["POST"]),
         Route(f"{base}/control/clock", clock, methods=["POST"]),
         Route(f"{base}/control/reset", reset, methods=["POST"]),
+        Route(f"{base}/control/console/{{service}}/{{action}}", console, methods=["POST"]),
     ]
 
 

@@ -62,5 +62,9 @@ class RemoteControls:
         found = self._call("GET", f"/control/jobs/{job_id}/download")
         return found["url"] if found else None
 
+    def console(self, service: str, action: str, account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", f"/control/console/{service}/{action}",
+                          json={"account": account, "region": region, "params": params})
+
     def close(self) -> None:
         self.http.close()

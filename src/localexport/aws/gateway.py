@@ -15,13 +15,15 @@ from urllib.parse import parse_qs
 
 from .errors import AWSError
 from .identity import Caller, caller_from
-from .protocols import parse_request, serialize_error, serialize_response
-from .routing import route
+from .protocols import body_members, has_content, input_members, parse_request, serialize_error, serialize_response
+from .routing import Match, route
 
 log = logging.getLogger(__name__)
 
 # (caller, service, operation, input, base URL of this server as the caller reached it, request id) -> output
 Dispatch = Callable[[Caller, str, str, dict[str, Any], str, str], dict[str, Any]]
+# (caller, service, operation, input) -> whether that service holds what the request names (an id, an ARN)
+Claims = Callable[[Caller, str, str, dict[str, Any]], bool]
 
 
 @dataclass(slots=True)
@@ -30,14 +32,20 @@ class WireResponse:
     headers: dict[str, str]
     body: bytes
 
+    @property
+    def has_content(self) -> bool:
+        """False for 204/304 (and 1xx): the server must then send neither body nor Content-Length."""
+        return has_content(self.status)
+
 
 _TOO_LARGE = AWSError("RequestEntityTooLargeException", "Request body is too large.", status=413)
 
 
 class Gateway:
-    def __init__(self, dispatch: Dispatch, max_body: int):
+    def __init__(self, dispatch: Dispatch, max_body: int, claims: Claims | None = None):
         self.dispatch = dispatch
         self.max_body = max_body
+        self.claims = claims
 
     def too_large(self) -> WireResponse:
         """The answer to a body over ``max_body``, for servers that stop reading it early."""
@@ -56,13 +64,14 @@ class Gateway:
         try:
             if len(body) > self.max_body:
                 raise _TOO_LARGE
-            match = route(method, path, query, headers, caller.signing_service, body)
-            if match is None:
+            candidates = route(method, path, query, headers, caller.signing_service)
+            if not candidates:
                 raise AWSError(
                     "UnknownOperationException", f"No operation matches {method} {path}.", status=404
                 )
+            service = candidates[0].service  # whose errors a request no candidate can parse gets
+            match, params = self._choose(caller, candidates, query, headers, body)
             service = match.service
-            params = parse_request(match.operation, match.uri_params, query, headers, body)
             output = self.dispatch(caller, service, match.operation.name, params, base_url, request_id)
             status, out_headers, out_body = serialize_response(service, match.operation, output or {})
         except AWSError as error:
@@ -74,3 +83,26 @@ class Gateway:
             )
         out_headers["x-amzn-RequestId"] = request_id
         return WireResponse(status, out_headers, out_body)
+
+    def _choose(self, caller: Caller, candidates: list[Match], query, headers, body: bytes) -> tuple[Match, dict]:
+        """The candidate the request is for, parsed: the first that parses, sends no body member its input
+        lacks, and whose service claims what the request names; failing a claim, the best ranked that parses."""
+        if len(candidates) == 1:
+            match = candidates[0]
+            return match, parse_request(match.operation, match.uri_params, query, headers, body)
+        parsed: list[tuple[Match, dict]] = []
+        first_error: AWSError | None = None
+        for match in candidates:
+            try:
+                parsed.append((match, parse_request(match.operation, match.uri_params, query, headers, body)))
+            except AWSError as error:
+                first_error = first_error or error
+        if not parsed:
+            raise first_error  # type: ignore[misc]  # the best ranked candidate's complaint
+        sent = body_members(body)
+        fitting = [(m, p) for m, p in parsed if sent <= input_members(m.operation)] or parsed
+        if self.claims is not None:
+            for match, params in fitting:
+                if self.claims(caller, match.service, match.operation.name, params):
+                    return match, params
+        return fitting[0]

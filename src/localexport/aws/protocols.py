@@ -141,17 +141,29 @@ def _header_value(shape: Shape, value: Any) -> str:
     return str(value)
 
 
+# RFC 9110 15.3.5 / 15.4.5: these answers have no content.  Clients (Node's llhttp, Python's http.client) read
+# none whatever the headers claim, so body bytes would be taken for the start of the next response on the connection.
+_NO_CONTENT = frozenset({204, 304})
+_CONTENT_HEADERS = frozenset({"content-type", "content-length"})
+
+
+def has_content(status: int) -> bool:
+    """Whether an answer with this status may carry a body, and so a Content-Length (RFC 9110 8.6)."""
+    return status >= 200 and status not in _NO_CONTENT
+
+
 def serialize_response(service: str, op: OperationModel, output: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
     protocol = service_model(service).protocol
     status = int(op.http.get("responseCode", 200))
     headers = {"Content-Type": JSON_TYPES[protocol]}
     shape = op.output_shape
-    if shape is None:
-        return status, headers, b"{}"
     body_value: dict[str, Any] = {}
-    payload_name = shape.serialization.get("payload")
+    payload: tuple[Shape, Any] | None = None
+    members = shape.members if shape is not None else {}
+    payload_name = shape.serialization.get("payload") if shape is not None else None
+    # status and headers first: a statusCode member may follow the payload, and decides whether there is a body
     for name, value in output.items():
-        member = shape.members.get(name)
+        member = members.get(name)
         if member is None or value is None:
             continue
         loc = member.serialization.get("location")
@@ -160,12 +172,19 @@ def serialize_response(service: str, op: OperationModel, output: dict[str, Any])
         elif loc == "header":
             headers[member.serialization.get("name", name)] = _header_value(member, value)
         elif name == payload_name:
-            if member.type_name in ("blob", "string"):
-                data = value if isinstance(value, bytes) else str(value).encode()
-                return status, headers, data
-            return status, headers, json.dumps(to_wire(member, value)).encode()
+            payload = (member, value)
         else:
             body_value[name] = value
+    if not has_content(status):
+        # body members of a 204 output (a few models declare some) could never reach a client over HTTP
+        return status, {k: v for k, v in headers.items() if k.lower() not in _CONTENT_HEADERS}, b""
+    if shape is None:
+        return status, headers, b"{}"
+    if payload is not None:
+        member, value = payload
+        if member.type_name in ("blob", "string"):
+            return status, headers, value if isinstance(value, bytes) else str(value).encode()
+        return status, headers, json.dumps(to_wire(member, value)).encode()
     return status, headers, json.dumps(to_wire(shape, body_value), separators=(",", ":")).encode()
 
 
@@ -191,3 +210,26 @@ def serialize_error(service: str | None, error: AWSError, request_id: str | None
     if protocol == "json":
         body["__type"] = code
     return int(status), headers, json.dumps(body, default=str).encode()
+
+
+def input_members(op: OperationModel) -> frozenset[str]:
+    """The names an operation's input may carry in a JSON body."""
+    shape = op.input_shape
+    if shape is None:
+        return frozenset()
+    payload = shape.serialization.get("payload")
+    if payload and shape.members[payload].type_name == "structure":
+        shape = shape.members[payload]
+    return frozenset(m.serialization.get("name", n) for n, m in shape.members.items()
+                     if not m.serialization.get("location"))
+
+
+def body_members(body: bytes) -> frozenset[str]:
+    """The top-level member names of a JSON object body (none for anything else)."""
+    if not body.strip().startswith(b"{"):
+        return frozenset()
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return frozenset()
+    return frozenset(document) if isinstance(document, dict) else frozenset()

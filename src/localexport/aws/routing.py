@@ -1,11 +1,19 @@
-"""HTTP request -> (service, operation), from the models' http traits.
+"""HTTP request -> (service, operation) candidates, from the models' http traits.
 
 json-1.1 services are routed by the X-Amz-Target header; rest-json services by
 method and requestUri.  The signing service in the credentials narrows the
-candidates.  Lex V1 and V2 both sign as ``lex`` and share four routes (the tag
-routes and ``POST /imports/``); they are told apart by the request itself:
-V2 ARNs name resources with ``/`` (``bot/BOTID``), V1 ARNs with ``:``
-(``bot:Name``), and V1 StartImport carries a ``payload`` body member.
+candidates.  Two models may still claim one request: Lex V1 and V2 both sign
+as ``lex`` and share routes (``DELETE /bots/{x}``, ``GET /imports/{x}``,
+``POST /imports/``, the tag routes) that only a trailing slash tells apart, and
+the JavaScript SDK v3 drops trailing slashes.  ``route`` ranks the candidates
+by what the request itself says, most telling first:
+
+1. the API the SDK names in its user agent (``api/lex-models-v2#3.x``): when it names one, only that one;
+2. a trailing slash where the template has one (SDKs that keep it send it as is);
+3. the template's literal length.
+
+The gateway then parses the request with each service's candidate and asks the
+services which one the request's ids and ARNs belong to (``Gateway``'s ``claims``).
 """
 
 from __future__ import annotations
@@ -94,38 +102,50 @@ def _json_targets() -> dict[str, tuple[str, OperationModel]]:
     return table
 
 
-def route(method: str, path: str, query: dict[str, list[str]], headers, signing: str | None, body: bytes) -> Match | None:
+def _plain(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+@cache
+def _api_ids() -> dict[str, str]:
+    """The names SDKs give each API in their user agent (``serviceId``, lower-cased, no separators) -> service."""
+    return {_plain(service_model(name).metadata["serviceId"]): name for name in SERVICES}
+
+
+_UA_API = re.compile(r"(?:^|\s)api/([A-Za-z0-9._-]+)")
+
+
+def named_api(headers) -> str | None:
+    """The service an SDK's user agent names (JS v3 ``api/lex-models-v2#3.x``, Go v2 ``api/lexmodelsv2#1.x``)."""
+    for header in ("x-amz-user-agent", "user-agent"):
+        for found in _UA_API.findall(headers.get(header) or ""):
+            service = _api_ids().get(_plain(found))
+            if service is not None:
+                return service
+    return None
+
+
+def route(method: str, path: str, query: dict[str, list[str]], headers, signing: str | None) -> list[Match]:
+    """Every (service, operation) the request can be, best first."""
     target = headers.get("x-amz-target")
     if target:
         found = _json_targets().get(target)
-        return Match(found[0], found[1], {}) if found else None
-    matches = []
+        return [Match(found[0], found[1], {})] if found else []
     table = _rest_routes()
     signer = signing or "*"
     candidates = [*table.get((signer, method, _first_segment(path)), ()), *table.get((signer, method, ""), ())]
-    exact = []  # SDKs send a template's trailing slash as it is: Lex V2 paths end with one, V1 paths do not
+    scored: list[tuple[tuple, Match]] = []
+    named = named_api(headers)
     for r in candidates:
         m = r.pattern.fullmatch(path)
         if m and all(q in query for q in r.query_literals):
             params = {name: unquote(m.group(f"p{i}")) for i, name in enumerate(r.params)}
-            matches.append(Match(r.service, r.operation, params))
-            if r.trailing_slash == path.endswith("/"):
-                exact.append(matches[-1])
-    if not matches:
-        return None
-    matches = exact or matches
-    if len(matches) > 1 and {m.service for m in matches} == {"lexv2-models", "lex-models"}:
-        return _lex_version(matches, body)
-    return matches[0]
-
-
-def _lex_version(matches: list[Match], body: bytes) -> Match:
-    by_service: dict[str, Match] = {}
-    for m in matches:  # each service's most literal match
-        by_service.setdefault(m.service, m)
-    v1, v2 = by_service["lex-models"], by_service["lexv2-models"]
-    arn = next((v for k, v in v2.uri_params.items() if k.lower() == "resourcearn"), None)
-    if arn is not None:
-        resource = arn.split(":", 5)[5] if arn.count(":") >= 5 else arn
-        return v2 if "/" in resource else v1
-    return v1 if b'"payload"' in body else v2
+            score = (named is not None and r.service == named, r.trailing_slash == path.endswith("/"), r.weight)
+            scored.append((score, Match(r.service, r.operation, params)))
+    scored.sort(key=lambda s: s[0], reverse=True)
+    if named is not None and scored and scored[0][1].service == named:  # the SDK said which API: no other
+        scored = [s for s in scored if s[1].service == named]
+    best: dict[str, Match] = {}
+    for _, match in scored:  # one match per service: its most telling one
+        best.setdefault(match.service, match)
+    return list(best.values())

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .artifacts import account_prefix
-from .runtime import Runtime
+from .runtime import Handler, RequestContext, Runtime
 from .store import Job
 
 
@@ -35,9 +36,22 @@ def job_view(job: Job, size: int | None = None) -> dict[str, Any]:
     }
 
 
+class UnknownAction(LookupError):
+    pass
+
+
 class Controls:
-    def __init__(self, runtime: Runtime):
+    def __init__(self, runtime: Runtime, console_actions: Mapping[tuple[str, str], Handler] | None = None):
         self.runtime = runtime
+        self._console = dict(console_actions or {})
+
+    def console(self, service: str, action: str, account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Do what the AWS console can and the API cannot (e.g. Lex V1 channel associations), in one
+        account and region; the service's AWS errors are raised as they are."""
+        handler = self._console.get((service, action))
+        if handler is None:
+            raise UnknownAction(f"{service} has no console action {action}")
+        return handler(RequestContext(self.runtime, account, region, service, action, ""), params)
 
     def timing(self) -> dict[str, Any]:
         engine = self.runtime.engine

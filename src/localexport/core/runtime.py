@@ -69,6 +69,7 @@ class RequestContext:
 
 
 Handler = Callable[[RequestContext, dict[str, Any]], dict[str, Any]]
+Claim = Callable[[RequestContext, dict[str, Any]], bool]
 
 
 class Operations:
@@ -77,10 +78,32 @@ class Operations:
     def __init__(self, service: str):
         self.service = service
         self.handlers: dict[str, Handler] = {}
+        self.claims: dict[str, Claim] = {}
+        self.console_actions: dict[str, Handler] = {}
 
     def __call__(self, name: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             self.handlers[name] = fn
+            return fn
+
+        return register
+
+    def console(self, name: str) -> Callable[[Handler], Handler]:
+        """An action the AWS console has and the API lacks, offered through the test controls."""
+
+        def register(fn: Handler) -> Handler:
+            self.console_actions[name] = fn
+            return fn
+
+        return register
+
+    def claim(self, *names: str) -> Callable[[Claim], Claim]:
+        """Where another service's operation has the same route, whether a request for ``names``
+        names something of this service (its id exists here, its ARN has this service's form)."""
+
+        def register(fn: Claim) -> Claim:
+            for name in names:
+                self.claims[name] = fn
             return fn
 
         return register

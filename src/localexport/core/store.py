@@ -142,6 +142,9 @@ _ALL_OF_KIND = _scoped(resources, "kind").order_by(resources.c.created_at)
 _FIND_BY_NAME = _scoped(resources, "kind", "parent", "name")
 _JOB_IN_SCOPE = _scoped(jobs, "id")
 _OLD_JOBS = _scoped(jobs, "kind").where(jobs.c.created_at < bindparam("before"))
+_JOBS_OF_KIND = _scoped(jobs, "kind").order_by(jobs.c.created_at)
+_JOBS_OF_KIND_IN = _scoped(jobs, "kind").where(jobs.c.state.in_(bindparam("states", expanding=True))).order_by(
+    jobs.c.created_at)
 
 
 def _doc(row) -> Doc:
@@ -347,6 +350,11 @@ class Store:
         kind: str | None = None,
         states: tuple[str, ...] = (),
     ) -> list[Job]:
+        if scope is not None and kind is not None:  # the hot case (listings, conflict checks): a built query
+            with self._read() as conn:
+                rows = conn.execute(_JOBS_OF_KIND_IN if states else _JOBS_OF_KIND,
+                                    _args(scope, kind=kind, **({"states": list(states)} if states else {})))
+                return [_job(r) for r in rows]
         t = jobs
         query = select(t).order_by(t.c.created_at)
         if scope is not None:
