@@ -28,8 +28,12 @@ from ...aws.models import operation
 MANIFEST = "Manifest.json"
 FILE_FORMAT = "LexJson"
 
-# Members whose archive name differs from the API's (seen in every real export).
-ARCHIVE_NAMES = {"messageGroups": "messageGroupsList", "active": "isActive"}
+# Members whose archive name differs from the API's (seen in every real export; ``buttonsList`` in one).
+ARCHIVE_NAMES = {"messageGroups": "messageGroupsList", "active": "isActive", "buttons": "buttonsList"}
+# Where a resource keeps what of its archive file the writer would not give back, to be given back when the
+# resource is exported again: members our model does not know (newer Lex releases') and the archive's own
+# spelling where it differs from ours; ``[kind, [path...], value]`` entries (see _residue).
+UNKNOWN = "_archiveUnknown"
 
 # Enums whose archive spelling differs from the API's (seen in real exports).
 ARCHIVE_ENUMS = {
@@ -107,7 +111,7 @@ def fill(shape: Shape | None, value: Any, member: str = "") -> Any:
     kind = shape.type_name
     if kind == "structure" and isinstance(value, dict):
         out = {ARCHIVE_NAMES.get(name, name): fill(sub, value.get(name), name) for name, sub in shape.members.items()}
-        out.update({k: v for k, v in value.items() if k not in out})  # members newer than our model
+        out.update({k: v for k, v in value.items() if k not in out and k not in shape.members})  # newer than our model
         return out
     if kind == "list" and isinstance(value, list):
         return [fill(shape.member, v, member) for v in value]
@@ -124,7 +128,58 @@ def render(spec: FileSpec, view: dict[str, Any]) -> bytes:
         if f.optional and value is None:
             continue
         out[f.key] = fill(members.get(f.member), value, f.member)
+    _restore(out, view.get(UNKNOWN) or ())
     return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _restore(out: dict[str, Any], residue) -> None:
+    """Give a rendered file back what its archive had that the model lacks: members our model does not know,
+    where that place still is, and the archive's own spelling of members it spelt otherwise."""
+    for kind, path, value in residue:
+        parent = _walk(out, path[:-1])
+        if not isinstance(parent, dict):
+            continue
+        if kind == "member" and path[-1] not in parent:
+            parent[path[-1]] = value
+        elif kind == "spelling" and path[-1] in parent and value not in parent:
+            renamed = {(value if k == path[-1] else k): v for k, v in parent.items()}  # in place, order kept
+            parent.clear()
+            parent.update(renamed)
+
+
+def _walk(node: Any, path: list) -> Any:
+    for step in path:
+        found = (step in node) if isinstance(node, dict) else (
+            isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node))
+        if found:
+            node = node[step]
+        else:
+            return None
+    return node
+
+
+def _residue(shape: Shape | None, value: Any, path: list, found: list) -> None:
+    """Collect into ``found`` what of an archive value the writer would not give back: members ``shape``
+    lacks (``member``) and members spelt otherwise than the writer spells them (``spelling``)."""
+    if shape is None or value is None:
+        return
+    if shape.type_name == "structure" and isinstance(value, dict):
+        for key, item in value.items():
+            name = _API_NAMES.get(READ_ALIASES.get(key, key), READ_ALIASES.get(key, key))
+            sub = shape.members.get(name)
+            if sub is None:
+                found.append(["member", [*path, key], item])
+                continue
+            written = ARCHIVE_NAMES.get(name, name)
+            if written != key:
+                found.append(["spelling", [*path, written], key])
+            _residue(sub, item, [*path, written], found)
+    elif shape.type_name == "list" and isinstance(value, list):
+        for index, item in enumerate(value):
+            _residue(shape.member, item, [*path, index], found)
+    elif shape.type_name == "map" and isinstance(value, dict):
+        for key, item in value.items():
+            _residue(shape.value, item, [*path, key], found)
 
 
 def manifest(resource_type: str, file_format: str = FILE_FORMAT) -> bytes:
@@ -239,11 +294,21 @@ def parse_file(spec: FileSpec, document: dict[str, Any]) -> dict[str, Any]:
     """An archive file as API members (the inverse of ``render``)."""
     members = spec.shape().members
     by_key = {f.key: f for f in spec.fields}
-    out = {}
-    for key, value in _aliased(document).items():
+    out: dict[str, Any] = {}
+    residue: list = []
+    for raw_key, value in document.items():
+        key = READ_ALIASES.get(raw_key, raw_key)
         f = by_key.get(key)
-        if f is not None and value is not None:
-            out[f.member] = to_api(members.get(f.member), value, f.member)
+        if f is None:
+            residue.append(["member", [raw_key], value])
+            continue
+        if key != raw_key:
+            residue.append(["spelling", [key], raw_key])
+        if value is not None:
+            out[f.member] = to_api(members.get(f.member), _aliased(value), f.member)
+            _residue(members.get(f.member), value, [key], residue)
+    if residue:
+        out[UNKNOWN] = residue
     return out
 
 
