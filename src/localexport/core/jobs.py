@@ -44,11 +44,12 @@ def scoped_job_id(scope: Scope, *names: str) -> str:
 
 
 class JobFailed(Exception):
-    """Raised by a runner: the job fails with these reasons."""
+    """Raised by a runner: the job fails with these reasons (and ``result``, what it found on the way)."""
 
-    def __init__(self, *reasons: str):
+    def __init__(self, *reasons: str, result: dict[str, Any] | None = None):
         super().__init__("; ".join(reasons))
         self.reasons = list(reasons)
+        self.result = result
 
 
 @dataclass(slots=True)
@@ -232,7 +233,7 @@ class JobEngine:
             outcome = runner(job)
         except JobFailed as failure:
             self.store.update_job(job_id, only_from=("running",), state="failed", failure=failure.reasons,
-                                  extra=_without_secrets(job), updated_at=self.clock.now())
+                                  result=failure.result, extra=_without_secrets(job), updated_at=self.clock.now())
         except Exception as error:  # a bug of ours: the job fails, the server goes on
             log.exception("job %s failed", job_id)
             self.store.update_job(job_id, only_from=("running",), state="failed", extra=_without_secrets(job),

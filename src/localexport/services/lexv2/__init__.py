@@ -1,7 +1,17 @@
 """Amazon Lex V2 (lexv2-models): bot building and export jobs."""
 
 from ...core.runtime import Runtime
-from . import exports, handlers, imports, testsets, vocabulary  # noqa: F401  (their operations register on import)
+from . import (  # noqa: F401  (operations register on import)
+    aliases,
+    builtins,
+    exports,
+    handlers,
+    imports,
+    policies,
+    tags,
+    testsets,
+    vocabulary,
+)
 
 operations = handlers.op
 

@@ -18,6 +18,12 @@ def precondition(message: str) -> AWSError:
     return AWSError("PreconditionFailedException", message)
 
 
+def in_use(message: str) -> AWSError:
+    """What DeleteBot and DeleteBotVersion documents for a bot or version an alias uses; the model
+    has no shape for it, so it is answered with a 400 as Lex V1's ResourceInUseException is."""
+    return AWSError("ResourceInUseException", message, status=400)
+
+
 def quota(message: str) -> AWSError:
     return AWSError("ServiceQuotaExceededException", message)
 

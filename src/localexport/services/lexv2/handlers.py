@@ -7,8 +7,9 @@ from typing import Any
 from ...core import statuses
 from ...core.runtime import Operations, RequestContext
 from ...core.store import Doc
+from . import importing
 from . import resources as r
-from .errors import conflict, not_found, precondition, quota, validation
+from .errors import conflict, in_use, not_found, precondition, quota, validation
 from .locales import LOCALE_NAMES
 
 op = Operations("lexv2-models")
@@ -36,7 +37,7 @@ def locale_doc(ctx: RequestContext, params: dict[str, Any]) -> Doc:
     return r.load(ctx, r.LOCALE, params)
 
 
-def _mark_unbuilt(ctx: RequestContext, params: dict[str, Any]) -> None:
+def mark_unbuilt(ctx: RequestContext, params: dict[str, Any]) -> None:
     """Editing a locale's contents leaves it with unbuilt changes, as in AWS."""
     doc = r.load(ctx, r.LOCALE, params)
     body = r.current(ctx, doc)
@@ -55,12 +56,18 @@ def _within(params: dict[str, Any], *fields: str) -> dict[str, Any]:
 def create_bot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     extra: dict[str, Any] = {"_versionsCreated": 0}
     statuses.begin(extra, "botStatus", "Creating", "Available", ctx.engine.settle_at())
-    return r.create(ctx, r.BOT, params, ctx.ids.short(), **extra)
+    with ctx.store.transaction():
+        return r.new_bot(ctx, params, ctx.ids.short(), **extra)
 
 
 @op("DescribeBot")
 def describe_bot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    return r.current(ctx, r.load(ctx, r.BOT, params))
+    doc = r.find(ctx, r.BOT, params)
+    if doc is None:
+        pending = importing.pending_bot(ctx, params["botId"])
+        if pending is not None:
+            return pending
+    return importing.bot_status(ctx, r.current(ctx, doc or r.load(ctx, r.BOT, params)))
 
 
 @op("UpdateBot")
@@ -71,7 +78,8 @@ def update_bot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @op("ListBots")
 def list_bots(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    bots = [r.current(ctx, d) for d in ctx.store.all(ctx.scope, r.BOT.kind)]
+    bots = [importing.bot_status(ctx, r.current(ctx, d)) for d in ctx.store.all(ctx.scope, r.BOT.kind)]
+    bots += importing.pending_bots(ctx)
 
     def summary(b: dict[str, Any]) -> dict[str, Any]:
         latest = b["_versionsCreated"] and max(
@@ -87,8 +95,17 @@ def list_bots(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 @op("DeleteBot")
 def delete_bot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     doc = r.load(ctx, r.BOT, params)
-    r.remove(ctx, r.BOT, doc)
+    aliases = r.aliases_on(ctx, params["botId"])
+    if aliases and not params.get("skipResourceInUseCheck"):
+        raise in_use(f"Bot {params['botId']} has alias(es) {', '.join(aliases)}; delete them first or set "
+                     "skipResourceInUseCheck to delete the bot with its aliases.")
+    r.remove(ctx, r.BOT, doc)  # its versions, locales, aliases and policies are under its key
     return {"botId": params["botId"], "botStatus": "Deleting"}
+
+
+@op.claim("DeleteBot")
+def _holds_bot(ctx: RequestContext, params: dict[str, Any]) -> bool:
+    return r.find(ctx, r.BOT, params) is not None
 
 
 # -- bot locales ---------------------------------------------------------------
@@ -124,7 +141,7 @@ def create_bot_locale(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
 def describe_bot_locale(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     doc = locale_doc(ctx, params)
     return {
-        **r.current(ctx, doc),
+        **importing.locale_status(ctx, r.current(ctx, doc)),
         "intentsCount": len(ctx.store.children(ctx.scope, r.INTENT.kind, doc.key)),
         "slotTypesCount": len(ctx.store.children(ctx.scope, r.SLOT_TYPE.kind, doc.key)),
     }
@@ -144,7 +161,8 @@ def update_bot_locale(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
 @op("ListBotLocales")
 def list_bot_locales(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     bot_version(ctx, params["botId"], params["botVersion"])
-    docs = [r.current(ctx, d) for d in ctx.store.children(ctx.scope, r.LOCALE.kind, r.LOCALE.parent_key(params))]
+    docs = [importing.locale_status(ctx, r.current(ctx, d))
+            for d in ctx.store.children(ctx.scope, r.LOCALE.kind, r.LOCALE.parent_key(params))]
     items, token = r.listing(ctx, r.LOCALE, params, docs)
     return {"botId": params["botId"], "botVersion": params["botVersion"], "botLocaleSummaries": items,
             "nextToken": token}
@@ -186,7 +204,7 @@ def create_intent(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
     locale_doc(ctx, params)
     with ctx.store.transaction():
         body = r.create(ctx, r.INTENT, params, ctx.ids.short())
-        _mark_unbuilt(ctx, params)
+        mark_unbuilt(ctx, params)
     return body
 
 
@@ -206,7 +224,7 @@ def update_intent(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
         raise precondition(f"Slot {unknown[0]} in slotPriorities does not belong to intent {params['intentId']}.")
     with ctx.store.transaction():
         body = r.replace(ctx, r.INTENT, doc, params)
-        _mark_unbuilt(ctx, params)
+        mark_unbuilt(ctx, params)
     return body
 
 
@@ -224,7 +242,7 @@ def delete_intent(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
     doc = r.load(ctx, r.INTENT, params)
     with ctx.store.transaction():
         r.remove(ctx, r.INTENT, doc)
-        _mark_unbuilt(ctx, params)
+        mark_unbuilt(ctx, params)
     return {}
 
 
@@ -243,7 +261,7 @@ def create_slot_type(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
     locale_doc(ctx, params)
     with ctx.store.transaction():
         body = r.create(ctx, r.SLOT_TYPE, params, ctx.ids.short())
-        _mark_unbuilt(ctx, params)
+        mark_unbuilt(ctx, params)
     return body
 
 
@@ -259,7 +277,7 @@ def update_slot_type(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
     doc = r.load(ctx, r.SLOT_TYPE, params)
     with ctx.store.transaction():
         body = r.replace(ctx, r.SLOT_TYPE, doc, params)
-        _mark_unbuilt(ctx, params)
+        mark_unbuilt(ctx, params)
     return body
 
 
@@ -289,7 +307,7 @@ def delete_slot_type(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
         raise precondition(f"Slot type {params['slotTypeId']} is used by slot(s) {names}.")
     with ctx.store.transaction():
         r.remove(ctx, r.SLOT_TYPE, doc)
-        _mark_unbuilt(ctx, params)
+        mark_unbuilt(ctx, params)
     return {}
 
 
@@ -306,7 +324,7 @@ def create_slot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     _check_slot_type(ctx, params)
     with ctx.store.transaction():
         body = r.create(ctx, r.SLOT, params, ctx.ids.short())
-        _mark_unbuilt(ctx, params)
+        mark_unbuilt(ctx, params)
     return body
 
 
@@ -324,7 +342,7 @@ def update_slot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     _check_slot_type(ctx, params)
     with ctx.store.transaction():
         body = r.replace(ctx, r.SLOT, doc, params)
-        _mark_unbuilt(ctx, params)
+        mark_unbuilt(ctx, params)
     return body
 
 
@@ -355,7 +373,7 @@ def delete_slot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         if priorities:
             kept = [p for p in priorities if p["slotId"] != params["slotId"]]
             r.save(ctx, intent, {**intent.body, "slotPriorities": kept})
-        _mark_unbuilt(ctx, params)
+        mark_unbuilt(ctx, params)
     return {}
 
 
@@ -409,6 +427,7 @@ def _copy_tree(ctx: RequestContext, root: Doc, old_prefix: str, new_prefix: str,
     for doc in [root, *ctx.store.tree(ctx.scope, root.key + "/")]:
         body = {**r.current(ctx, doc), "botVersion": version}
         body.pop("_settles", None)
+        body.pop(importing.MARK, None)  # a version is never imported into
         parent = doc.parent.replace(old_prefix[:-1], new_prefix[:-1], 1) if doc.parent else None
         ctx.store.put(ctx.scope, Doc(doc.kind, new_prefix + doc.key[len(old_prefix):], parent, doc.name, body,
                                      doc.created_at, doc.updated_at))
@@ -433,5 +452,9 @@ def delete_bot_version(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     doc = r.find(ctx, r.BOT_VERSION, params)
     if doc is None:
         raise not_found(ctx.operation, f"Bot version {params['botVersion']} of bot {params['botId']} does not exist.")
+    aliases = r.aliases_on(ctx, params["botId"], params["botVersion"])
+    if aliases and not params.get("skipResourceInUseCheck"):
+        raise in_use(f"Bot version {params['botVersion']} of bot {params['botId']} is used by alias(es) "
+                     f"{', '.join(aliases)}; point them elsewhere first or set skipResourceInUseCheck.")
     r.remove(ctx, r.BOT_VERSION, doc)
     return {"botId": params["botId"], "botVersion": params["botVersion"], "botStatus": "Deleting"}

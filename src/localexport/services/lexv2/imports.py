@@ -26,14 +26,14 @@ from ...core.jobs import JobFailed, JobOutcome
 from ...core.objects import ObjectError
 from ...core.runtime import Limits, RequestContext, Runtime
 from ...core.store import Doc, Job
-from . import jobviews, lexjson, testset_csv, testsets, vocabulary
+from . import importing, jobviews, lexjson, testset_csv, testsets, vocabulary
 from . import resources as r
 from .errors import conflict, not_found, validation
 from .handlers import FALLBACK_INTENT_ID, bot_version, locale_doc, op
 from .jobviews import STATUS, single_member
 from .locales import LOCALE_NAMES
 
-KIND = "lexv2.import"
+KIND = importing.KIND
 UPLOAD = "upload_slot"
 URL_SECONDS = 300  # upload URLs are valid 5 minutes
 
@@ -103,16 +103,48 @@ def start_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         elif target["localeId"] not in LOCALE_NAMES:
             raise validation(f"The locale {target['localeId']} is not supported by Amazon Lex V2.")
     secret = {"filePassword": params["filePassword"]} if params.get("filePassword") else {}
-    job = ctx.engine.submit(ctx.scope, KIND, import_id,
-                            {"resourceSpecification": spec, "mergeStrategy": params["mergeStrategy"], **source},
-                            secrets=secret)
+    aim = _target(ctx, member, target)
+    with ctx.store.transaction():
+        if aim is not None and not aim["new"]:
+            importing.mark(ctx, _targeted_docs(ctx, aim), import_id)
+        job = ctx.engine.submit(ctx.scope, KIND, import_id,
+                                {"resourceSpecification": spec, "mergeStrategy": params["mergeStrategy"], **source,
+                                 importing.TARGET: aim},
+                                secrets=secret)
     # AWS always answers InProgress: even an immediate-mode job is only seen done by DescribeImport
     return {**_summary(job), "importStatus": "InProgress", "failureReasons": None}
+
+
+def _target(ctx: RequestContext, member: str, target: dict[str, Any]) -> dict[str, Any] | None:
+    """What the import will change, shown ``Importing`` until it is done: a bot made now gets its id now."""
+    if member == "botImportSpecification":
+        existing = ctx.store.find(ctx.scope, r.BOT.kind, None, target["botName"])
+        return {"botId": existing.body["botId"] if existing else ctx.ids.short(), "localeId": None,
+                "new": existing is None, "botName": target["botName"]}
+    if member in ("botLocaleImportSpecification", "customVocabularyImportSpecification"):
+        return {"botId": target["botId"], "localeId": target["localeId"], "new": False}
+    return None
+
+
+def _targeted_docs(ctx: RequestContext, aim: dict[str, Any]) -> list[Doc]:
+    """The bot and DRAFT locales an import of a whole bot replaces, or the one locale it writes."""
+    where = {"botId": aim["botId"], "botVersion": r.DRAFT}
+    if aim["localeId"] is not None:
+        locale = r.find(ctx, r.LOCALE, {**where, "localeId": aim["localeId"]})
+        return [locale] if locale else []
+    bot = r.find(ctx, r.BOT, where)
+    return [bot, *ctx.store.children(ctx.scope, r.LOCALE.kind, r.LOCALE.parent_key(where))] if bot else []
 
 
 @op("DescribeImport")
 def describe_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return _summary(jobviews.load(ctx, KIND, params["importId"], lambda m: not_found(ctx.operation, m), "Import"))
+
+
+@op.claim("DescribeImport")
+def _holds_import(ctx: RequestContext, params: dict[str, Any]) -> bool:
+    job = ctx.store.get_job(params["importId"], ctx.scope)
+    return job is not None and job.kind == KIND
 
 
 @op("ListImports")
@@ -145,7 +177,7 @@ def _check(op_name: str, body: dict[str, Any], path: str, reasons: list[str]) ->
 _PLACEHOLDER = {"botId": "PLACEHOLDR", "botVersion": "DRAFT", "localeId": "en_US", "intentId": "PLACEHOLDR"}
 
 
-def _validate_locale(content: lexjson.LocaleContent, reasons: list[str]) -> None:
+def validate_locale(content: lexjson.LocaleContent, reasons: list[str]) -> None:
     type_names = {t.get("slotTypeName") for t in content.slot_types}
     for slot_type in content.slot_types:
         _check("CreateSlotType", {**_PLACEHOLDER, **_public(slot_type)}, slot_type["_path"], reasons)
@@ -172,10 +204,12 @@ def _folder(intent: dict[str, Any]) -> str:
 
 
 def _public(body: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in body.items() if not k.startswith("_")}
+    """A resource as read from the archive, without the reader's bookkeeping (what the model does not know
+    stays, to be written back on export)."""
+    return {k: v for k, v in body.items() if not k.startswith("_") or k == lexjson.UNKNOWN}
 
 
-def _write_locale(ctx: RequestContext, bot_id: str, locale_id: str, content: lexjson.LocaleContent, strategy: str,
+def write_locale(ctx: RequestContext, bot_id: str, locale_id: str, content: lexjson.LocaleContent, strategy: str,
                   overrides: dict[str, Any]) -> dict[str, Any]:
     """Apply one locale of an archive to the bot's DRAFT; raises JobFailed on a conflict."""
     where = {"botId": bot_id, "botVersion": r.DRAFT, "localeId": locale_id}
@@ -248,7 +282,16 @@ def _write_vocabulary(ctx: RequestContext, locale_key: str, items: list[dict[str
     vocabulary.save_items(ctx, locale_key, items)
 
 
-def _import_bot(ctx: RequestContext, archive: lexjson.Archive, target: dict[str, Any], strategy: str) -> dict[str, Any]:
+def write_bot(ctx: RequestContext, settings: dict[str, Any], existing: Doc | None,
+              bot_id: str | None = None) -> dict[str, Any]:
+    """Create the bot ``settings`` describe (with its TestBotAlias), or give ``existing`` these settings."""
+    if existing is None:
+        return r.new_bot(ctx, settings, bot_id or ctx.ids.short(), botStatus="Available", _versionsCreated=0)
+    return r.save(ctx, existing, {**r.current(ctx, existing), **settings, "botStatus": "Available"})
+
+
+def _import_bot(ctx: RequestContext, archive: lexjson.Archive, target: dict[str, Any], strategy: str,
+                bot_id: str | None) -> dict[str, Any]:
     name = target["botName"]
     existing = ctx.store.find(ctx.scope, r.BOT.kind, None, name)
     if existing is not None and strategy == "FailOnConflict":
@@ -257,13 +300,11 @@ def _import_bot(ctx: RequestContext, archive: lexjson.Archive, target: dict[str,
                                         "botTags", "testBotAliasTags") if target.get(k) is not None}
     settings = {**(archive.bot or {}), **from_spec, "botName": name}
     settings.pop("botId", None)
-    if existing is None:
-        bot = r.create(ctx, r.BOT, settings, ctx.ids.short(), botStatus="Available", _versionsCreated=0)
-    else:
-        bot = r.save(ctx, existing, {**r.current(ctx, existing), **settings, "botStatus": "Available"})
+    bot = write_bot(ctx, settings, existing, bot_id)
+    if existing is not None:
         ctx.store.remove_tree(ctx.scope, f"{bot['botId']}/{r.DRAFT}/")
     for content in archive.locales:
-        _write_locale(ctx, bot["botId"], content.locale["localeId"], content, "Overwrite", {})
+        write_locale(ctx, bot["botId"], content.locale["localeId"], content, "Overwrite", {})
     return {"importedResourceId": bot["botId"], "importedResourceName": name}
 
 
@@ -275,7 +316,7 @@ def _apply(ctx: RequestContext, job: Job, archive: lexjson.Archive) -> dict[str,
     if archive.resource_type != expected:
         raise JobFailed(f"The archive holds a {archive.resource_type} resource; the {member} needs {expected}.")
     if member == "botImportSpecification":
-        return _import_bot(ctx, archive, target, strategy)
+        return _import_bot(ctx, archive, target, strategy, (job.spec.get(importing.TARGET) or {}).get("botId"))
     try:
         bot_version(ctx, target["botId"], r.DRAFT)
     except AWSError as missing:
@@ -285,7 +326,7 @@ def _apply(ctx: RequestContext, job: Job, archive: lexjson.Archive) -> dict[str,
         if len(archive.locales) != 1:
             raise JobFailed(f"A bot locale archive must hold one locale; this one holds {len(archive.locales)}.")
         overrides = {k: v for k, v in target.items() if k not in ("botId", "botVersion", "localeId")}
-        _write_locale(ctx, target["botId"], locale_id, archive.locales[0], strategy, overrides)
+        write_locale(ctx, target["botId"], locale_id, archive.locales[0], strategy, overrides)
         return {"importedResourceId": locale_id, "importedResourceName": LOCALE_NAMES[locale_id]}
     locale = r.find(ctx, r.LOCALE, {**target, "botVersion": r.DRAFT})
     if locale is None:
@@ -299,7 +340,7 @@ def _read_lexjson(data: bytes, password: str | None, limits: Limits) -> lexjson.
     archive = lexjson.read_archive(open_zip(data, password, limits.archive_entries, limits.archive_bytes))
     reasons: list[str] = []
     for content in archive.locales:
-        _validate_locale(content, reasons)
+        validate_locale(content, reasons)
     if reasons:
         raise JobFailed(*reasons)
     return archive

@@ -34,12 +34,13 @@ class Resource:
     sort_fields: dict[str, str] = field(default_factory=dict)
     filter_fields: dict[str, str] = field(default_factory=dict)
     default_sort: str = ""
+    segment: str = ""  # a literal between the parents' ids and its own, where ids alone could collide
 
     def key(self, params: dict[str, Any], own_id: str | None = None) -> str:
-        return "/".join([*(str(params[p]) for p in self.parents), own_id or str(params[self.id_field])])
+        return "/".join([self.parent_key(params), own_id or str(params[self.id_field])]).lstrip("/")
 
     def parent_key(self, params: dict[str, Any]) -> str:
-        return "/".join(str(params[p]) for p in self.parents)
+        return "/".join([*(str(params[p]) for p in self.parents), *((self.segment,) if self.segment else ())])
 
 
 BOT = Resource("bot", "Bot", "botId", "botName", (), {"BotName": "botName"}, {"BotName": "botName"}, "botName")
@@ -55,6 +56,9 @@ SLOT_TYPE = Resource("slot_type", "Slot type", "slotTypeId", "slotTypeName", ("b
                      {"SlotTypeName": "slotTypeName"}, "slotTypeName")
 SLOT = Resource("slot", "Slot", "slotId", "slotName", ("botId", "botVersion", "localeId", "intentId"),
                 {"SlotName": "slotName", "LastUpdatedDateTime": UPDATED}, {"SlotName": "slotName"}, "slotName")
+# ``BOTID/aliases/ALIASID``: under the bot (deleted with it), apart from its versions' trees
+BOT_ALIAS = Resource("bot_alias", "Bot alias", "botAliasId", "botAliasName", ("botId",), {}, {}, "botAliasName",
+                     segment="aliases")
 
 
 def current(ctx: RequestContext, doc: Doc) -> dict[str, Any]:
@@ -158,3 +162,70 @@ def _matches(value: str, wanted: list[str], operator: str) -> bool:
     if operator == "NE":
         return value not in wanted
     return any(w.lower() in value.lower() for w in wanted)  # CO
+
+
+# -- bot aliases -----------------------------------------------------------------
+
+TEST_ALIAS_ID, TEST_ALIAS_NAME = "TSTALIASID", "TestBotAlias"  # every bot's alias on DRAFT, as in AWS
+
+
+def create_test_alias(ctx: RequestContext, bot_id: str, tags: dict[str, str] | None) -> dict[str, Any]:
+    """The TestBotAlias a new bot comes with: on DRAFT, Available at once, not deletable."""
+    now = ctx.clock.now()
+    return create(ctx, BOT_ALIAS, {"botId": bot_id, "botAliasName": TEST_ALIAS_NAME,
+                                   "description": "test bot alias", "botVersion": DRAFT,
+                                   "botAliasHistoryEvents": [{"botVersion": DRAFT, "startDate": now}]},
+                  TEST_ALIAS_ID, botAliasStatus="Available", _tags=dict(tags or {}))
+
+
+def aliases_of(ctx: RequestContext, bot_id: str) -> list[Doc]:
+    return ctx.store.children(ctx.scope, BOT_ALIAS.kind, BOT_ALIAS.parent_key({"botId": bot_id}))
+
+
+def aliases_on(ctx: RequestContext, bot_id: str, version: str | None = None) -> list[str]:
+    """Ids of the aliases (TestBotAlias aside) that point at ``version`` of the bot, or at any version."""
+    return [d.body["botAliasId"] for d in aliases_of(ctx, bot_id)
+            if d.body["botAliasId"] != TEST_ALIAS_ID and (version is None or d.body.get("botVersion") == version)]
+
+
+def new_bot(ctx: RequestContext, params: dict[str, Any], bot_id: str, **extra: Any) -> dict[str, Any]:
+    """A bot (CreateBot, an import, a migration) with its tags and its TestBotAlias."""
+    body = create(ctx, BOT, params, bot_id, _tags=dict(params.get("botTags") or {}), **extra)
+    create_test_alias(ctx, bot_id, params.get("testBotAliasTags"))
+    return body
+
+
+# -- ARNs: the resources tags and resource policies name -------------------------------
+
+ARN_TYPES = {"bot": (BOT, ("botId",)), "bot-alias": (BOT_ALIAS, ("botId", "botAliasId"))}
+
+
+def arn(ctx: RequestContext, resource_type: str, *ids: str) -> str:
+    return f"arn:aws:lex:{ctx.region}:{ctx.account}:{resource_type}/{'/'.join(ids)}"
+
+
+def is_v2_arn(value: str) -> bool:
+    """Lex V2 ARNs name resources ``type/id`` (``bot/ABCDE12345``); Lex V1 ones ``type:name``."""
+    parts = value.split(":", 5)
+    return len(parts) == 6 and "/" in parts[5] and ":" not in parts[5].split("/", 1)[0]
+
+
+def by_arn(ctx: RequestContext, value: str, types: dict[str, tuple[Resource, tuple[str, ...]]]) -> Doc:
+    """The document an ARN of one of ``types`` names in the caller's account and region.
+
+    A malformed ARN is a ValidationException worded as AWS words it; another account's, another
+    region's or a missing resource is not found."""
+    parts = value.split(":", 5)
+    relative = parts[5] if len(parts) == 6 else value
+    kind, _, rest = relative.partition("/")
+    found = types.get(kind)
+    ids = rest.split("/") if rest else []
+    if len(parts) != 6 or parts[:3] != ["arn", "aws", "lex"] or found is None or len(ids) != len(found[1]):
+        raise validation(f"RelativeId does not match Lex ARN format: {relative}")
+    res, fields = found
+    doc = None
+    if parts[3] == ctx.region and parts[4] == ctx.account:
+        doc = ctx.store.get(ctx.scope, res.kind, res.key(dict(zip(fields, ids, strict=True))))
+    if doc is None:
+        raise not_found(ctx.operation, f"The resource {value} does not exist.")
+    return doc
