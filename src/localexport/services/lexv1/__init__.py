@@ -1,7 +1,7 @@
 """Amazon Lex V1 (lex-models): bots, intents, slot types, versions, GetExport and imports."""
 
 from ...core.runtime import Runtime
-from . import handlers, jobs
+from . import aliases, handlers, jobs, migration  # noqa: F401  (operations register on import)
 
 operations = handlers.op
 
@@ -9,3 +9,4 @@ operations = handlers.op
 def install(runtime: Runtime) -> None:
     runtime.engine.register(jobs.EXPORT, jobs.make_export_runner(runtime))
     runtime.engine.register(jobs.IMPORT, jobs.make_import_runner(runtime))
+    runtime.engine.register(migration.KIND, migration.make_runner(runtime))

@@ -21,6 +21,6 @@ def precondition(message: str) -> AWSError:
     return AWSError("PreconditionFailedException", message)
 
 
-def in_use(message: str, reference_type: str, example: str) -> AWSError:
-    return AWSError("ResourceInUseException", message, referenceType=reference_type,
-                    exampleReference={"name": example.split(":")[0], "version": example.split(":")[-1]})
+def in_use(message: str, reference_type: str, example: dict[str, str]) -> AWSError:
+    """``example``: the ``{name, version}`` (or just ``name``) of one resource that refers to it."""
+    return AWSError("ResourceInUseException", message, referenceType=reference_type, exampleReference=example)

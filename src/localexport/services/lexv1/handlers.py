@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core import statuses
+from ...core import statuses, tags
 from ...core.runtime import Operations, RequestContext
 from . import builtins
 from . import resources as r
@@ -12,6 +12,7 @@ from .errors import bad_request, conflict, in_use, not_found
 
 op = Operations("lex-models")
 
+MAX_TAGS = 200  # per resource (the tag list limit of the model)
 SUMMARY = ("name", "description", "lastUpdatedDate", "createdDate", "version")
 
 
@@ -60,7 +61,16 @@ def _refuse_in_use(ctx: RequestContext, res: r.Resource, name: str, version: str
     user_kind, member, reference = (r.INTENT, "slots", "Intent") if res is r.SLOT_TYPE else (r.BOT, "intents", "Bot")
     users = _users(ctx, user_kind, member, name, version)
     if users:
-        raise in_use(f"The {res.label} {name} is referenced by {reference.lower()} {users[0]}.", reference, users[0])
+        user, user_version = users[0].split(":")
+        raise in_use(f"The {res.label} {name} is referenced by {reference.lower()} {users[0]}.", reference,
+                     {"name": user, "version": user_version})
+
+
+def _refuse_aliased(ctx: RequestContext, bot: str, version: str | None) -> None:
+    """A bot (or version) an alias points at is not deleted."""
+    for alias in r.aliases_of(ctx, bot):
+        if version is None or alias.body["botVersion"] == version:
+            raise in_use(f"The bot {bot} is used by alias {alias.name}.", "BotAlias", {"name": alias.name})
 
 
 def _delete(ctx: RequestContext, res: r.Resource, name: str, version: str | None) -> None:
@@ -69,7 +79,9 @@ def _delete(ctx: RequestContext, res: r.Resource, name: str, version: str | None
     docs = [r.load(ctx, res, name, version)] if version else r.versions(ctx, res, name)
     if not docs:
         raise not_found(f"The {res.label} {name} does not exist.")
-    if res is not r.BOT:
+    if res is r.BOT:
+        _refuse_aliased(ctx, name, version)
+    else:
         _refuse_in_use(ctx, res, name, version)
     with ctx.store.transaction():
         for doc in docs:
@@ -121,23 +133,26 @@ def bot_status(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 @op("PutBot")
 def put_bot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     check_intents(ctx, params.get("intents") or [])
-    tags = params.pop("tags", None)
+    bot_tags = params.pop("tags", None)
     current = r.find(ctx, r.BOT, params["name"])
-    if tags and current is not None:
+    if bot_tags and current is not None:
         raise bad_request("Tags can be set only when a bot is created; use TagResource to change them.")
     extra = bot_status(ctx, params)
-    if tags:
-        extra["_tags"] = {t["key"]: t["value"] for t in tags}
+    if bot_tags:
+        extra["_tags"] = tags.from_pairs(bot_tags, "key", "value")
     params.setdefault("enableModelImprovements", True)
     params.setdefault("detectSentiment", False)
     body = _put_and_maybe_version(ctx, r.BOT, params, **extra)
-    return {**statuses.settle(body, ctx.clock.now()), "tags": tags}
+    return {**statuses.settle(body, ctx.clock.now()), "tags": bot_tags}
 
 
 @op("GetBot")
 def get_bot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     version = params["versionOrAlias"]
     doc = r.find(ctx, r.BOT, params["name"], version)
+    alias = r.find_alias(ctx, params["name"], version) if doc is None else None
+    if alias is not None:  # an alias name: the version it points at
+        doc = r.find(ctx, r.BOT, params["name"], alias.body["botVersion"])
     if doc is None:
         raise not_found(f"The bot {params['name']} version or alias {version} does not exist.")
     return statuses.settle(doc.body, ctx.clock.now())
@@ -227,32 +242,54 @@ def get_builtin_intent(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
 
 # -- tags ----------------------------------------------------------------------------------------
 
+# ARN resource part -> (document kind, number of name parts): bot:Name, bot:Name:Alias, bot-channel:Name:Alias:Channel
+_TAGGABLE = {("bot", 1): r.BOT, ("bot", 2): r.ALIAS, ("bot-channel", 3): r.CHANNEL}
 
-def _tagged_bot(ctx: RequestContext, arn: str):
-    # arn:aws:lex:{region}:{account}:bot:{name}
+
+def _tagged(ctx: RequestContext, arn: str):
+    # arn:aws:lex:{region}:{account}:{type}:{names...}
     parts = arn.split(":")
-    if len(parts) != 7 or parts[5] != "bot" or parts[3] != ctx.region or parts[4] != ctx.account:
+    names = parts[6:]
+    res = _TAGGABLE.get((parts[5], len(names))) if len(parts) > 6 else None
+    if res is None or parts[3] != ctx.region or parts[4] != ctx.account:
         raise not_found(f"The resource {arn} does not exist.")
-    return r.load(ctx, r.BOT, parts[6])
+    if res is r.BOT:
+        return r.load(ctx, r.BOT, names[0])
+    doc = ctx.store.get(ctx.scope, res.kind, "/".join(names))
+    if doc is None:
+        raise not_found(f"The resource {arn} does not exist.")
+    return doc
+
+
+@op.claim("TagResource", "UntagResource", "ListTagsForResource")
+def _is_v1_arn(ctx: RequestContext, params: dict[str, Any]) -> bool:
+    parts = params["resourceArn"].split(":")
+    return len(parts) > 6 and "/" not in parts[5]
+
+
+@op.claim("DeleteBot")
+def _holds_bot(ctx: RequestContext, params: dict[str, Any]) -> bool:
+    return r.find(ctx, r.BOT, params["name"]) is not None
 
 
 @op("ListTagsForResource")
 def list_tags(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    tags = _tagged_bot(ctx, params["resourceArn"]).body.get("_tags") or {}
-    return {"tags": [{"key": k, "value": v} for k, v in tags.items()]}
+    return {"tags": tags.to_pairs(_tagged(ctx, params["resourceArn"]).body.get("_tags"), "key", "value")}
 
 
 @op("TagResource")
 def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    doc = _tagged_bot(ctx, params["resourceArn"])
-    tags = {**(doc.body.get("_tags") or {}), **{t["key"]: t["value"] for t in params["tags"]}}
-    r.save(ctx, doc, {**doc.body, "_tags": tags})
+    doc = _tagged(ctx, params["resourceArn"])
+    try:
+        merged = tags.merge(doc.body.get("_tags"), tags.from_pairs(params["tags"], "key", "value"), MAX_TAGS)
+    except tags.TooManyTags as error:
+        raise bad_request(str(error)) from None
+    r.save(ctx, doc, {**doc.body, "_tags": merged})
     return {}
 
 
 @op("UntagResource")
 def untag_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    doc = _tagged_bot(ctx, params["resourceArn"])
-    tags = {k: v for k, v in (doc.body.get("_tags") or {}).items() if k not in params["tagKeys"]}
-    r.save(ctx, doc, {**doc.body, "_tags": tags})
+    doc = _tagged(ctx, params["resourceArn"])
+    r.save(ctx, doc, {**doc.body, "_tags": tags.remove(doc.body.get("_tags"), params["tagKeys"])})
     return {}

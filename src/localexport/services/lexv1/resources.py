@@ -29,6 +29,8 @@ class Resource:
 SLOT_TYPE = Resource("slot_type", "slot type", "slottype")
 INTENT = Resource("intent", "intent", "intent")
 BOT = Resource("bot", "bot", "bot")
+ALIAS = Resource("bot_alias", "bot alias", "bot")  # key ``{bot}/{alias}``
+CHANNEL = Resource("bot_channel", "bot channel association", "bot-channel")  # key ``{bot}/{alias}/{channel}``
 
 # Members that are bookkeeping, not content: a version is new only when the content changed.
 BOOKKEEPING = {"name", "version", "checksum", "createdDate", "lastUpdatedDate", "createVersion", "status",
@@ -122,3 +124,15 @@ def latest_of_each(ctx: RequestContext, res: Resource) -> list[dict[str, Any]]:
 
 def save(ctx: RequestContext, doc: Doc, body: dict[str, Any]) -> None:
     ctx.store.replace(ctx.scope, Doc(doc.kind, doc.key, doc.parent, doc.name, body, doc.created_at, ctx.clock.now()))
+
+
+def alias_key(bot: str, alias: str) -> str:
+    return f"{bot}/{alias}"
+
+
+def find_alias(ctx: RequestContext, bot: str, alias: str) -> Doc | None:
+    return ctx.store.get(ctx.scope, ALIAS.kind, alias_key(bot, alias))
+
+
+def aliases_of(ctx: RequestContext, bot: str) -> list[Doc]:
+    return sorted(ctx.store.children(ctx.scope, ALIAS.kind, bot), key=lambda d: d.body["name"])
