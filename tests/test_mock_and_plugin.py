@@ -104,6 +104,47 @@ def test_beside_moto_the_archive_goes_into_a_moto_bucket(moto_first):
         assert boto3.client("lexv2-models", region_name="us-east-1").list_exports()["exportSummaries"]
 
 
+def test_beside_moto_lex_v2_answers_everything_moto_answered():
+    """A suite written for moto's lexv2-models (bots, aliases, resource policies, tags) keeps working when
+    mock_export takes Lex V2 over: each of those operations is answered, with AWS's statuses."""
+    moto_operations = {"CreateBot", "DescribeBot", "UpdateBot", "ListBots", "DeleteBot", "CreateBotAlias",
+                       "DescribeBotAlias", "UpdateBotAlias", "ListBotAliases", "DeleteBotAlias",
+                       "CreateResourcePolicy", "DescribeResourcePolicy", "UpdateResourcePolicy",
+                       "DeleteResourcePolicy", "TagResource", "UntagResource", "ListTagsForResource"}
+    from localexport import services
+
+    assert moto_operations <= set(services.operations()["lexv2-models"].handlers)
+    with mock_aws(), mock_export():
+        lex = boto3.client("lexv2-models", region_name="us-east-1")
+        bot = lex.create_bot(botName="MotoBot", roleArn=ROLE, dataPrivacy={"childDirected": False},
+                             idleSessionTTLInSeconds=300, botTags={"team": "a"})
+        bot_id = bot["botId"]
+        lex.update_bot(botId=bot_id, botName="MotoBot", roleArn=ROLE, dataPrivacy={"childDirected": False},
+                       idleSessionTTLInSeconds=600)
+        lex.create_bot_locale(botId=bot_id, botVersion="DRAFT", localeId="en_US", nluIntentConfidenceThreshold=0.4)
+        lex.create_intent(botId=bot_id, botVersion="DRAFT", localeId="en_US", intentName="Hello",
+                          sampleUtterances=[{"utterance": "hello"}])
+        lex.build_bot_locale(botId=bot_id, botVersion="DRAFT", localeId="en_US")
+        version = lex.create_bot_version(botId=bot_id, botVersionLocaleSpecification={
+            "en_US": {"sourceBotVersion": "DRAFT"}})["botVersion"]
+        alias = lex.create_bot_alias(botId=bot_id, botAliasName="live", botVersion=version)
+        assert lex.describe_bot_alias(botId=bot_id, botAliasId=alias["botAliasId"])["botAliasStatus"] == "Available"
+        lex.update_bot_alias(botId=bot_id, botAliasId=alias["botAliasId"], botAliasName="live", description="d")
+        assert len(lex.list_bot_aliases(botId=bot_id)["botAliasSummaries"]) == 2  # TestBotAlias too
+        arn = f"arn:aws:lex:us-east-1:123456789012:bot/{bot_id}"
+        policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"lex:*","Resource":"*"}]}'
+        revision = lex.create_resource_policy(resourceArn=arn, policy=policy)["revisionId"]
+        assert lex.describe_resource_policy(resourceArn=arn)["policy"] == policy
+        revision = lex.update_resource_policy(resourceArn=arn, policy=policy, expectedRevisionId=revision)["revisionId"]
+        lex.delete_resource_policy(resourceArn=arn, expectedRevisionId=revision)
+        lex.tag_resource(resourceARN=arn, tags={"env": "test"})
+        lex.untag_resource(resourceARN=arn, tagKeys=["team"])
+        assert lex.list_tags_for_resource(resourceARN=arn)["tags"] == {"env": "test"}
+        lex.delete_bot_alias(botId=bot_id, botAliasId=alias["botAliasId"])
+        assert lex.delete_bot(botId=bot_id)["botStatus"] == "Deleting"
+        assert lex.list_bots()["botSummaries"] == []
+
+
 def test_the_same_body_in_process(localexport_mock, localexport_controls):
     _same_test_body(localexport_mock, localexport_controls)
 
