@@ -143,15 +143,15 @@ def test_colliding_routes_reach_their_own_model(world, method, v2_operation, v1_
         assert _answered_by(world, service, operation, answer), (service, operation, answer)
 
 
-def test_an_id_nobody_holds_is_told_by_its_shape(make_client):
-    """Without a trailing slash, a user agent or a store holding the id, what the id can be decides (an id
-    both models could have goes to the model whose template has no slash: V1)."""
+def test_an_id_nobody_holds_goes_to_the_model_the_path_looks_like(make_client):
+    """With no trailing slash, no API named in the user agent and no store holding the id, the request is the
+    one whose template has no slash (V1's), and gets that model's answer, a complaint about the id included."""
     v2, v1 = make_client("lexv2-models"), make_client("lex-models")
     v2.meta.events.register_first("before-sign.*.*", _drop_trailing_slash)
     for call, params, code in [
         (v1.get_import, {"importId": "ABCDE12345"}, "NotFoundException"),
         (v1.delete_bot, {"name": "NoSuchBot"}, "NotFoundException"),
-        (v2.delete_bot, {"botId": "ABCDE12345"}, "PreconditionFailedException"),  # digits: no V1 bot name
+        (v2.delete_bot, {"botId": "ABCDE12345"}, "BadRequestException"),  # V1's: digits are no V1 bot name
     ]:
         with pytest.raises(v2.exceptions.ClientError) as err:
             call(**params)
@@ -170,3 +170,29 @@ def test_the_sdk_naming_its_api_decides(wire):
     headers["x-amz-user-agent"] = "aws-sdk-js/3.1019.0 ua/2.1 api/lex-model-building-service#3.1019.0"
     response = wire.http.request("DELETE", "/bots/NoSuchBotX", headers=headers)
     assert response.headers["x-amzn-ErrorType"] == "NotFoundException"
+
+
+def test_a_call_never_reaches_the_other_model_for_its_ids(make_client, wire):
+    """A V2 client naming what only V1 holds (a bot name, an import id) gets V2's answer and changes nothing
+    in V1, and the other way round: the trailing slash boto3 keeps, the user agent the JS SDK sends."""
+    v2, v1 = make_client("lexv2-models"), make_client("lex-models")
+    v1.put_bot(name="PizzaOrder", locale="en-US", childDirected=False)  # 10 letters: a V2 bot id's shape too
+    v1_import = v1.start_import(payload=_v1_payload(), resourceType="SLOT_TYPE",
+                                mergeStrategy="OVERWRITE_LATEST")["importId"]
+    for call, params, code in [
+        (v2.delete_bot, {"botId": "PizzaOrder"}, "PreconditionFailedException"),
+        (v2.describe_import, {"importId": v1_import}, "ValidationException"),  # a uuid: no V2 import id
+    ]:
+        with pytest.raises(v2.exceptions.ClientError) as err:
+            call(**params)
+        assert err.value.response["Error"]["Code"] == code, params
+    assert [b["name"] for b in v1.get_bots()["bots"]] == ["PizzaOrder"]
+    with pytest.raises(v1.exceptions.ClientError) as err:  # V1's DeleteBot naming a V2 bot of no V1 name shape
+        v1.delete_bot(name="AB12CD34EF")
+    assert err.value.response["Error"]["Code"] == "BadRequestException"  # V1's validation, not a V2 deletion
+    headers = {"authorization": f"AWS4-HMAC-SHA256 Credential={ACCOUNT}/20260101/{REGION}/lex/aws4_request, "
+                                "SignedHeaders=host, Signature=x",
+               "x-amz-user-agent": "aws-sdk-js/3.1048.0 ua/2.1 api/lex-models-v2#3.1048.0"}
+    response = wire.http.request("DELETE", "/bots/PizzaOrder", headers=headers)  # the JS SDK: no slash
+    assert response.headers["x-amzn-ErrorType"] == "PreconditionFailedException"
+    assert [b["name"] for b in v1.get_bots()["bots"]] == ["PizzaOrder"]

@@ -48,12 +48,12 @@ def test_every_bot_has_its_test_alias_on_draft(lex):
     assert lex.list_tags_for_resource(resourceARN=alias_arn(bot["botId"], "TSTALIASID"))["tags"] == {"stage": "test"}
     code, status, _ = error_of(lex.delete_bot_alias, botId=bot["botId"], botAliasId="TSTALIASID")
     assert (code, status) == ("ValidationException", 400)
-    code, _, _ = error_of(lex.update_bot_alias, botId=bot["botId"], botAliasId="TSTALIASID",
-                          botAliasName="TestBotAlias", botVersion="1")
-    assert code == "PreconditionFailedException"  # no version 1 yet
+    code, _, message = error_of(lex.update_bot_alias, botId=bot["botId"], botAliasId="TSTALIASID",
+                                botAliasName="TestBotAlias", botVersion="1")
+    assert code == "ValidationException" and "DRAFT" in message
     updated = lex.update_bot_alias(botId=bot["botId"], botAliasId="TSTALIASID", botAliasName="TestBotAlias",
-                                   botVersion="DRAFT", sentimentAnalysisSettings={"detectSentiment": True})
-    assert updated["sentimentAnalysisSettings"] == {"detectSentiment": True}
+                                   sentimentAnalysisSettings={"detectSentiment": True})
+    assert updated["sentimentAnalysisSettings"] == {"detectSentiment": True} and updated["botVersion"] == "DRAFT"
 
 
 def test_alias_lifecycle_and_history(lex, local):
@@ -423,3 +423,20 @@ def test_bots_and_locales_show_importing_while_an_import_waits(lex, wire, local)
     local.controls.advance(locale_import)
     assert lex.describe_import(importId=locale_import)["importStatus"] == "Failed"  # a bot archive, not a locale's
     assert lex.describe_bot_locale(**bot["where"])["botLocaleStatus"] == "Built"
+
+
+def test_importing_in_realistic_mode_until_the_job_runs(lex, wire, local):
+    bot = simple_bot(lex)
+    _, data = export_and_download(lex, wire.get, {"botExportSpecification": {"botId": bot["botId"],
+                                                                              "botVersion": "DRAFT"}})
+    local.controls.set_timing("realistic", 30)  # the worker would take it in 30 s; the test advances it
+    slot = lex.create_upload_url()
+    wire.http.put(slot["uploadUrl"], content=data)
+    lex.start_import(importId=slot["importId"], resourceSpecification=bot_spec("PizzaBot"), mergeStrategy="Overwrite")
+    assert lex.describe_import(importId=slot["importId"])["importStatus"] == "InProgress"
+    assert lex.describe_bot(botId=bot["botId"])["botStatus"] == "Importing"
+    assert lex.describe_bot_locale(**bot["where"])["botLocaleStatus"] == "Importing"
+    local.controls.advance(slot["importId"])
+    assert lex.describe_import(importId=slot["importId"])["importStatus"] == "Completed"
+    assert lex.describe_bot(botId=bot["botId"])["botStatus"] == "Available"
+    assert lex.describe_bot_locale(**bot["where"])["botLocaleStatus"] == "NotBuilt"  # imported: to be built

@@ -395,3 +395,21 @@ def test_round_trip_keeps_every_member_of_real_exports_in_place(lex, wire, fixtu
         assert sorted(map(str, set(theirs) - set(mine))) == [], name  # nothing lost, at any depth
         added = {p: v for p, v in mine.items() if p not in theirs and p[:-1] in theirs | {(): None}}
         assert {p: v for p, v in added.items() if v is not None} == {}, name
+
+
+@pytest.mark.parametrize("mode", ["immediate", "realistic"])
+def test_an_import_failing_halfway_changes_nothing(lex, wire, local, mode):
+    """An Overwrite import of a bot whose last locale cannot be written: the bot's DRAFT stays as it was, whether
+    the job runs within StartImport (immediate) or later on a worker (realistic)."""
+    bot = simple_bot(lex)
+    _, data = export_and_download(lex, wire.get, {"botExportSpecification": {"botId": bot["botId"],
+                                                                              "botVersion": "DRAFT"}})
+    files = read_zip(data)
+    for locale in ("en_GB", "xx_XX"):  # a locale after en_US that Lex V2 does not have: refused when written
+        files.update({k.replace("/en_US/", f"/{locale}/"): v for k, v in files.items() if "/en_US/" in k})
+    local.controls.set_timing(mode, 0.05)
+    described = import_archive(lex, wire.http.put, zip_bytes(files), bot_spec("PizzaBot"), "Overwrite")
+    assert described["importStatus"] == "Failed" and "xx_XX" in described["failureReasons"][0]
+    locales = lex.list_bot_locales(botId=bot["botId"], botVersion="DRAFT")["botLocaleSummaries"]
+    assert [(l["localeId"], l["botLocaleStatus"]) for l in locales] == [("en_US", "Built")]
+    assert lex.describe_bot(botId=bot["botId"])["botStatus"] == "Available"

@@ -85,24 +85,28 @@ class Gateway:
         return WireResponse(status, out_headers, out_body)
 
     def _choose(self, caller: Caller, candidates: list[Match], query, headers, body: bytes) -> tuple[Match, dict]:
-        """The candidate the request is for, parsed: the first that parses, sends no body member its input
-        lacks, and whose service claims what the request names; failing a claim, the best ranked that parses."""
+        """The candidate the request is for, parsed.
+
+        One that parses, sends no body member its input lacks, and whose service claims what the request
+        names (holds its id, has its ARN's form) wins, best ranked first.  Failing a claim: the best ranked
+        candidate's complaint if it does not parse (a request is never given to another model only because
+        it is invalid in the one it looks like), else the best ranked that fits the body."""
+        best = candidates[0]
         if len(candidates) == 1:
-            match = candidates[0]
-            return match, parse_request(match.operation, match.uri_params, query, headers, body)
+            return best, parse_request(best.operation, best.uri_params, query, headers, body)
         parsed: list[tuple[Match, dict]] = []
-        first_error: AWSError | None = None
+        best_error: AWSError | None = None
         for match in candidates:
             try:
                 parsed.append((match, parse_request(match.operation, match.uri_params, query, headers, body)))
             except AWSError as error:
-                first_error = first_error or error
-        if not parsed:
-            raise first_error  # type: ignore[misc]  # the best ranked candidate's complaint
+                best_error = error if match is best else best_error
         sent = body_members(body)
-        fitting = [(m, p) for m, p in parsed if sent <= input_members(m.operation)] or parsed
+        fitting = [(m, p) for m, p in parsed if sent <= input_members(m.operation)]
         if self.claims is not None:
             for match, params in fitting:
                 if self.claims(caller, match.service, match.operation.name, params):
                     return match, params
-        return fitting[0]
+        if best_error is not None:
+            raise best_error
+        return fitting[0] if fitting else parsed[0]  # the best ranked whose input has what the body sends

@@ -9,11 +9,13 @@ the JavaScript SDK v3 drops trailing slashes.  ``route`` ranks the candidates
 by what the request itself says, most telling first:
 
 1. the API the SDK names in its user agent (``api/lex-models-v2#3.x``): when it names one, only that one;
-2. a trailing slash where the template has one (SDKs that keep it send it as is);
+2. a trailing slash where the template has one (SDKs that keep it send it as is): a path that ends with one
+   goes only to templates that do; a path without one may be either (the JS SDK dropped it);
 3. the template's literal length.
 
-The gateway then parses the request with each service's candidate and asks the
-services which one the request's ids and ARNs belong to (``Gateway``'s ``claims``).
+Where candidates of two services are left, the gateway parses the request with
+each and asks the services which one the request's ids and ARNs belong to
+(``Gateway``'s ``claims``).
 """
 
 from __future__ import annotations
@@ -145,6 +147,8 @@ def route(method: str, path: str, query: dict[str, list[str]], headers, signing:
     scored.sort(key=lambda s: s[0], reverse=True)
     if named is not None and scored and scored[0][1].service == named:  # the SDK said which API: no other
         scored = [s for s in scored if s[1].service == named]
+    elif path.endswith("/") and any(s[0][1] for s in scored):  # a slash is only ever sent where a template has one
+        scored = [s for s in scored if s[0][1]]
     best: dict[str, Match] = {}
     for _, match in scored:  # one match per service: its most telling one
         best.setdefault(match.service, match)

@@ -80,7 +80,7 @@ def open_zip(data: bytes, password: str | None, max_entries: int, max_bytes: int
             return _read_local_headers(data, password, max_entries, max_bytes)
         raise ArchiveError("The file is not a valid .zip archive.")
     with archive:
-        infos = [i for i in archive.infolist() if not i.is_dir()]
+        infos = [i for i in archive.infolist() if not i.filename.replace("\\", "/").endswith("/")]  # no folders
         if len(infos) > max_entries:
             raise ArchiveError(f"The archive has {len(infos)} entries; at most {max_entries} are allowed.")
         for info in infos:
@@ -148,7 +148,7 @@ def _read_local_headers(data: bytes, password: str | None, max_entries: int, max
             except UnicodeDecodeError:
                 current = raw_name.decode("cp437")
             name = _safe_name(current)
-            is_dir = current.endswith("/")  # as zipfile's is_dir
+            is_dir = name.endswith("/")  # as zipfile's is_dir, on the name with its separators made /
             count += not is_dir
             if count > max_entries:
                 raise ArchiveError(f"The archive has more than {max_entries} entries; "

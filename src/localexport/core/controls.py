@@ -46,7 +46,7 @@ class Controls:
         self._console = dict(console_actions or {})
 
     def console(self, service: str, action: str, account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Do what the AWS console can and the API cannot (e.g. Lex V1 channel associations), in one
+        """Do what the AWS console can and the API cannot (a service registers such actions), in one
         account and region; the service's AWS errors are raised as they are."""
         handler = self._console.get((service, action))
         if handler is None:

@@ -181,6 +181,8 @@ class JobEngine:
 
     def _schedule(self, job_id: str) -> None:
         if self.mode == "immediate":
+            if self.store.in_transaction():  # the runner's all-or-nothing would join the caller's and not roll back
+                raise RuntimeError("an immediate job cannot run inside a store transaction: submit it after it")
             self._step(job_id)
         elif self.mode == "realistic":
             with self._wake:

@@ -107,3 +107,13 @@ class Operations:
             return fn
 
         return register
+
+
+def holds_job(kind: str, id_param: str) -> Claim:
+    """A claim for operations naming a job: the caller has a job of ``kind`` with that id."""
+
+    def claim(ctx: RequestContext, params: dict[str, Any]) -> bool:
+        job = ctx.store.get_job(params[id_param], ctx.scope)
+        return job is not None and job.kind == kind
+
+    return claim

@@ -214,6 +214,10 @@ class Store:
             finally:
                 self._local.conn = None
 
+    def in_transaction(self) -> bool:
+        """Whether this thread is inside ``transaction()`` (whose inner calls join it, never roll back alone)."""
+        return getattr(self._local, "conn", None) is not None
+
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         current = getattr(self._local, "conn", None)

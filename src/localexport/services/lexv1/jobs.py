@@ -7,7 +7,7 @@ from typing import Any
 from ...aws.errors import AWSError
 from ...core.archives import ArchiveError, open_zip, write_zip
 from ...core.jobs import JobFailed, JobOutcome
-from ...core.runtime import RequestContext, Runtime
+from ...core.runtime import RequestContext, Runtime, holds_job
 from ...core.store import Job
 from ...core.tags import from_pairs
 from . import alexa, lexformat
@@ -139,10 +139,7 @@ def start_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return {**spec, "name": name, "importId": job.id, "importStatus": "IN_PROGRESS", "createdDate": job.created_at}
 
 
-@op.claim("GetImport")
-def _holds_import(ctx: RequestContext, params: dict[str, Any]) -> bool:
-    job = ctx.store.get_job(params["importId"], ctx.scope)
-    return job is not None and job.kind == IMPORT
+op.claim("GetImport")(holds_job(IMPORT, "importId"))
 
 
 @op("GetImport")

@@ -17,23 +17,16 @@ from ...core.jobs import JobFailed, JobOutcome
 from ...core.pagination import InvalidToken, page
 from ...core.runtime import RequestContext, Runtime
 from ...core.store import Job
-from ..lexv2 import imports as v2_imports
-from ..lexv2 import resources as v2
+from ..lexv2 import drafts
 from . import resources as r
 from .errors import bad_request, not_found
 from .handlers import op
-from .to_v2 import Converter, bot_settings, locale_id_of
+from .to_v2 import Converter, bot_settings
 
 KIND = "lexv1.migration"
-V2_SERVICE = "lexv2-models"
 STATUS = {"queued": "IN_PROGRESS", "running": "IN_PROGRESS", "succeeded": "COMPLETED", "failed": "FAILED"}
 SUMMARY = ("migrationId", "v1BotName", "v1BotVersion", "v1BotLocale", "v2BotId", "v2BotRole", "migrationStrategy",
            "migrationTimestamp")
-
-
-def _v2(ctx: RequestContext, operation: str) -> RequestContext:
-    """The same caller, in Lex V2."""
-    return RequestContext(ctx.runtime, ctx.account, ctx.region, V2_SERVICE, operation, ctx.base_url)
 
 
 def _source(ctx: RequestContext, name: str, version: str) -> tuple[dict, list[dict], list[dict]]:
@@ -57,8 +50,7 @@ def start_migration(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
     bot = r.find(ctx, r.BOT, name, version)
     if bot is None:
         raise not_found(f"The bot {name} version {version} does not exist.")
-    target = _v2(ctx, "StartImport")
-    existing = target.store.find(target.scope, v2.BOT.kind, None, params["v2BotName"])
+    existing = drafts.bot_id_named(ctx.runtime, ctx.account, ctx.region, params["v2BotName"])
     strategy = params["migrationStrategy"]
     if strategy == "CREATE_NEW" and existing is not None:
         raise bad_request(f"A Lex V2 bot named {params['v2BotName']} already exists; use the UPDATE_EXISTING "
@@ -68,7 +60,7 @@ def start_migration(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
                           "migration strategy.")
     migration_id = ctx.ids.short()
     spec = {**params, "v1BotLocale": bot.body["locale"],
-            "v2BotId": existing.body["botId"] if existing else ctx.ids.short()}
+            "v2BotId": existing or ctx.ids.short()}
     job = ctx.engine.submit(ctx.scope, KIND, migration_id, spec)
     return _summary(job)
 
@@ -123,8 +115,7 @@ def make_runner(runtime: Runtime):
             raise JobFailed(missing.message) from None
         converter = Converter(bot, intents, slot_types)
         content = converter.locale()
-        reasons: list[str] = []
-        v2_imports.validate_locale(content, reasons)
+        reasons = drafts.problems(content)
         for reason in reasons:
             converter.alerts.error("The following resources can't be migrated.", reason)
         if bot.get("_tags"):
@@ -136,20 +127,17 @@ def make_runner(runtime: Runtime):
         alerts = converter.alerts.as_list()
         if converter.alerts.failed:
             raise JobFailed(*reasons, result={"alerts": alerts})
-        target = _v2(ctx, "StartImport")
-        existing = target.store.find(target.scope, v2.BOT.kind, None, spec["v2BotName"])
+        existing = drafts.bot_id_named(runtime, job.scope.account, job.scope.region, spec["v2BotName"])
+        if spec["migrationStrategy"] == "CREATE_NEW" and existing is not None:
+            raise JobFailed(f"A Lex V2 bot named {spec['v2BotName']} was created since the migration started.")
+        if spec["migrationStrategy"] == "UPDATE_EXISTING" and existing != spec["v2BotId"]:
+            raise JobFailed(f"The Lex V2 bot {spec['v2BotName']} was deleted since the migration started.")
         try:
             with runtime.store.transaction():
-                if spec["migrationStrategy"] == "CREATE_NEW" and existing is not None:
-                    raise JobFailed(f"A Lex V2 bot named {spec['v2BotName']} was created since the migration started.")
-                if spec["migrationStrategy"] == "UPDATE_EXISTING" and existing is None:
-                    raise JobFailed(f"The Lex V2 bot {spec['v2BotName']} was deleted since the migration started.")
-                v2_bot = v2_imports.write_bot(target, bot_settings(bot, spec["v2BotName"], spec["v2BotRole"]),
-                                              existing, spec["v2BotId"])
-                v2_imports.write_locale(target, v2_bot["botId"], locale_id_of(bot["locale"]), content, "Overwrite",
-                                        {})
+                bot_id = drafts.write(runtime, job.scope.account, job.scope.region,
+                                      bot_settings(bot, spec["v2BotName"], spec["v2BotRole"]), content, spec["v2BotId"])
         except AWSError as error:  # a rule of the V2 resources (a name clash inside the bot, say)
             raise JobFailed(error.message) from None
-        return JobOutcome({"alerts": alerts, "v2BotId": v2_bot["botId"]})
+        return JobOutcome({"alerts": alerts, "v2BotId": bot_id})
 
     return run

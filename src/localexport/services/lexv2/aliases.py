@@ -38,6 +38,8 @@ def _check_target(ctx: RequestContext, bot_id: str, version: str | None, setting
         return
     if version == r.DRAFT and alias_id != r.TEST_ALIAS_ID:
         raise validation(f"Only {r.TEST_ALIAS_NAME} can point at the DRAFT version; choose a numbered version.")
+    if version != r.DRAFT and alias_id == r.TEST_ALIAS_ID:
+        raise validation(f"{r.TEST_ALIAS_NAME} always points at the DRAFT version.")
     bot_version(ctx, bot_id, version)  # PreconditionFailedException: these operations declare no not-found
     for locale_id in settings or {}:
         locale = r.find(ctx, r.LOCALE, {"botId": bot_id, "botVersion": version, "localeId": locale_id})
@@ -92,8 +94,10 @@ def update_bot_alias(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
     old = r.current(ctx, doc)
     if statuses.is_settling(old, ctx.clock.now()):
         raise conflict(f"Bot alias {params['botAliasId']} is {old['botAliasStatus']}; try again later.")
-    if doc.body["botAliasId"] == r.TEST_ALIAS_ID and params["botAliasName"] != r.TEST_ALIAS_NAME:
-        raise validation(f"{r.TEST_ALIAS_NAME} cannot be renamed.")
+    if doc.body["botAliasId"] == r.TEST_ALIAS_ID:
+        if params["botAliasName"] != r.TEST_ALIAS_NAME:
+            raise validation(f"{r.TEST_ALIAS_NAME} cannot be renamed.")
+        params = {**params, "botVersion": params.get("botVersion") or r.DRAFT}  # it stays on DRAFT
     _check_target(ctx, params["botId"], params.get("botVersion"), params.get("botAliasLocaleSettings"),
                   params["botAliasId"])
     now = ctx.clock.now()

@@ -79,7 +79,8 @@ def update_bot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 @op("ListBots")
 def list_bots(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     bots = [importing.bot_status(ctx, r.current(ctx, d)) for d in ctx.store.all(ctx.scope, r.BOT.kind)]
-    bots += importing.pending_bots(ctx)
+    made = {b["botId"] for b in bots}
+    bots += [b for b in importing.pending_bots(ctx) if b["botId"] not in made]
 
     def summary(b: dict[str, Any]) -> dict[str, Any]:
         latest = b["_versionsCreated"] and max(

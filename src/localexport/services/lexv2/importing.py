@@ -49,11 +49,12 @@ def locale_status(ctx: RequestContext, locale: dict[str, Any]) -> dict[str, Any]
 
 
 def pending_bots(ctx: RequestContext) -> list[dict[str, Any]]:
-    """The bots unfinished imports will create, as DescribeBot shows them meanwhile."""
-    bots = []
+    """The bots unfinished imports will create, as DescribeBot shows them meanwhile (one of them may be made
+    already, by an earlier import of the same name: callers list the made ones first)."""
+    bots: list[dict[str, Any]] = []
     for job in ctx.store.jobs(ctx.scope, KIND, states=ACTIVE):
         target = job.spec.get(TARGET) or {}
-        if target.get("new"):
+        if target.get("new") and all(b["botId"] != target["botId"] for b in bots):  # two imports, one new bot
             spec = job.spec["resourceSpecification"]["botImportSpecification"]
             bots.append({**{k: spec.get(k) for k in ("roleArn", "dataPrivacy", "idleSessionTTLInSeconds",
                                                       "errorLogSettings")},

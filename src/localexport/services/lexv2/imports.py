@@ -24,7 +24,7 @@ from ...aws.validation import SerializationError, validate
 from ...core.archives import ArchiveError, open_zip
 from ...core.jobs import JobFailed, JobOutcome
 from ...core.objects import ObjectError
-from ...core.runtime import Limits, RequestContext, Runtime
+from ...core.runtime import Limits, RequestContext, Runtime, holds_job
 from ...core.store import Doc, Job
 from . import importing, jobviews, lexjson, testset_csv, testsets, vocabulary
 from . import resources as r
@@ -104,13 +104,13 @@ def start_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             raise validation(f"The locale {target['localeId']} is not supported by Amazon Lex V2.")
     secret = {"filePassword": params["filePassword"]} if params.get("filePassword") else {}
     aim = _target(ctx, member, target)
-    with ctx.store.transaction():
-        if aim is not None and not aim["new"]:
+    if aim is not None and not aim["new"]:  # before the job exists: a mark whose job never came marks nothing
+        with ctx.store.transaction():
             importing.mark(ctx, _targeted_docs(ctx, aim), import_id)
-        job = ctx.engine.submit(ctx.scope, KIND, import_id,
-                                {"resourceSpecification": spec, "mergeStrategy": params["mergeStrategy"], **source,
-                                 importing.TARGET: aim},
-                                secrets=secret)
+    job = ctx.engine.submit(ctx.scope, KIND, import_id,  # outside any transaction: an immediate job runs here
+                            {"resourceSpecification": spec, "mergeStrategy": params["mergeStrategy"], **source,
+                             importing.TARGET: aim},
+                            secrets=secret)
     # AWS always answers InProgress: even an immediate-mode job is only seen done by DescribeImport
     return {**_summary(job), "importStatus": "InProgress", "failureReasons": None}
 
@@ -118,9 +118,11 @@ def start_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 def _target(ctx: RequestContext, member: str, target: dict[str, Any]) -> dict[str, Any] | None:
     """What the import will change, shown ``Importing`` until it is done: a bot made now gets its id now."""
     if member == "botImportSpecification":
-        existing = ctx.store.find(ctx.scope, r.BOT.kind, None, target["botName"])
-        return {"botId": existing.body["botId"] if existing else ctx.ids.short(), "localeId": None,
-                "new": existing is None, "botName": target["botName"]}
+        name = target["botName"]
+        existing = ctx.store.find(ctx.scope, r.BOT.kind, None, name)
+        pending = next((b for b in importing.pending_bots(ctx) if b["botName"] == name), None)
+        bot_id = existing.body["botId"] if existing else pending["botId"] if pending else ctx.ids.short()
+        return {"botId": bot_id, "localeId": None, "new": existing is None, "botName": name}
     if member in ("botLocaleImportSpecification", "customVocabularyImportSpecification"):
         return {"botId": target["botId"], "localeId": target["localeId"], "new": False}
     return None
@@ -141,10 +143,7 @@ def describe_import(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
     return _summary(jobviews.load(ctx, KIND, params["importId"], lambda m: not_found(ctx.operation, m), "Import"))
 
 
-@op.claim("DescribeImport")
-def _holds_import(ctx: RequestContext, params: dict[str, Any]) -> bool:
-    job = ctx.store.get_job(params["importId"], ctx.scope)
-    return job is not None and job.kind == KIND
+op.claim("DescribeImport")(holds_job(KIND, "importId"))
 
 
 @op("ListImports")
