@@ -77,7 +77,8 @@ class LocalExport:
         registry = services.operations().items()
         self.handlers = {(name, op): fn for name, ops in registry for op, fn in ops.handlers.items()}
         self._claims = {(name, op): fn for name, ops in registry for op, fn in ops.claims.items()}
-        self.gateway = Gateway(self._dispatch, self.settings.max_body_bytes, self._claim)
+        styles = {name: ops.validation for name, ops in registry if ops.validation is not None}
+        self.gateway = Gateway(self._dispatch, self.settings.max_body_bytes, self._claim, styles)
         self.controls = Controls(self.runtime, {(name, action): fn for name, ops in registry
                                                 for action, fn in ops.console_actions.items()})
         engine.recover()

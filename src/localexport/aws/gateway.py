@@ -17,6 +17,7 @@ from .errors import AWSError
 from .identity import Caller, caller_from
 from .protocols import body_members, has_content, input_members, parse_request, serialize_error, serialize_response
 from .routing import Match, route
+from .validation import DEFAULT_STYLE, ValidationStyle
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +43,16 @@ _TOO_LARGE = AWSError("RequestEntityTooLargeException", "Request body is too lar
 
 
 class Gateway:
-    def __init__(self, dispatch: Dispatch, max_body: int, claims: Claims | None = None):
+    def __init__(self, dispatch: Dispatch, max_body: int, claims: Claims | None = None,
+                 styles: Mapping[str, ValidationStyle] | None = None):
         self.dispatch = dispatch
         self.max_body = max_body
         self.claims = claims
+        self.styles = dict(styles or {})  # service -> how it words a constraint failure
+
+    def _parse(self, match: Match, query, headers, body: bytes) -> dict:
+        style = self.styles.get(match.service, DEFAULT_STYLE)
+        return parse_request(match.operation, match.uri_params, query, headers, body, style)
 
     def too_large(self) -> WireResponse:
         """The answer to a body over ``max_body``, for servers that stop reading it early."""
@@ -75,7 +82,8 @@ class Gateway:
             output = self.dispatch(caller, service, match.operation.name, params, base_url, request_id)
             status, out_headers, out_body = serialize_response(service, match.operation, output or {})
         except AWSError as error:
-            status, out_headers, out_body = serialize_error(service, error, request_id)
+            status, out_headers, out_body = serialize_error(service, error, request_id,
+                                                            self.styles.get(service, DEFAULT_STYLE))
         except Exception:  # a bug of ours, never the client's input
             log.exception("unhandled error in %s %s", method, path)
             status, out_headers, out_body = serialize_error(
@@ -93,12 +101,12 @@ class Gateway:
         it is invalid in the one it looks like), else the best ranked that fits the body."""
         best = candidates[0]
         if len(candidates) == 1:
-            return best, parse_request(best.operation, best.uri_params, query, headers, body)
+            return best, self._parse(best, query, headers, body)
         parsed: list[tuple[Match, dict]] = []
         best_error: AWSError | None = None
         for match in candidates:
             try:
-                parsed.append((match, parse_request(match.operation, match.uri_params, query, headers, body)))
+                parsed.append((match, self._parse(match, query, headers, body)))
             except AWSError as error:
                 best_error = error if match is best else best_error
         sent = body_members(body)

@@ -16,7 +16,7 @@ from botocore.model import OperationModel, Shape
 
 from .errors import AWSError, ValidationError
 from .models import service_model, validation_error_code
-from .validation import SerializationError, validate
+from .validation import DEFAULT_STYLE, SerializationError, ValidationStyle, validate
 
 JSON_TYPES = {"rest-json": "application/json", "json": "application/x-amz-json-1.1"}
 
@@ -38,7 +38,8 @@ def _scalar(shape: Shape, raw: str, where: str) -> Any:
 
 
 def parse_request(
-    op: OperationModel, uri_params: dict[str, str], query: dict[str, list[str]], headers, body: bytes
+    op: OperationModel, uri_params: dict[str, str], query: dict[str, list[str]], headers, body: bytes,
+    style: ValidationStyle = DEFAULT_STYLE,
 ) -> dict[str, Any]:
     """The operation's input as a validated dict (raises ValidationError / SerializationError)."""
     shape = op.input_shape
@@ -84,7 +85,7 @@ def parse_request(
         document = _json_object(body)
         params.update({k: v for k, v in document.items() if k in body_members})
     errors: list[str] = []
-    parsed = validate(shape, params, "", errors)
+    parsed = validate(shape, params, "", errors, style)
     if errors:
         raise ValidationError(errors)
     return parsed
@@ -188,12 +189,13 @@ def serialize_response(service: str, op: OperationModel, output: dict[str, Any])
     return status, headers, json.dumps(to_wire(shape, body_value), separators=(",", ":")).encode()
 
 
-def serialize_error(service: str | None, error: AWSError, request_id: str | None = None) -> tuple[int, dict[str, str], bytes]:
+def serialize_error(service: str | None, error: AWSError, request_id: str | None = None,
+                    style: ValidationStyle = DEFAULT_STYLE) -> tuple[int, dict[str, str], bytes]:
     code = error.code
     shape = None
     if service is not None:
         if isinstance(error, ValidationError):
-            code = validation_error_code(service)
+            code = style.code or validation_error_code(service)
         model = service_model(service)
         shape = next((s for s in model.error_shapes if s.name == code), None)
         protocol = model.protocol

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -73,7 +74,26 @@ def _check_type(shape: Shape, value: Any, path: str) -> None:
         raise SerializationError(f"Expected {kind} for '{path}', got {type(value).__name__}.")
 
 
-def validate(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
+@dataclass(frozen=True)
+class ValidationStyle:
+    """How a service words input that breaks the model's constraints, where it differs from the default
+    (the first validation error its model declares; member paths as the model spells the members)."""
+
+    code: str | None = None  # e.g. ValidationException where the model declares none
+    lower_camel_paths: bool = False  # ``definition.sheets.1.member``: the paths of services written in Java
+    joined_map_keys: bool = False  # a map's key failures as one "Map keys must satisfy constraint: [...]"
+
+
+DEFAULT_STYLE = ValidationStyle()
+
+
+def _member_path(path: str, name: str, style: ValidationStyle) -> str:
+    if style.lower_camel_paths:
+        name = name[:1].lower() + name[1:]
+    return f"{path}.{name}" if path else name
+
+
+def validate(shape: Shape, value: Any, path: str, errors: list[str], style: ValidationStyle = DEFAULT_STYLE) -> Any:
     """Check ``value`` against ``shape``; append AWS-form messages to ``errors``.
 
     Returns the value with unknown structure members dropped.  Type mismatches
@@ -85,21 +105,21 @@ def validate(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
     if kind == "structure":
         out = {}
         for name, member in shape.members.items():
-            sub = f"{path}.{name}" if path else name
+            sub = _member_path(path, name, style)
             if name in value and value[name] is not None:
-                out[name] = validate(member, value[name], sub, errors)
+                out[name] = validate(member, value[name], sub, errors, style)
             elif name in shape.required_members:
                 errors.append(f"Value null at '{sub}' failed to satisfy constraint: Member must not be null")
         return out
     if kind == "list":
         _length(value, meta, path, errors)
-        return [validate(shape.member, item, f"{path}.{i}.member", errors) for i, item in enumerate(value, 1)]
+        return [validate(shape.member, item, f"{path}.{i}.member", errors, style) for i, item in enumerate(value, 1)]
     if kind == "map":
         _length(value, meta, path, errors)
         out = {}
         for key, item in value.items():
-            validate(shape.key, key, f"{path}.{key}.key", errors)
-            out[key] = validate(shape.value, item, f"{path}.{key}.value", errors) if item is not None else None
+            _validate_key(shape, value, key, path, errors, style)
+            out[key] = validate(shape.value, item, f"{path}.{key}.value", errors, style) if item is not None else None
         return out
     if kind == "string":
         secret = bool(meta.get("sensitive"))
@@ -124,6 +144,33 @@ def validate(shape: Shape, value: Any, path: str, errors: list[str]) -> Any:
         if "max" in meta and value > meta["max"]:
             _fail(errors, value, path, f"Member must have value less than or equal to {meta['max']}")
     return value
+
+
+def _validate_key(shape: Shape, value: dict, key: str, path: str, errors: list[str], style: ValidationStyle) -> None:
+    if not style.joined_map_keys:
+        validate(shape.key, key, f"{path}.{key}.key", errors, style)
+        return
+    found: list[str] = []
+    validate(shape.key, key, path, found, style)
+    if found:  # AWS lists every key constraint, at the map, once for the map (as the Java map prints)
+        constraints = _key_constraints(shape.key)
+        shown = "{" + ", ".join(f"{k}=..." for k in value) + "}"
+        message = f"Value '{shown}' at '{path}' failed to satisfy constraint: Map keys must satisfy constraint: " \
+                  f"[{', '.join(constraints)}]"
+        if message not in errors:
+            errors.append(message)
+
+
+def _key_constraints(shape: Shape) -> list[str]:
+    meta = shape.metadata
+    found = []
+    if "max" in meta:
+        found.append(f"Member must have length less than or equal to {meta['max']}")
+    if "min" in meta:
+        found.append(f"Member must have length greater than or equal to {meta['min']}")
+    if meta.get("pattern"):
+        found.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
+    return found
 
 
 def _length(value: Any, meta: dict, path: str, errors: list[str], secret: bool = False) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..aws.validation import ValidationStyle
 from .artifacts import ArtifactStore
 from .clock import Clock
 from .ids import Ids
@@ -75,8 +76,9 @@ Claim = Callable[[RequestContext, dict[str, Any]], bool]
 class Operations:
     """Handlers of one service, registered by operation name."""
 
-    def __init__(self, service: str):
+    def __init__(self, service: str, validation: ValidationStyle | None = None):
         self.service = service
+        self.validation = validation  # how this service words constraint failures, where not as the default
         self.handlers: dict[str, Handler] = {}
         self.claims: dict[str, Claim] = {}
         self.console_actions: dict[str, Handler] = {}
