@@ -1,6 +1,7 @@
 """The job engine: one lifecycle for every service's export and import jobs.
 
     queued -> running -> succeeded | failed        (and deleting -> gone)
+    held -> queued                                 (a job its service keeps back until it releases it)
 
 Timing modes decide when a queued job runs: ``immediate`` (before the create
 call returns), ``realistic`` (after a delay, on a worker thread) or ``manual``
@@ -30,7 +31,8 @@ log = logging.getLogger(__name__)
 
 MODES = ("immediate", "realistic", "manual")
 SECRETS = "secrets"  # the key in Job.extra of what a job may use but must not keep
-ACTIVE = ("queued", "running")
+HELD = "held"
+ACTIVE = (HELD, "queued", "running")
 
 
 def _without_secrets(job: Job) -> dict[str, Any]:
@@ -120,6 +122,21 @@ class JobEngine:
         self.store.insert_job(job)
         self._schedule(job.id)
         return self.store.get_job(job.id) or job
+
+    def hold(self, scope: Scope, kind: str, job_id: str, spec: dict[str, Any]) -> Job:
+        """Record a job that must not run yet (e.g. it waits behind another on the same resource): it stays
+        ``held``, untouched by recovery, until ``release``."""
+        now = self.clock.now()
+        job = Job(id=job_id, scope=scope, kind=kind, state=HELD, spec=spec, created_at=now, updated_at=now)
+        self.store.insert_job(job)
+        return job
+
+    def release(self, job_id: str) -> bool:
+        """Queue a held job under the current timing mode; False if it was not held (released by someone else)."""
+        if not self.store.update_job(job_id, only_from=(HELD,), state="queued", updated_at=self.clock.now()):
+            return False
+        self._schedule(job_id)
+        return True
 
     def delete(self, job_id: str) -> None:
         """Start deleting a job: it reports ``deleting`` until purged (same timing as runs)."""

@@ -314,7 +314,10 @@ class Store:
     # -- jobs ----------------------------------------------------------------
 
     def insert_job(self, job: Job) -> Job:
+        """Insert; AlreadyExists if the id is taken (two callers may race to make the same job)."""
         with self.transaction() as conn:
+            if conn.execute(select(jobs.c.id).where(jobs.c.id == job.id)).first() is not None:
+                raise AlreadyExists(job.id)
             conn.execute(
                 insert(jobs).values(
                     id=job.id,
