@@ -30,9 +30,20 @@ def definition(identifier: str, data_set_arn: str, used: str | None = None) -> d
     }
 
 
+def register_analyst(qs, account: str = ACCOUNT) -> str:
+    """The QuickSight user the graph's permissions name (permissions must name principals that exist)."""
+    try:
+        qs.register_user(AwsAccountId=account, Namespace="default", IdentityType="QUICKSIGHT", UserName="analyst",
+                         Email="analyst@example.com", UserRole="AUTHOR")
+    except qs.exceptions.ResourceExistsException:
+        pass
+    return USER.replace(ACCOUNT, account)
+
+
 def build(qs, account: str = ACCOUNT, prefix: str = "") -> dict[str, str]:
     """Create the graph; returns the ARNs by name."""
     p = prefix
+    register_analyst(qs, account)
     qs.create_vpc_connection(AwsAccountId=account, VPCConnectionId=f"{p}vpc", Name="vpc", SubnetIds=["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"],
                              SecurityGroupIds=["sg-0a1b2c3d4e5f60718"], RoleArn=f"arn:aws:iam::{account}:role/qs-vpc")
     source = qs.create_data_source(

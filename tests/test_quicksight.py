@@ -20,6 +20,7 @@ from quicksight_helpers import (
     export,
     import_bundle,
     members,
+    register_analyst,
 )
 from test_wire import error_of
 
@@ -77,7 +78,7 @@ def test_assets_describe_update_permissions_tags_and_errors(qs, graph):
         (qs.create_analysis, {"AwsAccountId": ACCOUNT, "AnalysisId": "a2", "Name": "x"},
          "InvalidParameterValueException", 400),
         (qs.describe_dashboard, {"AwsAccountId": "12345678901a", "DashboardId": "sales-dash"},
-         "InvalidParameterValueException", 400),
+         "ValidationException", 400),  # a constraint of the model: QuickSight's ValidationException
         (qs.list_dashboards, {"AwsAccountId": ACCOUNT, "NextToken": "bogus"}, "InvalidNextTokenException", 400),
     ]
     for call, params, code, status in cases:
@@ -212,12 +213,17 @@ def test_export_import_into_another_account_and_export_again_is_stable(qs, graph
     original = members(download(wire, export(qs, "move", [graph["dashboard"]], **FULL_FLAGS)))
     other = make_client("quicksight", account=OTHER)
     body = download(wire, export(qs, "move2", [graph["dashboard"]], **FULL_FLAGS))
+    failed = import_bundle(other, "early", body, account=OTHER)  # the user the permissions name is not there yet
+    assert failed["JobStatus"] == "FAILED"
+    assert {e["Message"] for e in failed["Errors"]} >= {
+        "One or more principals in resource permissions list are not valid QuickSight users"}
+    other_user = register_analyst(other, OTHER)  # the same user name in the other account
     job = import_bundle(other, "in", body, account=OTHER)
     assert job["JobStatus"] == "SUCCESSFUL" and job["Errors"] == [] and job["FailureAction"] == "DO_NOTHING"
     assert job["AssetBundleImportSource"]["Body"].startswith("http")
     assert wire.get(job["AssetBundleImportSource"]["Body"]).content == body
     assert other.describe_dashboard_permissions(AwsAccountId=OTHER, DashboardId="sales-dash")["Permissions"] == [
-        {"Principal": USER, "Actions": ["quicksight:DescribeDashboard"]}]
+        {"Principal": other_user, "Actions": ["quicksight:DescribeDashboard"]}]  # that account's user
     exported = members(download(wire, export(other, "back", [arn("dashboard", "sales-dash", OTHER)], account=OTHER,
                                              **FULL_FLAGS)))
     assert "folder/reports.json" in exported  # the folder came along as a dependency, with the membership
@@ -225,6 +231,7 @@ def test_export_import_into_another_account_and_export_again_is_stable(qs, graph
 
 
 def test_real_bundle_imports_with_overrides(qs, fixtures_dir):
+    register_analyst(qs)  # the principal OverridePermissions names
     body = (fixtures_dir / REAL_QS).read_bytes()
     job = import_bundle(qs, "real", body, OverrideParameters={
         "ResourceIdOverrideConfiguration": {"PrefixForAllResources": "prod-"},
@@ -384,3 +391,36 @@ def test_dashboard_versions_and_publishing(qs, graph, wire):
         "JobStatus"] == "SUCCESSFUL"
     assert qs.describe_dashboard(AwsAccountId=ACCOUNT, DashboardId="sales-dash")["Dashboard"]["Version"][
         "VersionNumber"] == 3
+
+
+def test_dashboards_from_a_template_of_another_region_or_account(qs, graph, make_client):
+    """AWS takes a SourceTemplate of any account and region: another region of this account as it is; another
+    account's if the template grants this one DescribeTemplate, else the dashboard is created and fails (its
+    version CREATION_FAILED, ACCESS_DENIED), as AWS reports it."""
+    def references(account: str) -> list[dict]:
+        return [{"DataSetPlaceholder": "sales_placeholder", "DataSetArn": arn("dataset", "sales", account)}]
+
+    europe = make_client("quicksight", region="eu-west-1")
+    created = europe.create_dashboard(AwsAccountId=ACCOUNT, DashboardId="eu", Name="EU", SourceEntity={
+        "SourceTemplate": {"Arn": graph["template"], "DataSetReferences": references(ACCOUNT)}})
+    assert created["CreationStatus"] == "CREATION_SUCCESSFUL"
+    version = europe.describe_dashboard(AwsAccountId=ACCOUNT, DashboardId="eu")["Dashboard"]["Version"]
+    assert (version["Status"], version["SourceEntityArn"]) == ("CREATION_SUCCESSFUL", graph["template"])
+    other = make_client("quicksight", account=OTHER)
+    source = {"SourceTemplate": {"Arn": f"{graph['template']}/version/1", "DataSetReferences": references(OTHER)}}
+    denied = other.create_dashboard(AwsAccountId=OTHER, DashboardId="d", Name="d", SourceEntity=source)
+    assert denied["CreationStatus"] == "CREATION_FAILED"
+    version = other.describe_dashboard(AwsAccountId=OTHER, DashboardId="d")["Dashboard"]["Version"]
+    assert version["Status"] == "CREATION_FAILED"
+    assert version["Errors"] == [{"Type": "ACCESS_DENIED", "Message": "You do not have permissions to access the source"}]
+    qs.update_template_permissions(AwsAccountId=ACCOUNT, TemplateId="sales-template", GrantPermissions=[
+        {"Principal": f"arn:aws:iam::{OTHER}:root", "Actions": ["quicksight:DescribeTemplate"]}])
+    granted = other.create_dashboard(AwsAccountId=OTHER, DashboardId="d2", Name="d2", SourceEntity=source)
+    assert granted["CreationStatus"] == "CREATION_SUCCESSFUL"
+    dashboard = other.describe_dashboard(AwsAccountId=OTHER, DashboardId="d2")["Dashboard"]
+    assert dashboard["Version"]["DataSetArns"] == [arn("dataset", "sales", OTHER)]
+    missing = dict(source, SourceTemplate={**source["SourceTemplate"], "Arn": arn("template", "nope", OTHER,
+                                                                                  "ap-south-1")})
+    other.create_dashboard(AwsAccountId=OTHER, DashboardId="d3", Name="d3", SourceEntity=missing)
+    errors = other.describe_dashboard(AwsAccountId=OTHER, DashboardId="d3")["Dashboard"]["Version"]["Errors"]
+    assert errors[0]["Type"] == "SOURCE_NOT_FOUND"

@@ -9,19 +9,24 @@ from it; the serializer keeps what each output shape declares.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from ...aws.models import operation
+from ...aws.validation import ValidationStyle
 from ...core import tags as tagging
 from ...core.pagination import InvalidToken, page
 from ...core.runtime import Operations, RequestContext
 from ...core.store import AlreadyExists, Doc, Scope
+from . import principals
 from .errors import access_denied, exists, invalid, invalid_token, not_found
 
 SERVICE = "quicksight"
-op = Operations(SERVICE)
+# Real QuickSight answers a constraint failure with ValidationException (not in its model), at member paths
+# in lowerCamelCase, a map's keys joined (boto3#2601, terraform-provider-aws#41919).
+op = Operations(SERVICE, ValidationStyle("ValidationException", lower_camel_paths=True, joined_map_keys=True))
 CREATED, UPDATED = "_created", "_updated"
 
 
@@ -60,6 +65,19 @@ TYPES = (VPC_CONNECTION, DATA_SOURCE, DATA_SET, REFRESH_SCHEDULE, THEME, TEMPLAT
 BY_ARN_PART = {t.arn_part: t for t in TYPES if t is not REFRESH_SCHEDULE}
 BY_NAME = {t.name: t for t in TYPES}
 MEMBER_TYPES = {"DASHBOARD": DASHBOARD, "ANALYSIS": ANALYSIS, "DATASET": DATA_SET, "DATASOURCE": DATA_SOURCE}
+
+
+@dataclass
+class Extensions:
+    """What modules built on an asset type add to its generic operations (the ingestion a SPICE data set
+    starts when saved, what its view shows of it, what goes when it is deleted); keyed by type name."""
+
+    saved: dict[str, Callable[[RequestContext, dict[str, Any], bool], dict[str, Any]]] = field(default_factory=dict)
+    viewed: dict[str, Callable[[RequestContext, Doc, dict[str, Any]], dict[str, Any]]] = field(default_factory=dict)
+    removed: dict[str, Callable[[RequestContext, Doc], None]] = field(default_factory=dict)
+
+
+EXTENSIONS = Extensions()
 
 
 def scope(ctx: RequestContext) -> Scope:
@@ -151,7 +169,12 @@ def view(ctx: RequestContext, kind: AssetType, doc: Doc) -> dict[str, Any]:
         out.update(Status="CREATION_SUCCESSFUL", NetworkInterfaces=[])
     if kind in (ANALYSIS, DASHBOARD, TEMPLATE):
         _definition_summary(kind, doc, out)
-    return out
+        if doc.body.get("_failure"):  # a source it could not read (handlers.SourceUnusable)
+            out.update(Status="CREATION_FAILED", Errors=doc.body["_failure"])
+            if "Version" in out:
+                out["Version"].update(Status="CREATION_FAILED", Errors=doc.body["_failure"])
+    extend = EXTENSIONS.viewed.get(kind.name)
+    return extend(ctx, doc, out) if extend else out
 
 
 def declarations(definition: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -213,18 +236,24 @@ def _register(kind: AssetType) -> None:
                 "AvailabilityStatus": "AVAILABLE" if kind is VPC_CONNECTION else None}
 
     if kind not in (REFRESH_SCHEDULE, TEMPLATE, ANALYSIS, DASHBOARD):  # those add checks (handlers.py)
+        def saved(ctx: RequestContext, params: dict[str, Any], created: bool) -> dict[str, Any]:
+            extend = EXTENSIONS.saved.get(kind.name)
+            return extend(ctx, params, created) if extend else {}
+
         @op(f"Create{kind.name}")
         def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             check_account(ctx, params)
+            principals.check(ctx, params.get("Permissions"))
             put(ctx, kind, params[id_member], body_of(params), params.get("Permissions"), params.get("Tags"))
-            return created_answer(ctx, params[id_member], "CREATION_SUCCESSFUL")
+            return {**created_answer(ctx, params[id_member], "CREATION_SUCCESSFUL"), **saved(ctx, params, True)}
 
         @op(f"Update{kind.name}")
         def update(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             check_account(ctx, params)
             load(ctx, kind, params[id_member])
             put(ctx, kind, params[id_member], body_of(params), None, None, create=False)
-            return {**created_answer(ctx, params[id_member], "UPDATE_SUCCESSFUL"), "Status": 200}
+            return {**created_answer(ctx, params[id_member], "UPDATE_SUCCESSFUL"), "Status": 200,
+                    **saved(ctx, params, False)}
 
     if kind not in (REFRESH_SCHEDULE, DASHBOARD):  # a dashboard is described as one version (handlers.py)
         @op(f"Describe{kind.name}")
@@ -264,13 +293,25 @@ def _register(kind: AssetType) -> None:
         def update_permissions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             check_account(ctx, params)
             doc = load(ctx, kind, params[id_member])
+            principals.check(ctx, params.get("GrantPermissions"))
             granted = permissions_apply(doc.body["_permissions"], params.get("GrantPermissions"),
                                         params.get("RevokePermissions"))
             return permissions_answer(ctx, put(ctx, kind, doc.key, {}, granted, None, create=False))
 
 
 def remove(ctx: RequestContext, kind: AssetType, doc: Doc) -> None:
+    extend = EXTENSIONS.removed.get(kind.name)
+    if extend:
+        extend(ctx, doc)
     ctx.store.remove(scope(ctx), kind.name, doc.key)
+    member_type = next((name for name, member in MEMBER_TYPES.items() if member is kind), None)
+    if member_type is not None:  # it leaves the folders it was in
+        gone = {"MemberId": doc.key, "MemberType": member_type}
+        for folder in ctx.store.all(scope(ctx), FOLDER.name):
+            if gone in folder.body.get("_members", ()):
+                kept = [m for m in folder.body["_members"] if m != gone]
+                ctx.store.replace(scope(ctx), Doc(folder.kind, folder.key, folder.parent, folder.name,
+                                                  {**folder.body, "_members": kept}, folder.created_at, ctx.clock.now()))
     if kind is DATA_SET:  # its refresh schedules go with it
         for schedule in ctx.store.all(scope(ctx), REFRESH_SCHEDULE.name):
             if schedule.key.startswith(doc.key + "/"):
@@ -281,26 +322,35 @@ for _kind in TYPES:
     _register(_kind)
 
 
-def _tagged(ctx: RequestContext, resource_arn: str) -> tuple[AssetType, Doc]:
+def _tagged(ctx: RequestContext, resource_arn: str) -> tuple[Scope, Doc]:
+    """The asset, user or namespace an ARN names (their documents all keep tags as ``_tags``)."""
     parsed = parse_arn(ctx, resource_arn)
-    if parsed is None:
+    if parsed is not None:
+        return scope(ctx), load(ctx, *parsed)
+    found = principals.taggable(ctx, resource_arn)
+    if found is None:
         raise invalid(f"{resource_arn} is not the ARN of a taggable QuickSight resource of this account.")
-    return parsed[0], load(ctx, *parsed)
+    return found
+
+
+def _save_tags(ctx: RequestContext, where: Scope, doc: Doc, tags: dict[str, str]) -> None:
+    body = {**doc.body, "_tags": tagging.to_pairs(tags, "Key", "Value")}
+    ctx.store.replace(where, Doc(doc.kind, doc.key, doc.parent, doc.name, body, doc.created_at, doc.updated_at))
 
 
 @op("TagResource")
 def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    kind, doc = _tagged(ctx, params["ResourceArn"])
+    where, doc = _tagged(ctx, params["ResourceArn"])
     tags = tagging.from_pairs(doc.body["_tags"], "Key", "Value") | tagging.from_pairs(params["Tags"], "Key", "Value")
-    put(ctx, kind, doc.key, {}, None, tagging.to_pairs(tags, "Key", "Value"), create=False)
+    _save_tags(ctx, where, doc, tags)
     return {"RequestId": ctx.request_id, "Status": 200}
 
 
 @op("UntagResource")
 def untag_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    kind, doc = _tagged(ctx, params["ResourceArn"])
-    tags = tagging.remove(tagging.from_pairs(doc.body["_tags"], "Key", "Value"), params["TagKeys"])
-    put(ctx, kind, doc.key, {}, None, tagging.to_pairs(tags, "Key", "Value"), create=False)
+    where, doc = _tagged(ctx, params["ResourceArn"])
+    _save_tags(ctx, where, doc, tagging.remove(tagging.from_pairs(doc.body["_tags"], "Key", "Value"),
+                                               params["TagKeys"]))
     return {"RequestId": ctx.request_id, "Status": 200}
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from ...aws.errors import AWSError
 
 
-def _error(code: str, message: str, **fields) -> AWSError:
+def _error(code: str, message: str, resource_type: str | None = None) -> AWSError:
+    """``resource_type``: the ResourceType member some errors carry (USER, GROUP, NAMESPACE, ...)."""
+    fields = {"ResourceType": resource_type} if resource_type else {}
     return AWSError(code, message, **fields)  # the gateway adds RequestId
 
 
@@ -13,20 +15,20 @@ def invalid(message: str) -> AWSError:
     return _error("InvalidParameterValueException", message)
 
 
-def not_found(message: str) -> AWSError:
-    return _error("ResourceNotFoundException", message)
+def not_found(message: str, resource_type: str | None = None) -> AWSError:
+    return _error("ResourceNotFoundException", message, resource_type)
 
 
-def exists(message: str) -> AWSError:
-    return _error("ResourceExistsException", message)
+def exists(message: str, resource_type: str | None = None) -> AWSError:
+    return _error("ResourceExistsException", message, resource_type)
 
 
 def conflict(message: str) -> AWSError:
     return _error("ConflictException", message)
 
 
-def limit(message: str) -> AWSError:
-    return _error("LimitExceededException", message)
+def limit(message: str, resource_type: str | None = None) -> AWSError:
+    return _error("LimitExceededException", message, resource_type)
 
 
 def access_denied(message: str) -> AWSError:

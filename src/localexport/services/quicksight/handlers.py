@@ -7,25 +7,59 @@ import copy
 from typing import Any
 
 from ...core.runtime import RequestContext
-from ...core.store import Doc
+from ...core.store import Doc, Scope
 from . import assets as a
-from . import versions
+from . import principals, versions
 from .assets import declarations, op
 from .errors import invalid, not_found
 
 
+class SourceUnusable(Exception):
+    """The source entity cannot be read: the asset is created, and fails (as AWS reports it, asynchronously)."""
+
+    def __init__(self, error_type: str, message: str):
+        super().__init__(message)
+        self.error = {"Type": error_type, "Message": message}
+
+
+def _template_source(ctx: RequestContext, template_arn: str) -> Doc:
+    """A template of any account and region (as AWS allows), if it exists and grants this account access."""
+    parts = template_arn.split(":", 5)
+    resource = parts[5].split("/") if len(parts) == 6 else []
+    if parts[:3] != ["arn", "aws", "quicksight"] or len(resource) < 2 or resource[0] != "template":
+        raise invalid(f"{template_arn} is not the ARN of a template.")
+    region, account, template_id = parts[3], parts[4], resource[1]  # a /version/N or /alias/X suffix is one version
+    doc = ctx.store.get(Scope(account, region, a.SERVICE), a.TEMPLATE.name, template_id)
+    if doc is None:
+        raise SourceUnusable("SOURCE_NOT_FOUND", f"The source template {template_arn} was not found.")
+    if account != ctx.account and not any(
+            "quicksight:DescribeTemplate" in grant["Actions"] and _grants_account(grant["Principal"], ctx.account)
+            for grant in doc.body.get("_permissions") or ()):
+        raise SourceUnusable("ACCESS_DENIED", "You do not have permissions to access the source")
+    return doc
+
+
+def _grants_account(principal: str, account: str) -> bool:
+    """Whether a template permission's principal is (in) ``account``: its root, or one of its identities."""
+    return principal == f"arn:aws:iam::{account}:root" or principal.split(":")[4:5] == [account]
+
+
 def _from_source(ctx: RequestContext, kind: a.AssetType, source: dict[str, Any]) -> dict[str, Any]:
-    """The definition a SourceEntity names: a template's (for analyses and dashboards) or an
-    analysis's (for templates), with the data set placeholders bound to the given data sets."""
+    """The definition a SourceEntity names: a template's (for analyses and dashboards; any account and region)
+    or an analysis's (for templates; this account and region), with the data set placeholders bound to the
+    given data sets."""
     member = "SourceTemplate" if "SourceTemplate" in source else "SourceAnalysis"
     entity = source.get(member)
     if not entity or len(source) != 1:
         raise invalid(f"SourceEntity of a {kind.name} needs exactly one of SourceTemplate or SourceAnalysis.")
-    wanted = a.TEMPLATE if member == "SourceTemplate" else a.ANALYSIS
-    parsed = a.parse_arn(ctx, entity["Arn"])
-    if parsed is None or parsed[0] is not wanted:
-        raise invalid(f"{entity['Arn']} is not the ARN of a {wanted.name.lower()} of this account.")
-    definition = copy.deepcopy(a.load(ctx, *parsed).body.get("Definition") or {})
+    if member == "SourceTemplate":
+        found = _template_source(ctx, entity["Arn"])
+    else:
+        parsed = a.parse_arn(ctx, entity["Arn"])
+        if parsed is None or parsed[0] is not a.ANALYSIS:
+            raise invalid(f"{entity['Arn']} is not the ARN of an analysis of this account.")
+        found = a.load(ctx, *parsed)
+    definition = copy.deepcopy(found.body.get("Definition") or {})
     refs = {r["DataSetPlaceholder"]: r["DataSetArn"] for r in entity.get("DataSetReferences", [])}
     by_arn = {v: k for k, v in refs.items()}
     bound = []
@@ -58,13 +92,18 @@ def _rename_identifiers(value: Any, renamed: dict[str, str]) -> Any:
 
 def _save_definition(ctx: RequestContext, kind: a.AssetType, params: dict[str, Any], create: bool) -> Doc:
     a.check_account(ctx, params)
+    principals.check(ctx, params.get("Permissions"))
     old = None if create else a.load(ctx, kind, params[kind.id_member])
     body = a.body_of(params)
     if ("Definition" in params) == ("SourceEntity" in params):
         raise invalid(f"A {kind.name} needs exactly one of Definition or SourceEntity.")
     if "SourceEntity" in params:
-        body["Definition"] = _from_source(ctx, kind, body.pop("SourceEntity"))
         body["_source"] = next(iter(params["SourceEntity"].values()))["Arn"]
+        try:
+            body["Definition"] = _from_source(ctx, kind, body.pop("SourceEntity"))
+            body["_failure"] = None
+        except SourceUnusable as unusable:  # created, and failed: Describe shows why
+            body["_failure"] = [unusable.error]
     if kind is a.DASHBOARD:
         if old is not None:  # a new version, published only by UpdateDashboardPublishedVersion
             return versions.add(ctx, old, body, publish=False)
@@ -76,6 +115,8 @@ def _save_definition(ctx: RequestContext, kind: a.AssetType, params: dict[str, A
 def _register_definitions(kind: a.AssetType) -> None:
     def answer(ctx: RequestContext, doc: Doc, status: str, code: int) -> dict[str, Any]:
         the_arn = a.arn_of(ctx, kind, doc.key)
+        if doc.body.get("_failure"):
+            status = status.replace("SUCCESSFUL", "FAILED")
         return {"Arn": the_arn, kind.id_member: doc.key, "CreationStatus": status, "UpdateStatus": status,
                 "VersionArn": f"{the_arn}/version/{doc.body.get('_latest', 1)}", "RequestId": ctx.request_id,
                 "Status": code}

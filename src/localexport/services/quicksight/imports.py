@@ -15,7 +15,7 @@ from ...core.objects import ObjectError, S3Url
 from ...core.runtime import RequestContext, Runtime
 from ...core.store import Doc, Job
 from . import assets as a
-from . import bundle, checks, jobs, versions
+from . import bundle, checks, jobs, principals, versions
 from .assets import op
 from .errors import invalid
 
@@ -24,6 +24,7 @@ LABEL = "Asset bundle import job"
 URL_SECONDS = 300
 _ARN = re.compile(r"arn:aws:quicksight:[a-z0-9-]+:\d{12}:(datasource|dataset|theme|analysis|dashboard|folder|"
                   r"vpcConnection)/([\w-]+)")
+_PRINCIPAL = re.compile(r"^(arn:aws:quicksight:[a-z0-9-]+:)\d{12}(:(?:user|group|namespace)/)")
 # Data source types that connect without credentials (an IAM role or the account's own access).
 NO_CREDENTIALS = {"ATHENA", "S3", "TIMESTREAM", "AWS_IOT_ANALYTICS", "GLUE"}
 _OVERRIDE_MEMBERS = {"VPCConnections": a.VPC_CONNECTION, "DataSources": a.DATA_SOURCE, "DataSets": a.DATA_SET,
@@ -145,7 +146,8 @@ def _read(ctx: RequestContext, spec: dict[str, Any]) -> list[bundle.Asset]:
 
 
 def _retarget(ctx: RequestContext, assets: list[bundle.Asset], prefix: str) -> None:
-    """Ids get the prefix; ARNs of the bundle's assets (from any account) point at this account."""
+    """Ids get the prefix; ARNs of the bundle's assets (from any account) point at this account, and so do
+    the users, groups and namespaces its permissions name (in the region they name: the identity region)."""
     inside = {(x.kind.arn_part, x.asset_id) for x in assets}
 
     def arn(match: re.Match) -> str:
@@ -156,6 +158,10 @@ def _retarget(ctx: RequestContext, assets: list[bundle.Asset], prefix: str) -> N
     for x in assets:
         x.request = json.loads(_ARN.sub(arn, json.dumps(x.request)))
         x.folders = [_ARN.sub(arn, f) for f in x.folders]
+        # users and groups are named alike across accounts (dev, prod): the bundle's now name this account's,
+        # which must exist here (checked with the permissions)
+        x.permissions = [{**grant, "Principal": _PRINCIPAL.sub(rf"\g<1>{ctx.account}\g<2>", grant["Principal"])}
+                         for grant in x.permissions or []] or x.permissions
         if x.kind is a.REFRESH_SCHEDULE:
             x.request["DataSetId"] = prefix + x.request["DataSetId"]
             x.asset_id = f"{x.request['DataSetId']}/{x.request['Schedule']['ScheduleId']}"
@@ -249,6 +255,11 @@ def make_runner(runtime: Runtime):
                 permissions = [{"Principal": p, "Actions": permissions["Actions"]} for p in permissions["Principals"]]
             else:
                 permissions = x.permissions
+            if not all(principals.exists(ctx, grant["Principal"]) for grant in permissions or ()):
+                errors.append(jobs.error_record(a.arn_of(ctx, x.kind, x.asset_id), "InvalidParameterValueException",
+                                                principals.INVALID_PRINCIPALS))
+                keys.discard((x.kind.name, x.asset_id))
+                continue
             tags = _override_list(spec.get("OverrideTags"), x.kind, x.asset_id, "Tags") or x.tags
             before = a.find(ctx, x.kind, x.asset_id)
             if x.kind is a.DASHBOARD:  # an import publishes a new version of an existing dashboard
