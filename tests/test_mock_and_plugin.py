@@ -145,6 +145,46 @@ def test_beside_moto_lex_v2_answers_everything_moto_answered():
         assert lex.list_bots()["botSummaries"] == []
 
 
+def test_beside_moto_quicksight_answers_everything_moto_answered():
+    """A suite written for moto's quicksight (users, groups, memberships, account settings, data sources and
+    sets, ingestions, dashboards, tags) keeps working when mock_export takes QuickSight over."""
+    from moto.quicksight.responses import QuickSightResponse
+
+    from localexport import services
+
+    moto_methods = {m for m in vars(QuickSightResponse) if not m.startswith("_") and m != "quicksight_backend"}
+    ours = {"".join(w.capitalize() for w in m.split("_")) for m in moto_methods}
+    assert ours <= set(services.operations()["quicksight"].handlers), ours - set(
+        services.operations()["quicksight"].handlers)
+    account = "123456789012"
+    ns = {"AwsAccountId": account, "Namespace": "default"}
+    with mock_aws(), mock_export():
+        qs = boto3.client("quicksight", region_name="us-east-1")
+        user = qs.register_user(**ns, IdentityType="QUICKSIGHT", UserName="alice", Email="a@example.com",
+                                UserRole="READER")["User"]
+        qs.update_user(**ns, UserName="alice", Email="alice@example.com", Role="AUTHOR")
+        qs.create_group(**ns, GroupName="team")
+        qs.create_group_membership(**ns, GroupName="team", MemberName="alice")
+        assert [g["GroupName"] for g in qs.list_user_groups(**ns, UserName="alice")["GroupList"]] == ["team"]
+        assert qs.describe_group_membership(**ns, GroupName="team", MemberName="alice")["GroupMember"][
+            "Arn"] == user["Arn"]
+        qs.update_account_settings(AwsAccountId=account, DefaultNamespace="default", NotificationEmail="bi@x.com")
+        assert qs.describe_account_settings(AwsAccountId=account)["AccountSettings"]["NotificationEmail"] == \
+            "bi@x.com"
+        source = qs.create_data_source(AwsAccountId=account, DataSourceId="src", Name="src", Type="ATHENA",
+                                       DataSourceParameters={"AthenaParameters": {"WorkGroup": "primary"}})["Arn"]
+        created = qs.create_data_set(AwsAccountId=account, DataSetId="ds", Name="ds", ImportMode="SPICE",
+                                     PhysicalTableMap={"t": {"RelationalTable": {
+                                         "DataSourceArn": source, "Name": "sales",
+                                         "InputColumns": [{"Name": "c", "Type": "STRING"}]}}})
+        assert created["IngestionArn"].endswith(f"/ingestion/{created['IngestionId']}")
+        qs.create_ingestion(AwsAccountId=account, DataSetId="ds", IngestionId="manual-1")
+        qs.tag_resource(ResourceArn=source, Tags=[{"Key": "k", "Value": "v"}])
+        assert qs.list_tags_for_resource(ResourceArn=source)["Tags"] == [{"Key": "k", "Value": "v"}]
+        qs.delete_user(**ns, UserName="alice")
+        assert qs.list_group_memberships(**ns, GroupName="team")["GroupMemberList"] == []
+
+
 def test_the_same_body_in_process(localexport_mock, localexport_controls):
     _same_test_body(localexport_mock, localexport_controls)
 
