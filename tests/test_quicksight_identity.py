@@ -347,3 +347,87 @@ def test_users_and_namespaces_take_tags(qs):
     assert qs.list_tags_for_resource(ResourceArn=namespace)["Tags"] == [{"Key": "tenant", "Value": "a"}]
     assert error_of(qs.list_tags_for_resource, ResourceArn=user_arn("nobody"))[:2] == (
         "ResourceNotFoundException", 404)
+
+
+def test_permissions_take_only_quicksight_principals_and_account_roots(qs):
+    theme = {"AwsAccountId": ACCOUNT, "Name": "t", "BaseThemeId": "MIDNIGHT", "Configuration": {}}
+    for principal in ("nobody", "arn:aws:s3:::bucket", f"arn:aws:iam::{ACCOUNT}:user/bob",
+                      f"arn:aws:quicksight:us-east-1:{OTHER}:user/default/alice"):  # another account's user
+        grant = [{"Principal": principal, "Actions": ["quicksight:DescribeTheme"]}]
+        assert error_of(qs.create_theme, ThemeId="t", Permissions=grant, **theme)[0] == \
+            "InvalidParameterValueException", principal
+    shared = [{"Principal": f"arn:aws:iam::{OTHER}:root", "Actions": ["quicksight:DescribeTheme"]}]
+    qs.create_theme(ThemeId="shared", Permissions=shared, **theme)  # how themes are shared with other accounts
+
+
+def test_a_deleted_principal_takes_its_grants_along(qs):
+    build(qs)
+    register(qs, "alice")
+    qs.create_group(**NS, GroupName="bi")
+    group_arn = f"arn:aws:quicksight:us-east-1:{ACCOUNT}:group/default/bi"
+    qs.update_dashboard_permissions(AwsAccountId=ACCOUNT, DashboardId="sales-dash", GrantPermissions=[
+        {"Principal": user_arn("alice"), "Actions": ["quicksight:DescribeDashboard"]},
+        {"Principal": group_arn, "Actions": ["quicksight:DescribeDashboard"]}])
+
+    def principals() -> set[str]:
+        return {p["Principal"] for p in qs.describe_dashboard_permissions(
+            AwsAccountId=ACCOUNT, DashboardId="sales-dash")["Permissions"]}
+
+    qs.delete_user(**NS, UserName="alice")
+    qs.delete_group(**NS, GroupName="bi")
+    assert user_arn("alice") not in principals() and group_arn not in principals()
+    register(qs, "alice")  # a namesake registered later inherits nothing
+    assert user_arn("alice") not in principals()
+    qs.create_namespace(AwsAccountId=ACCOUNT, Namespace="tenant", IdentityStore="QUICKSIGHT")
+    register(qs, "carol", "tenant")
+    qs.update_dashboard_permissions(AwsAccountId=ACCOUNT, DashboardId="sales-dash", GrantPermissions=[
+        {"Principal": user_arn("carol", "tenant"), "Actions": ["quicksight:DescribeDashboard"]}])
+    qs.update_account_settings(AwsAccountId=ACCOUNT, DefaultNamespace="tenant")
+    assert error_of(qs.delete_namespace, AwsAccountId=ACCOUNT, Namespace="tenant")[0] == \
+        "InvalidParameterValueException"  # the account's default namespace stays
+    qs.update_account_settings(AwsAccountId=ACCOUNT, DefaultNamespace="default")
+    qs.delete_namespace(AwsAccountId=ACCOUNT, Namespace="tenant")
+    assert user_arn("carol", "tenant") not in principals()
+
+
+def test_an_iam_user_is_active_at_once(qs):
+    iam = qs.register_user(**NS, IdentityType="IAM", IamArn=f"arn:aws:iam::{ACCOUNT}:user/dave", Email="d@x",
+                           UserRole="READER")["User"]
+    assert iam["Active"] is True
+
+
+def test_a_dashboard_version_fails_alone(qs, make_client, wire):
+    """A version made from a template that cannot be read fails; the others do not, and the failed dashboard
+    says so everywhere (its definition, an export of it)."""
+    graph = build(qs)
+    references = [{"DataSetPlaceholder": "sales_placeholder", "DataSetArn": arn("dataset", "sales")}]
+    missing = {"SourceTemplate": {"Arn": arn("template", "nope"), "DataSetReferences": references}}
+    good = {"SourceTemplate": {"Arn": graph["template"], "DataSetReferences": references}}
+    failed = qs.create_dashboard(AwsAccountId=ACCOUNT, DashboardId="d", Name="d", SourceEntity=missing)
+    assert failed["CreationStatus"] == "CREATION_FAILED"
+    definition = qs.describe_dashboard_definition(AwsAccountId=ACCOUNT, DashboardId="d")
+    assert definition["ResourceStatus"] == "CREATION_FAILED" and definition["Errors"][0]["Type"] == "SOURCE_NOT_FOUND"
+    from quicksight_helpers import export
+
+    job = export(qs, "failed", [arn("dashboard", "d")])
+    assert job["JobStatus"] == "FAILED" and "has associated errors" in job["Errors"][0]["Message"]
+    fixed = qs.update_dashboard(AwsAccountId=ACCOUNT, DashboardId="d", Name="d", SourceEntity=good)
+    assert fixed["CreationStatus"] == "UPDATE_SUCCESSFUL"
+    qs.update_dashboard_published_version(AwsAccountId=ACCOUNT, DashboardId="d", VersionNumber=2)
+    assert qs.describe_dashboard(AwsAccountId=ACCOUNT, DashboardId="d")["Dashboard"]["Version"]["Status"] == \
+        "CREATION_SUCCESSFUL"
+    broken = qs.update_dashboard(AwsAccountId=ACCOUNT, DashboardId="sales-dash", Name="x", SourceEntity=missing)
+    assert broken["CreationStatus"] == "UPDATE_FAILED"
+    statuses = {v["VersionNumber"]: v["Status"] for v in qs.list_dashboard_versions(
+        AwsAccountId=ACCOUNT, DashboardId="sales-dash")["DashboardVersionSummaryList"]}
+    assert statuses == {1: "CREATION_SUCCESSFUL", 2: "CREATION_FAILED"}
+    assert qs.describe_dashboard(AwsAccountId=ACCOUNT, DashboardId="sales-dash")["Dashboard"]["Version"][
+        "Status"] == "CREATION_SUCCESSFUL"  # the published version 1 is untouched
+
+
+def test_another_accounts_missing_template_looks_like_a_refused_one(qs, make_client):
+    other = make_client("quicksight", account=OTHER)
+    other.create_dashboard(AwsAccountId=OTHER, DashboardId="d", Name="d", SourceEntity={"SourceTemplate": {
+        "Arn": arn("template", "no-such-template"), "DataSetReferences": []}})
+    errors = other.describe_dashboard(AwsAccountId=OTHER, DashboardId="d")["Dashboard"]["Version"]["Errors"]
+    assert errors[0]["Type"] == "ACCESS_DENIED"  # whether it exists is not the other account's to learn

@@ -120,9 +120,12 @@ class EmbeddedS3:
         from moto.s3.exceptions import MissingBucket
 
         try:
-            return self._backend(account).get_bucket(bucket)
+            found = self._backend(account).get_bucket(bucket)
         except MissingBucket:
             raise ObjectError("NoSuchBucket", f"The specified bucket does not exist: {bucket}") from None
+        if found.account_id != account:  # bucket names are global; another account's is not ours without a policy
+            raise ObjectError("AccessDenied", f"Access Denied to bucket {bucket}")
+        return found
 
     def check_bucket(self, account: str, bucket: str) -> None:
         self._bucket(account, bucket)

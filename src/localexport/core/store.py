@@ -52,6 +52,10 @@ class Doc:
     created_at: float
     updated_at: float
 
+    def with_body(self, body: dict[str, Any], updated_at: float) -> Doc:
+        """This document with another body (what a save writes)."""
+        return Doc(self.kind, self.key, self.parent, self.name, body, self.created_at, updated_at)
+
 
 @dataclass(slots=True)
 class Job:

@@ -39,7 +39,7 @@ def _save(ctx: RequestContext, changes: dict[str, Any]) -> None:
     if doc is None:
         ctx.store.put(_scope(ctx), Doc(KIND, KEY, None, None, body, now, now))
     else:
-        ctx.store.replace(_scope(ctx), Doc(KIND, KEY, None, None, body, doc.created_at, now))
+        ctx.store.replace(_scope(ctx), doc.with_body(body, now))
 
 
 @op("DescribeAccountSettings")

@@ -20,7 +20,7 @@ from ...core import tags as tagging
 from ...core.pagination import InvalidToken, page
 from ...core.runtime import Operations, RequestContext
 from ...core.store import AlreadyExists, Doc, Scope
-from . import principals
+from . import arns, principals
 from .errors import access_denied, exists, invalid, invalid_token, not_found
 
 SERVICE = "quicksight"
@@ -91,15 +91,15 @@ def check_account(ctx: RequestContext, params: dict[str, Any]) -> None:
 
 
 def arn(ctx: RequestContext, kind: AssetType, asset_id: str) -> str:
-    return f"arn:aws:quicksight:{ctx.region}:{ctx.account}:{kind.arn_part}/{asset_id}"
+    return arns.make(ctx.region, ctx.account, kind.arn_part, asset_id)
 
 
 def parse_arn(ctx: RequestContext, value: str) -> tuple[AssetType, str] | None:
     """(type, key) of an asset ARN of this account and region; None if it names something else."""
-    prefix = f"arn:aws:quicksight:{ctx.region}:{ctx.account}:"
-    if not value.startswith(prefix):
+    parsed = arns.parse(value)
+    if parsed is None or (parsed.region, parsed.account) != (ctx.region, ctx.account):
         return None
-    part, _, rest = value[len(prefix):].partition("/")
+    part, rest = parsed.type, parsed.rest
     if part == "dataset" and "/refresh-schedule/" in rest:
         data_set, _, schedule = rest.partition("/refresh-schedule/")
         return REFRESH_SCHEDULE, f"{data_set}/{schedule}"
@@ -310,8 +310,7 @@ def remove(ctx: RequestContext, kind: AssetType, doc: Doc) -> None:
         for folder in ctx.store.all(scope(ctx), FOLDER.name):
             if gone in folder.body.get("_members", ()):
                 kept = [m for m in folder.body["_members"] if m != gone]
-                ctx.store.replace(scope(ctx), Doc(folder.kind, folder.key, folder.parent, folder.name,
-                                                  {**folder.body, "_members": kept}, folder.created_at, ctx.clock.now()))
+                ctx.store.replace(scope(ctx), folder.with_body({**folder.body, "_members": kept}, ctx.clock.now()))
     if kind is DATA_SET:  # its refresh schedules go with it
         for schedule in ctx.store.all(scope(ctx), REFRESH_SCHEDULE.name):
             if schedule.key.startswith(doc.key + "/"):
@@ -335,7 +334,7 @@ def _tagged(ctx: RequestContext, resource_arn: str) -> tuple[Scope, Doc]:
 
 def _save_tags(ctx: RequestContext, where: Scope, doc: Doc, tags: dict[str, str]) -> None:
     body = {**doc.body, "_tags": tagging.to_pairs(tags, "Key", "Value")}
-    ctx.store.replace(where, Doc(doc.kind, doc.key, doc.parent, doc.name, body, doc.created_at, doc.updated_at))
+    ctx.store.replace(where, doc.with_body(body, doc.updated_at))
 
 
 @op("TagResource")

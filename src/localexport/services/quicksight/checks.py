@@ -33,6 +33,9 @@ def _identifiers(value: Any) -> set[str]:
 
 def unsupported(kind: a.AssetType, body: dict[str, Any]) -> str | None:
     """Why an asset cannot go into a bundle, if it cannot."""
+    if body.get("_failure"):  # AWS's words (cloud-intelligence-dashboards-framework#567)
+        return (f"The {kind.name.lower()} has associated errors and cannot be exported. Call Describe{kind.name}"
+                "Definition to see the errors.")
     if kind is a.DATA_SOURCE and body.get("Type") in UNSUPPORTED_SOURCES:
         return f"Data sources of type {body['Type']} are not supported by asset bundles."
     if kind is a.DATA_SET and any("UploadSettings" in (t.get("S3Source") or {})

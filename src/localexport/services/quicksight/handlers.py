@@ -8,8 +8,8 @@ from typing import Any
 
 from ...core.runtime import RequestContext
 from ...core.store import Doc, Scope
+from . import arns, principals, versions
 from . import assets as a
-from . import principals, versions
 from .assets import declarations, op
 from .errors import invalid, not_found
 
@@ -24,12 +24,14 @@ class SourceUnusable(Exception):
 
 def _template_source(ctx: RequestContext, template_arn: str) -> Doc:
     """A template of any account and region (as AWS allows), if it exists and grants this account access."""
-    parts = template_arn.split(":", 5)
-    resource = parts[5].split("/") if len(parts) == 6 else []
-    if parts[:3] != ["arn", "aws", "quicksight"] or len(resource) < 2 or resource[0] != "template":
+    parsed = arns.parse(template_arn)
+    if parsed is None or parsed.type != "template":
         raise invalid(f"{template_arn} is not the ARN of a template.")
-    region, account, template_id = parts[3], parts[4], resource[1]  # a /version/N or /alias/X suffix is one version
+    region, account = parsed.region, parsed.account
+    template_id = parsed.rest.split("/", 1)[0]  # templates have one version here: a /version/N or /alias/X names it
     doc = ctx.store.get(Scope(account, region, a.SERVICE), a.TEMPLATE.name, template_id)
+    if doc is None and account != ctx.account:  # whether another account has it is not this one's to learn
+        raise SourceUnusable("ACCESS_DENIED", "You do not have permissions to access the source")
     if doc is None:
         raise SourceUnusable("SOURCE_NOT_FOUND", f"The source template {template_arn} was not found.")
     if account != ctx.account and not any(
@@ -97,11 +99,11 @@ def _save_definition(ctx: RequestContext, kind: a.AssetType, params: dict[str, A
     body = a.body_of(params)
     if ("Definition" in params) == ("SourceEntity" in params):
         raise invalid(f"A {kind.name} needs exactly one of Definition or SourceEntity.")
+    body["_failure"] = None  # an update that succeeds clears an earlier failure
     if "SourceEntity" in params:
         body["_source"] = next(iter(params["SourceEntity"].values()))["Arn"]
         try:
             body["Definition"] = _from_source(ctx, kind, body.pop("SourceEntity"))
-            body["_failure"] = None
         except SourceUnusable as unusable:  # created, and failed: Describe shows why
             body["_failure"] = [unusable.error]
     if kind is a.DASHBOARD:
@@ -115,7 +117,7 @@ def _save_definition(ctx: RequestContext, kind: a.AssetType, params: dict[str, A
 def _register_definitions(kind: a.AssetType) -> None:
     def answer(ctx: RequestContext, doc: Doc, status: str, code: int) -> dict[str, Any]:
         the_arn = a.arn_of(ctx, kind, doc.key)
-        if doc.body.get("_failure"):
+        if versions.latest_failure(doc) if kind is a.DASHBOARD else doc.body.get("_failure"):
             status = status.replace("SUCCESSFUL", "FAILED")
         return {"Arn": the_arn, kind.id_member: doc.key, "CreationStatus": status, "UpdateStatus": status,
                 "VersionArn": f"{the_arn}/version/{doc.body.get('_latest', 1)}", "RequestId": ctx.request_id,
@@ -135,8 +137,10 @@ def _register_definitions(kind: a.AssetType) -> None:
         doc = a.load(ctx, kind, params[kind.id_member])
         if kind is a.DASHBOARD:
             doc = versions.at(ctx, doc, params)
-        return {**{k: v for k, v in doc.body.items() if not k.startswith("_")}, "ResourceStatus": "CREATION_SUCCESSFUL",
-                "Errors": [], "RequestId": ctx.request_id, "Status": 200}
+        failure = doc.body.get("_failure")
+        return {**{k: v for k, v in doc.body.items() if not k.startswith("_")}, "RequestId": ctx.request_id,
+                "ResourceStatus": "CREATION_FAILED" if failure else "CREATION_SUCCESSFUL", "Errors": failure or [],
+                "Status": 200}
 
 
 for _kind in (a.ANALYSIS, a.DASHBOARD, a.TEMPLATE):

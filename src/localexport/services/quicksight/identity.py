@@ -12,12 +12,12 @@ controls signs one in.  Errors end as AWS's do: "AWS account ID: …, Namespace:
 from __future__ import annotations
 
 import hashlib
-import uuid
 from typing import Any
 
 from ...core import statuses
 from ...core.runtime import RequestContext
 from ...core.store import AlreadyExists, Doc
+from . import account
 from . import assets as a
 from . import principals as p
 from .assets import op
@@ -103,8 +103,11 @@ def register_user(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
         name = params.get("UserName")
         if not name:
             raise invalid("Invalid resource identifiers provided. Please check the documentation.")
-        principal_id = f"user/{_directory(ctx)}/{uuid.uuid4()}"
-    body = {"Email": params["Email"], "Role": params["UserRole"], "IdentityType": identity, "Active": False,
+        principal_id = f"user/{_directory(ctx)}/{ctx.ids.uuid()}"
+    # an IAM user is active at once; a role session (seen inactive in real answers) and a QuickSight user
+    # until they first sign in (the API reference's User.Active)
+    active = identity == "IAM" and principal_id.startswith("federated/iam/AIDA")
+    body = {"Email": params["Email"], "Role": params["UserRole"], "IdentityType": identity, "Active": active,
             "PrincipalId": principal_id, "_tags": params.get("Tags") or [],
             **{k: params[k] for k in ("CustomPermissionsName", "ExternalLoginFederationProviderType",
                                       "ExternalLoginId") if params.get(k)}}
@@ -120,7 +123,7 @@ def register_user(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
     invitation = None
     if identity == "QUICKSIGHT":  # where the user sets a password; ActivateUser stands in for it here
         invitation = (f"https://{ctx.region}.quicksight.aws.amazon.com/sn/console/invitation?account={ctx.account}"
-                      f"&namespace={namespace}&token={uuid.uuid4().hex}")
+                      f"&namespace={namespace}&token={ctx.ids.uuid().replace('-', '')}")
     return _answer(ctx, 201, User=_user_view(ctx, doc), UserInvitationUrl=invitation)
 
 
@@ -154,9 +157,21 @@ def update_user(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     elif provider:
         body.update(ExternalLoginFederationProviderType=provider, ExternalLoginId=params.get("ExternalLoginId"),
                     ExternalLoginFederationProviderUrl=params.get("CustomFederationProviderUrl"))
-    ctx.store.replace(p.scope_in(ctx), Doc(doc.kind, doc.key, doc.parent, doc.name, body, doc.created_at,
-                                           ctx.clock.now()))
-    return _answer(ctx, User=_user_view(ctx, Doc(doc.kind, doc.key, doc.parent, doc.name, body, 0, 0)))
+    doc = doc.with_body(body, ctx.clock.now())
+    ctx.store.replace(p.scope_in(ctx), doc)
+    return _answer(ctx, User=_user_view(ctx, doc))
+
+
+def _revoke(ctx: RequestContext, gone: set[str]) -> None:
+    """Take what the assets grant to principals that are gone (a namesake registered later inherits nothing)."""
+    for kind in a.TYPES:
+        if not kind.has_permissions:
+            continue
+        for doc in ctx.store.all(a.scope(ctx), kind.name):
+            grants = doc.body.get("_permissions") or []
+            kept = [g for g in grants if g["Principal"] not in gone]
+            if len(kept) != len(grants):
+                ctx.store.replace(a.scope(ctx), doc.with_body({**doc.body, "_permissions": kept}, doc.updated_at))
 
 
 def _remove_user(ctx: RequestContext, namespace: str, doc: Doc) -> None:
@@ -165,6 +180,7 @@ def _remove_user(ctx: RequestContext, namespace: str, doc: Doc) -> None:
         for group in p.groups_of(ctx, namespace, name):  # a user leaves its groups with it
             _save_members(ctx, group, [m for m in group.body["_members"] if m != name])
         ctx.store.remove(p.scope_in(ctx), p.USER, doc.key)
+        _revoke(ctx, {p.arn(ctx, p.USER, doc.key)})
 
 
 @op("DeleteUser")
@@ -202,9 +218,9 @@ def activate_user(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
     namespace = params.get("Namespace") or p.DEFAULT_NAMESPACE
     doc = _load_user(ctx, namespace, params["UserName"])
     body = {**doc.body, "Active": True}
-    ctx.store.replace(p.scope_in(ctx), Doc(doc.kind, doc.key, doc.parent, doc.name, body, doc.created_at,
-                                           ctx.clock.now()))
-    return _user_view(ctx, Doc(doc.kind, doc.key, doc.parent, doc.name, body, 0, 0))
+    doc = doc.with_body(body, ctx.clock.now())
+    ctx.store.replace(p.scope_in(ctx), doc)
+    return _user_view(ctx, doc)
 
 
 # -- groups -----------------------------------------------------------------------------------
@@ -223,8 +239,7 @@ def _load_group(ctx: RequestContext, namespace: str, name: str) -> Doc:
 
 
 def _save_members(ctx: RequestContext, group: Doc, members: list[str]) -> None:
-    ctx.store.replace(p.scope_in(ctx), Doc(group.kind, group.key, group.parent, group.name,
-                                           {**group.body, "_members": members}, group.created_at, ctx.clock.now()))
+    ctx.store.replace(p.scope_in(ctx), group.with_body({**group.body, "_members": members}, ctx.clock.now()))
 
 
 @op("CreateGroup")
@@ -234,7 +249,7 @@ def create_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     if len(ctx.store.children(p.scope_in(ctx), p.GROUP, namespace)) >= GROUPS_PER_NAMESPACE:
         raise limit(f"A namespace can have at most {GROUPS_PER_NAMESPACE} groups. {_where(ctx, namespace)}",
                     "GROUP")
-    body = {"PrincipalId": f"group/{_directory(ctx)}/{uuid.uuid4()}", "_members": [],
+    body = {"PrincipalId": f"group/{_directory(ctx)}/{ctx.ids.uuid()}", "_members": [],
             **({"Description": params["Description"]} if params.get("Description") else {})}
     now = ctx.clock.now()
     doc = Doc(p.GROUP, p.key(namespace, name), namespace, name, body, now, now)
@@ -259,7 +274,7 @@ def update_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     body = {k: v for k, v in doc.body.items() if k != "Description"}
     if params.get("Description"):
         body["Description"] = params["Description"]
-    doc = Doc(doc.kind, doc.key, doc.parent, doc.name, body, doc.created_at, ctx.clock.now())
+    doc = doc.with_body(body, ctx.clock.now())
     ctx.store.replace(p.scope_in(ctx), doc)
     return _answer(ctx, Group=_group_view(ctx, doc))
 
@@ -267,7 +282,10 @@ def update_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 @op("DeleteGroup")
 def delete_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     namespace = _namespace(ctx, params)
-    ctx.store.remove(p.scope_in(ctx), p.GROUP, _load_group(ctx, namespace, params["GroupName"]).key)
+    doc = _load_group(ctx, namespace, params["GroupName"])
+    with ctx.store.transaction():
+        ctx.store.remove(p.scope_in(ctx), p.GROUP, doc.key)
+        _revoke(ctx, {p.arn(ctx, p.GROUP, doc.key)})
     return _answer(ctx)
 
 
@@ -387,13 +405,17 @@ def list_namespaces(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
 @op("DeleteNamespace")
 def delete_namespace(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     name = _namespace(ctx, params)
-    if name == p.DEFAULT_NAMESPACE:
-        raise invalid(f"The default namespace cannot be deleted. {_where(ctx, name)}")
+    if name in (p.DEFAULT_NAMESPACE, account.settings(ctx)["DefaultNamespace"]):
+        raise invalid(f"The namespace {name} is the account's default namespace and cannot be deleted. "
+                      f"{_where(ctx, name)}")
     scope = p.scope_in(ctx)
-    with ctx.store.transaction():  # its users and groups go with it, its assets stay (as AWS)
+    with ctx.store.transaction():  # its users and groups go with it (and what they were granted), its assets stay
+        gone = {p.arn(ctx, p.NAMESPACE, name)}
         for kind in (p.USER, p.GROUP):
             for doc in ctx.store.children(scope, kind, name):
                 ctx.store.remove(scope, kind, doc.key)
+                gone.add(p.arn(ctx, kind, doc.key))
         ctx.store.remove(scope, p.NAMESPACE, name)
+        _revoke(ctx, gone)
     return _answer(ctx)
 

@@ -75,6 +75,8 @@ ENDED = ("COMPLETED", "FAILED", "CANCELLED")
 CANCELED = "INGESTION_CANCELED"
 MANUAL_PER_DAY = 32  # CreateIngestion's documented limit for an Enterprise edition account
 DAY = 24 * 3600
+MAX_MANIFEST_BYTES = 1024 * 1024  # a manifest is a short JSON document
+MAX_FILES = 1000  # files one S3 manifest may name (QuickSight's S3 data source quota)
 _IDS = uuid.UUID("6b1f0c52-2d43-4c1e-9a55-5e7a1c3b9d20")  # the namespace of scheduled ingestions' ids
 
 
@@ -144,9 +146,12 @@ def start(ctx: RequestContext, data_set_id: str, ingestion_id: str, source: str,
     if schedule_id:
         spec["ScheduleId"] = schedule_id
     the_id = job_id(ctx, data_set_id, ingestion_id)
-    if any(j.state in (HELD, "queued", "running") for j in of_data_set(ctx, data_set_id)):
-        return ctx.engine.hold(a.scope(ctx), KIND, the_id, {**spec, "Held": True})
-    return ctx.engine.submit(a.scope(ctx), KIND, the_id, spec)
+    with ctx.store.transaction():  # the check and the insert at once: two starts never both run
+        waits = any(j.state in (HELD, "queued", "running") for j in of_data_set(ctx, data_set_id))
+        job = ctx.engine.hold(a.scope(ctx), KIND, the_id, {**spec, "Held": waits})
+    if not waits:  # after the commit: an immediate job runs within release
+        ctx.engine.release(the_id)
+    return ctx.store.get_job(the_id, a.scope(ctx)) or job
 
 
 def _release_next(ctx: RequestContext, data_set_id: str) -> None:
@@ -203,6 +208,26 @@ def _zone(name: str | None) -> ZoneInfo:
 
 def latest_occurrence(schedule: dict[str, Any], now: float) -> float | None:
     """The epoch of the schedule's latest occurrence at or before ``now`` (None if it has none)."""
+    frequency = schedule.get("ScheduleFrequency") or {}
+    interval = frequency.get("Interval")
+    if interval in _STEP_MINUTES:  # walk back minute by minute in the zone: exact across daylight-saving changes
+        zone = _zone(frequency.get("Timezone"))
+        hour, _, minute = (frequency.get("TimeOfTheDay") or "00:00").partition(":")
+        phase = int(hour or 0) * 60 + int(minute or 0)
+        start = int(now // 60) * 60
+        for back in range(_STEP_MINUTES[interval] + 120):  # a step, and a daylight-saving hour or two
+            local = datetime.fromtimestamp(start - back * 60, zone)
+            if (local.hour * 60 + local.minute - phase) % _STEP_MINUTES[interval] == 0:
+                return float(start - back * 60)
+        return None
+    at = _wall_clock_occurrence(schedule, now)
+    if at is not None and at > now:  # today's time was skipped by a daylight-saving change: the one before today
+        today = datetime.fromtimestamp(now, _zone(frequency.get("Timezone")))
+        at = _wall_clock_occurrence(schedule, today.replace(hour=0, minute=0, second=0, microsecond=0).timestamp() - 1)
+    return at
+
+
+def _wall_clock_occurrence(schedule: dict[str, Any], now: float) -> float | None:
     frequency = schedule.get("ScheduleFrequency") or {}
     local = datetime.fromtimestamp(now, _zone(frequency.get("Timezone")))
     hour, _, minute = (frequency.get("TimeOfTheDay") or "00:00").partition(":")
@@ -297,11 +322,26 @@ def _s3_url(uri: str) -> S3Url:
     return S3Url.parse(uri)
 
 
+class _Capped:
+    """A file-like sink that refuses more than ``limit`` bytes (what a hostile source may send is bounded)."""
+
+    def __init__(self, out, limit: int, error: IngestionError):
+        self.out, self.left, self.error = out, limit, error
+
+    def write(self, data: bytes) -> int:
+        self.left -= len(data)
+        if self.left < 0:
+            raise self.error
+        return self.out.write(data)
+
+
 def _manifest(ctx: RequestContext, location: dict[str, str]) -> dict[str, Any]:
     where = f"s3://{location['Bucket']}/{location['Key']}"
     buffer = io.BytesIO()
+    too_big = IngestionError("S3_MANIFEST_ERROR", f"The manifest {where} is larger than {MAX_MANIFEST_BYTES} bytes.")
     try:
-        ctx.runtime.objects.download(ctx.account, location["Bucket"], location["Key"], buffer)
+        ctx.runtime.objects.download(ctx.account, location["Bucket"], location["Key"],
+                                     _Capped(buffer, MAX_MANIFEST_BYTES, too_big))
         manifest = json.loads(buffer.getvalue())
     except ObjectError as error:
         raise IngestionError("S3_MANIFEST_ERROR", f"Failed to read the manifest {where}: {error.code}: "
@@ -326,6 +366,9 @@ def _files(ctx: RequestContext, manifest: dict[str, Any]) -> list[S3Url]:
         raise IngestionError("S3_MANIFEST_ERROR", f"The manifest's fileLocations cannot be listed: {error}") from None
     if not found:
         raise IngestionError("S3_MANIFEST_ERROR", "The manifest's fileLocations name no files.")
+    if len(found) > MAX_FILES:
+        raise IngestionError("S3_MANIFEST_ERROR", f"The manifest's fileLocations name {len(found)} files; at most "
+                                                  f"{MAX_FILES} are allowed.")
     return found
 
 
@@ -368,17 +411,26 @@ def _read_s3(ctx: RequestContext, table: dict[str, Any]) -> Rows | None:
     layout = _layout(manifest, table.get("UploadSettings"))
     if layout.format not in ("CSV", "TSV"):
         return None
+    if len(layout.delimiter) != 1 or len(layout.quote) != 1:
+        raise IngestionError("S3_MANIFEST_ERROR", "The delimiter and the text qualifier must be one character each.")
     rows = Rows()
+    budget = ctx.runtime.limits.archive_bytes  # what one ingestion reads at most (LOCALEXPORT_MAX_ARCHIVE_BYTES)
+    too_big = IngestionError("DATA_SET_SIZE_LIMIT_EXCEEDED", f"The files are larger than {budget} bytes in all.")
     with ctx.runtime.artifacts.scratch() as scratch:
         for i, url in enumerate(_files(ctx, manifest)):
             path = scratch / f"{i:05d}"
             try:
                 with open(path, "wb") as out:
-                    ctx.runtime.objects.download(ctx.account, url.bucket, url.key, out)
+                    ctx.runtime.objects.download(ctx.account, url.bucket, url.key, _Capped(out, budget, too_big))
             except ObjectError as error:
                 raise IngestionError("S3_FILE_INACCESSIBLE", f"Failed to read {url}: {error.code}: "
                                                              f"{error.message}") from None
-            _count(path, layout, table.get("InputColumns") or [], rows)
+            budget -= path.stat().st_size
+            try:
+                _count(path, layout, table.get("InputColumns") or [], rows)
+            except csv.Error as error:  # a field past the reader's limit, a stray quote: the file's, not ours
+                kind = "ROW_SIZE_LIMIT_EXCEEDED" if "larger than field limit" in str(error) else "CUSTOMER_ERROR"
+                raise IngestionError(kind, f"{url} cannot be read as {layout.format}: {error}") from None
             path.unlink()
     return rows
 
@@ -436,8 +488,9 @@ def _load(ctx: RequestContext, params: dict[str, Any]) -> Job:
 def create_ingestion(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     data_set = _data_set(ctx, params)
     the_arn = arn(ctx, data_set.key, params["IngestionId"])
+    exists_already = exists(f"Ingestion {the_arn} already exists.", "INGESTION")
     if ctx.store.get_job(job_id(ctx, data_set.key, params["IngestionId"]), a.scope(ctx)) is not None:
-        raise exists(f"Ingestion {the_arn} already exists.")
+        raise exists_already
     now = ctx.clock.now()
     refreshes = ("FULL_REFRESH", "INCREMENTAL_REFRESH")  # what the limit counts: not the ingestions of saves
     manual = [j for j in of_data_set(ctx, data_set.key) if j.spec["RequestSource"] == "MANUAL"
@@ -445,9 +498,11 @@ def create_ingestion(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
     if len(manual) >= MANUAL_PER_DAY:
         raise limit(f"The data set {data_set.key} was refreshed manually {MANUAL_PER_DAY} times in the last 24 hours, "
                     "the most an Enterprise edition account may.")
-    job = start(ctx, data_set.key, params["IngestionId"], "MANUAL", params.get("IngestionType") or "FULL_REFRESH",
-                now)
-    job = ctx.store.get_job(job.id) or job  # immediate mode: already done
+    try:
+        job = start(ctx, data_set.key, params["IngestionId"], "MANUAL", params.get("IngestionType") or "FULL_REFRESH",
+                    now)
+    except AlreadyExists:  # the same id, created meanwhile by a concurrent call
+        raise exists_already from None
     return {"Arn": the_arn, "IngestionId": params["IngestionId"], "IngestionStatus": status(ctx, job),
             "RequestId": ctx.request_id, "Status": 201}
 

@@ -4,22 +4,26 @@ a permission names principals that exist.
 Keys: a namespace by its name, a user or group by ``{namespace}/{name}`` (an IAM role's user is
 named ``{role}/{session}``, so a user key may hold two slashes).  The ``default`` namespace exists
 in every account without a document.  Permissions may name this account's users, groups and
-namespaces (checked in the region their ARN names: QuickSight keeps identities in one region and
-assets anywhere), or principals of other accounts and IAM (not checked: grants across accounts).
+namespaces that exist (looked up in the region their ARN names: AWS keeps identities in one region
+and assets anywhere; here each region has its own, so an ARN names the region to look in), or an
+account's root (``arn:aws:iam::{account}:root``, how templates and themes are shared across accounts).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...core.runtime import RequestContext
 from ...core.store import Doc, Scope
+from . import arns
 from .errors import invalid, not_found
 
 SERVICE = "quicksight"
 NAMESPACE, USER, GROUP = "namespace", "user", "group"
 DEFAULT_NAMESPACE = "default"
 INVALID_PRINCIPALS = "One or more principals in resource permissions list are not valid QuickSight users"
+ACCOUNT_ROOT = re.compile(r"arn:aws:iam::\d{12}:root")
 
 
 def scope_in(ctx: RequestContext, region: str | None = None) -> Scope:
@@ -27,7 +31,7 @@ def scope_in(ctx: RequestContext, region: str | None = None) -> Scope:
 
 
 def arn(ctx: RequestContext, kind: str, key: str) -> str:
-    return f"arn:aws:quicksight:{ctx.region}:{ctx.account}:{kind}/{key}"
+    return arns.make(ctx.region, ctx.account, kind, key)
 
 
 def key(namespace: str, name: str) -> str:
@@ -56,26 +60,27 @@ def acting_as(ctx: RequestContext, principal_arn: str) -> set[str]:
     if parsed and parsed[1] == USER:
         region, _, doc_key = parsed
         namespace, name = doc_key.split("/", 1)
-        prefix = f"arn:aws:quicksight:{region}:{ctx.account}:"
-        found |= {f"{prefix}group/{g.key}" for g in groups_of(ctx, namespace, name, region)}
-        found.add(f"{prefix}namespace/{namespace}")
+        found |= {arns.make(region, ctx.account, GROUP, g.key) for g in groups_of(ctx, namespace, name, region)}
+        found.add(arns.make(region, ctx.account, NAMESPACE, namespace))
     return found
 
 
 def _parse(ctx: RequestContext, principal: str) -> tuple[str, str, str] | None:
     """(region, kind, key) of a QuickSight user, group or namespace ARN of this account; None otherwise."""
-    parts = principal.split(":", 5)
-    if len(parts) != 6 or parts[:3] != ["arn", "aws", "quicksight"] or parts[4] != ctx.account:
+    parsed = arns.parse(principal)
+    if parsed is None or parsed.account != ctx.account or parsed.type not in (USER, GROUP, NAMESPACE):
         return None
-    kind, _, rest = parts[5].partition("/")
-    return (parts[3], kind, rest) if kind in (USER, GROUP, NAMESPACE) and rest else None
+    return parsed.region, parsed.type, parsed.rest
 
 
 def exists(ctx: RequestContext, principal: str) -> bool:
-    """Whether a principal a permission names is one QuickSight knows (others' are not ours to check)."""
+    """Whether a permission may name ``principal``: a user, group or namespace of this account that exists, or
+    an account's root (how templates and themes are shared with other accounts)."""
+    if ACCOUNT_ROOT.fullmatch(principal):
+        return True
     parsed = _parse(ctx, principal)
-    if parsed is None:  # a QuickSight ARN of this account that names no principal names nobody
-        return not (principal.startswith("arn:aws:quicksight:") and principal.split(":")[4:5] == [ctx.account])
+    if parsed is None:
+        return False
     region, kind, doc_key = parsed
     if kind == NAMESPACE:
         return namespace_exists(ctx, doc_key, region)

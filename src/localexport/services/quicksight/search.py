@@ -51,8 +51,8 @@ from typing import Any
 
 from ...core.runtime import RequestContext
 from ...core.store import Doc
+from . import arns, principals
 from . import assets as a
-from . import principals
 from .assets import op
 from .errors import invalid, not_found
 from .handlers import members_of
@@ -69,8 +69,12 @@ OWNERSHIP = {
     "DIRECT_QUICKSIGHT_OWNER": (False, True),
 }
 SOLE_OWNER = "DIRECT_QUICKSIGHT_SOLE_OWNER"
-PRINCIPAL_ARN = re.compile(r"^arn:aws[\w-]*:quicksight:[\w-]*:\d{12}:(user|group)/.+")
-FOLDER_ARN = re.compile(r"^arn:aws[\w-]*:quicksight:[\w-]*:\d{12}:folder/.+")
+def _names(value: str, *types: str) -> bool:
+    """Whether ``value`` is a QuickSight ARN of one of ``types``."""
+    parsed = arns.parse(value)
+    return parsed is not None and parsed.type in types
+
+
 MEMBER_TYPE_OF = {kind.name: member_type for member_type, kind in a.MEMBER_TYPES.items()}
 FOLDERS_PAGE = 20  # ListFoldersForResource's FoldersForResourceArnList holds at most 20
 
@@ -152,13 +156,13 @@ def _match(ctx: RequestContext, search: Search, wanted: dict[str, Any]) -> Match
         raise invalid(f'The "{operator}" operator only supports the NAME value {search.name_filter}; '
                       f"{name} needs StringEquals.")
     if name == PARENT_FOLDER and kind is a.FOLDER:
-        if value and not FOLDER_ARN.match(value):
+        if value and not _names(value, "folder"):
             raise invalid(f"{PARENT_FOLDER} needs the ARN of a folder (or an empty Value for root folders), "
                           f"not '{value}'.")
         return lambda account, doc: (doc.body.get("ParentFolderArn") or "") == value
     if name not in OWNERSHIP and name != SOLE_OWNER:
         raise invalid(f"{search.op_name} does not support the filter {name}.")
-    if not PRINCIPAL_ARN.match(value):
+    if not _names(value, "user", "group"):
         raise invalid(f"{name} needs the ARN of a QuickSight user or group as its Value, not '{value}'.")
     if name == SOLE_OWNER:
         return lambda account, doc: {g.principal for g in account.grants(kind, doc)

@@ -23,7 +23,9 @@ def _public(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _entry(ctx: RequestContext, body: dict[str, Any]) -> dict[str, Any]:
-    return {"request": _public(body), "source": body.get("_source"), "created": ctx.clock.now()}
+    """One version: its request, source, time, and why it failed (a source it could not read), if it did."""
+    return {"request": _public(body), "source": body.get("_source"), "created": ctx.clock.now(),
+            "failure": body.get("_failure")}
 
 
 def start(ctx: RequestContext, body: dict[str, Any]) -> dict[str, Any]:
@@ -34,8 +36,8 @@ def start(ctx: RequestContext, body: dict[str, Any]) -> dict[str, Any]:
 def _with_published(doc: Doc, versions: dict[str, Any], latest: int, published: int) -> dict[str, Any]:
     entry = versions[str(published)]
     internal = {k: v for k, v in doc.body.items() if k.startswith("_")}
-    return {**internal, **entry["request"], "_source": entry["source"], "_versions": versions, "_latest": latest,
-            "_published": published}
+    return {**internal, **entry["request"], "_source": entry["source"], "_failure": entry.get("failure"),
+            "_versions": versions, "_latest": latest, "_published": published}
 
 
 def add(ctx: RequestContext, doc: Doc, body: dict[str, Any], publish: bool) -> Doc:
@@ -70,7 +72,7 @@ def at(ctx: RequestContext, doc: Doc, params: dict[str, Any]) -> Doc:
 def summaries(ctx: RequestContext, doc: Doc) -> list[dict[str, Any]]:
     the_arn = a.arn_of(ctx, a.DASHBOARD, doc.key)
     return [{"Arn": f"{the_arn}/version/{n}", "CreatedTime": v["created"], "VersionNumber": int(n),
-             "Status": "CREATION_SUCCESSFUL", "SourceEntityArn": v["source"],
+             "Status": "CREATION_FAILED" if v.get("failure") else "CREATION_SUCCESSFUL", "SourceEntityArn": v["source"],
              "Description": v["request"].get("VersionDescription")}
             for n, v in sorted(doc.body.get("_versions", {}).items(), key=lambda item: int(item[0]))]
 
@@ -78,3 +80,8 @@ def summaries(ctx: RequestContext, doc: Doc) -> list[dict[str, Any]]:
 def version_created(doc: Doc) -> float | None:
     entry = doc.body.get("_versions", {}).get(str(doc.body.get("_published", 1)))
     return entry["created"] if entry else None
+
+
+def latest_failure(doc: Doc) -> list[dict[str, Any]] | None:
+    """Why the dashboard's newest version failed (what Create/UpdateDashboard answer), if it did."""
+    return doc.body.get("_versions", {}).get(str(doc.body.get("_latest", 1)), {}).get("failure")
