@@ -406,6 +406,11 @@ def test_dashboards_from_a_template_of_another_region_or_account(qs, graph, make
     assert created["CreationStatus"] == "CREATION_SUCCESSFUL"
     version = europe.describe_dashboard(AwsAccountId=ACCOUNT, DashboardId="eu")["Dashboard"]["Version"]
     assert (version["Status"], version["SourceEntityArn"]) == ("CREATION_SUCCESSFUL", graph["template"])
+    analysis = europe.create_analysis(AwsAccountId=ACCOUNT, AnalysisId="eu-a", Name="EU", SourceEntity={
+        "SourceTemplate": {"Arn": graph["template"], "DataSetReferences": references(ACCOUNT)}})
+    assert analysis["CreationStatus"] == "CREATION_SUCCESSFUL"
+    assert europe.describe_analysis(AwsAccountId=ACCOUNT, AnalysisId="eu-a")["Analysis"]["Status"] == \
+        "CREATION_SUCCESSFUL"
     other = make_client("quicksight", account=OTHER)
     source = {"SourceTemplate": {"Arn": f"{graph['template']}/version/1", "DataSetReferences": references(OTHER)}}
     denied = other.create_dashboard(AwsAccountId=OTHER, DashboardId="d", Name="d", SourceEntity=source)
