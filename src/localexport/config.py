@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
+    # When set, every control API call must carry it (header ``X-Localexport-Token``).
+    control_token: str | None = None
+    # When set, a file of access key -> secret key -> account: every AWS call is SigV4-verified against it.
+    credentials: Path | None = None
     # Rows per CSV file of a Personalize dataset export.
     export_part_rows: int = Field(default=1_000_000, ge=1)
 
