@@ -9,9 +9,10 @@ from typing import Any
 from ..aws.validation import ValidationStyle
 from .artifacts import ArtifactStore
 from .clock import Clock
+from .embedded_s3 import EmbeddedS3
 from .ids import Ids
 from .jobs import JobEngine
-from .objects import EmbeddedS3, ObjectStore
+from .objects import ObjectStore
 from .store import Scope, Store
 from .urls import UrlSigner
 

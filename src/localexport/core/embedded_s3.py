@@ -1,0 +1,110 @@
+"""moto's S3 backend in this process, as the jobs' object store and as the S3
+API on localexport's endpoint (``wsgi_app``), so what a job writes is what an
+S3 client lists and gets.
+
+Buckets belong to the account that created them: another account reaches them
+only through their bucket policy (``bucket_policy.py``), for jobs and S3 calls
+alike.  With a data dir, every change is written through to it before it is
+acknowledged (``s3_disk.py``).  Objects are read in chunks from moto's spooled
+buffers, so a large object never sits in memory whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import shutil
+from pathlib import Path
+from typing import BinaryIO
+
+from .bucket_policy import allowed, resource_arn
+from .objects import _CHUNK, ObjectError
+from .s3_disk import S3Disk, S3StateError
+from .s3_front import S3Front
+
+log = logging.getLogger(__name__)
+LEGACY_STATE = "embedded-s3.pickle"  # what versions before the write-through saved at stop
+
+
+class EmbeddedS3:
+    """One moto backend per account; bucket names stay global, as in S3."""
+
+    PARTITION = "aws"
+
+    def __init__(self, data_dir: Path | None = None):
+        self.disk = S3Disk(data_dir / "s3") if data_dir is not None else None
+        if self.disk is not None:
+            self.disk.load()
+            self._migrate(data_dir / LEGACY_STATE)
+
+    def _migrate(self, legacy: Path) -> None:
+        if not legacy.exists():
+            return
+        try:
+            with open(legacy, "rb") as f:
+                saved = pickle.load(f)
+        except Exception as error:  # written by another moto version, or damaged: never drop it silently
+            raise S3StateError(f"cannot read the embedded S3 state {legacy} saved by an older localexport "
+                               f"({error!r}); move it aside to start without it") from error
+        self.disk.import_saved(saved)
+        legacy.replace(legacy.with_name(legacy.name + ".migrated"))
+        log.info("migrated the embedded S3 state %s to %s", legacy, self.disk.root)
+
+    def wsgi_app(self):
+        """moto's S3 Flask app behind the account checks and the write-through."""
+        from moto.server import create_backend_app
+
+        return S3Front(create_backend_app("s3"), self.disk)
+
+    def _backend(self, account: str):
+        from moto.s3.models import s3_backends
+
+        return s3_backends[account][self.PARTITION]
+
+    def _bucket(self, account: str, bucket: str, action: str, key: str | None = None):
+        from moto.s3.exceptions import MissingBucket
+
+        try:
+            found = self._backend(account).get_bucket(bucket)
+        except MissingBucket:
+            raise ObjectError("NoSuchBucket", f"The specified bucket does not exist: {bucket}") from None
+        if not allowed(found.account_id, found.policy, account, action, resource_arn(bucket, key)):
+            raise ObjectError("AccessDenied", f"Access Denied to bucket {bucket}")
+        return found
+
+    def check_bucket(self, account: str, bucket: str) -> None:
+        self._bucket(account, bucket, "s3:ListBucket")
+
+    def list(self, account: str, bucket: str, prefix: str) -> list[str]:
+        found = self._bucket(account, bucket, "s3:ListBucket")
+        return sorted(name for name in list(found.keys.keys()) if name.startswith(prefix))
+
+    def download(self, account: str, bucket: str, key: str, out: BinaryIO) -> None:
+        found = self._bucket(account, bucket, "s3:GetObject", key).keys.get(key)
+        if found is None or not hasattr(found, "_value_buffer"):  # absent, or a delete marker
+            raise ObjectError("NoSuchKey", f"The specified key does not exist: {key}")
+        with found.lock:  # moto's own lock around its buffer; read it in chunks, not whole
+            found._value_buffer.seek(0)
+            shutil.copyfileobj(found._value_buffer, out, _CHUNK)
+
+    def upload(self, account: str, bucket: str, key: str, path: Path, kms_key: str | None = None) -> None:
+        owner = self._bucket(account, bucket, "s3:PutObject", key).account_id
+        encryption = {"encryption": "aws:kms", "kms_key_id": kms_key} if kms_key else {}
+        self._backend(owner).put_object(bucket, key, Path(path).read_bytes(), **encryption)
+        if self.disk is not None:  # durable before the job says it is done
+            try:
+                self.disk.sync_key(bucket, key)
+            except OSError:
+                self.disk.restore_key(bucket, key)
+                raise
+
+    def reset(self, account: str | None = None) -> None:
+        from moto.s3.models import s3_backends
+
+        accounts = [account] if account else list(s3_backends.keys())
+        for name in accounts:
+            if name in s3_backends:
+                backend = self._backend(name)
+                if self.disk is not None:
+                    self.disk.forget(list(backend.buckets))
+                backend.reset()

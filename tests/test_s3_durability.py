@@ -1,0 +1,157 @@
+"""The embedded S3 keeps what it acknowledged: written through to the data dir
+before it answers, so a kill -9 loses nothing; a write the disk refuses is
+answered with S3's error and undone."""
+
+from __future__ import annotations
+
+import errno
+import json
+import pickle
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from localexport.app import LocalExport
+from localexport.config import Settings
+from localexport.core import s3_disk
+from localexport.inprocess import InProcess
+from tests.conftest import client
+from tests.personalize_helpers import INTERACTIONS, ROLE, dataset, put_csv
+
+ACCOUNT = "123456789012"
+
+
+def test_objects_buckets_and_policies_survive_kill_9(server_factory, tmp_path):
+    server = server_factory(tmp_path / "data")
+    s3 = client("s3", server.url)
+    name = f"durable-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=name, Key="doc.txt", Body=b"first")
+    s3.put_object(Bucket=name, Key="doc.txt", Body=b"second")
+    s3.put_object(Bucket=name, Key="gone.txt", Body=b"x")
+    s3.delete_objects(Bucket=name, Delete={"Objects": [{"Key": "gone.txt"}]})
+    big = bytes(range(256)) * 40_000  # 10 MB: past moto's in-memory buffer
+    s3.put_object(Bucket=name, Key="big.bin", Body=big)
+    policy = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "222222222222"},
+                                        "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}]})
+    s3.put_bucket_policy(Bucket=name, Policy=policy)
+    server.kill()  # SIGKILL: no shutdown hook runs
+
+    again = server_factory(tmp_path / "data")
+    s3 = client("s3", again.url)
+    assert s3.get_object(Bucket=name, Key="doc.txt")["Body"].read() == b"second"
+    versions = s3.list_object_versions(Bucket=name, Prefix="doc.txt")["Versions"]
+    assert len(versions) == 2
+    assert s3.get_object(Bucket=name, Key="big.bin")["Body"].read() == big
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=name)["Contents"]] == ["big.bin", "doc.txt"]
+    assert json.loads(s3.get_bucket_policy(Bucket=name)["Policy"]) == json.loads(policy)
+    assert client("s3", again.url, "222222222222").get_object(Bucket=name, Key="doc.txt")["Body"].read() == b"second"
+    s3.delete_object(Bucket=name, Key="big.bin")  # versioned: a delete marker, the bytes stay a version
+    plain = f"plain-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=plain)
+    s3.put_object(Bucket=plain, Key="a", Body=b"a")
+    s3.put_object(Bucket=plain, Key="a", Body=b"b")
+    s3.put_object(Bucket=plain, Key="c", Body=b"c")
+    s3.delete_object(Bucket=plain, Key="c")
+    again.kill()
+
+    third = server_factory(tmp_path / "data")
+    s3 = client("s3", third.url)
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=name)["Contents"]] == ["doc.txt"]
+    assert len(s3.list_object_versions(Bucket=name, Prefix="big.bin")["DeleteMarkers"]) == 1
+    assert s3.get_object(Bucket=plain, Key="a")["Body"].read() == b"b"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=plain)["Contents"]] == ["a"]
+    assert len(list((tmp_path / "data" / "s3" / plain / "data").iterdir())) == 1  # replaced and deleted bytes go
+
+
+def test_a_finished_exports_output_survives_kill_9(server_factory, tmp_path):
+    server = server_factory(tmp_path / "data", LOCALEXPORT_JOB_MODE="immediate")
+    s3, p = client("s3", server.url), client("personalize", server.url)
+    s3.create_bucket(Bucket="exports-durable")
+    group = p.create_dataset_group(name="g")["datasetGroupArn"]
+    data = dataset(p, group, "Interactions", INTERACTIONS)
+    location = put_csv(s3, "exports-durable", "in.csv", [["USER_ID", "ITEM_ID", "EVENT_TYPE", "EVENT_VALUE",
+                                                          "TIMESTAMP"], ["u1", "i1", "click", 1.5, 10]])
+    imported = p.create_dataset_import_job(jobName="in", datasetArn=data, dataSource={"dataLocation": location},
+                                           roleArn=ROLE)["datasetImportJobArn"]
+    job = p.describe_dataset_import_job(datasetImportJobArn=imported)["datasetImportJob"]
+    assert job["status"] == "ACTIVE", job
+    arn = p.create_dataset_export_job(jobName="out", datasetArn=data, roleArn=ROLE, ingestionMode="BULK", jobOutput={
+        "s3DataDestination": {"path": "s3://exports-durable/out/"}})["datasetExportJobArn"]
+    assert p.describe_dataset_export_job(datasetExportJobArn=arn)["datasetExportJob"]["status"] == "ACTIVE"
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="exports-durable", Prefix="out/")["Contents"]]
+    server.kill()
+
+    again = server_factory(tmp_path / "data", LOCALEXPORT_JOB_MODE="immediate")
+    s3, p = client("s3", again.url), client("personalize", again.url)
+    assert p.describe_dataset_export_job(datasetExportJobArn=arn)["datasetExportJob"]["status"] == "ACTIVE"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="exports-durable", Prefix="out/")["Contents"]] == keys
+    assert b"u1" in b"".join(s3.get_object(Bucket="exports-durable", Key=k)["Body"].read() for k in keys), keys
+
+
+def _legacy_state(name: str) -> dict:
+    """What a version before the write-through pickled at stop: {account: {bucket name: moto bucket}}."""
+    from moto.s3.models import s3_backends
+
+    backend = s3_backends[ACCOUNT]["aws"]
+    backend.create_bucket(name, "us-east-1")
+    backend.put_object(name, "kept.txt", b"from an older version")
+    state = {ACCOUNT: {name: backend.buckets[name]}}
+    saved = pickle.dumps(state)
+    backend.delete_object(name, "kept.txt")
+    backend.delete_bucket(name)
+    return saved
+
+
+def test_the_state_an_older_version_saved_is_migrated(server_factory, tmp_path):
+    name = f"legacy-{uuid.uuid4().hex[:8]}"
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "embedded-s3.pickle").write_bytes(_legacy_state(name))
+    server = server_factory(tmp_path / "data")
+    assert client("s3", server.url).get_object(Bucket=name, Key="kept.txt")["Body"].read() == b"from an older version"
+    assert (tmp_path / "data" / "embedded-s3.pickle.migrated").exists()
+    server.kill()  # migrated to the write-through layout: no stop needed to keep it
+    again = server_factory(tmp_path / "data")
+    assert client("s3", again.url).get_object(Bucket=name, Key="kept.txt")["Body"].read() == b"from an older version"
+
+
+def test_an_unreadable_older_state_is_refused_not_dropped(tmp_path):
+    from tests.conftest import ServerProcess
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "embedded-s3.pickle").write_bytes(b"not a pickle")
+    with pytest.raises(RuntimeError, match="cannot read the embedded S3 state"):
+        ServerProcess(tmp_path / "data").start()
+    assert (tmp_path / "data" / "embedded-s3.pickle").read_bytes() == b"not a pickle"
+
+
+@pytest.fixture
+def on_disk(tmp_path):
+    instance = LocalExport(Settings(job_mode="immediate", data_dir=tmp_path / "data"))
+    adapter = InProcess(instance)
+    yield lambda service: adapter.attach(client(service, "http://localexport"))
+    adapter.close()
+    instance.close()
+
+
+def test_a_put_the_disk_refuses_is_an_error_and_is_not_kept(on_disk, monkeypatch):
+    s3 = on_disk("s3")
+    name = f"full-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name)
+    s3.put_object(Bucket=name, Key="doc.txt", Body=b"kept")
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(s3_disk, "_write_atomic", full)
+    for key in ("doc.txt", "new.txt"):
+        with pytest.raises(ClientError) as caught:
+            s3.put_object(Bucket=name, Key=key, Body=b"lost")
+        error = caught.value.response
+        assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == ("InternalError", 500)
+        assert "No space left on device" in error["Error"]["Message"]
+    monkeypatch.undo()
+    assert s3.get_object(Bucket=name, Key="doc.txt")["Body"].read() == b"kept"  # as the disk has it
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=name)["Contents"]] == ["doc.txt"]
