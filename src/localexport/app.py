@@ -3,7 +3,6 @@ health, signed downloads and the test controls."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import secrets
 import shutil
@@ -12,6 +11,8 @@ from tempfile import mkdtemp
 from typing import Any
 from urllib.parse import parse_qs
 
+import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
 
 from . import control_api, services
@@ -22,9 +23,10 @@ from .config import Settings
 from .core.artifacts import ArtifactStore
 from .core.clock import Clock
 from .core.controls import Controls
+from .core.embedded_s3 import EmbeddedS3
 from .core.ids import Ids
 from .core.jobs import JobEngine
-from .core.objects import EmbeddedS3, EndpointS3, ObjectStore
+from .core.objects import EndpointS3, ObjectStore
 from .core.runtime import Limits, RequestContext, Runtime
 from .core.store import Store
 from .core.urls import UrlSigner
@@ -95,7 +97,6 @@ class LocalExport:
 
     def close(self) -> None:
         self.runtime.engine.close()
-        self.runtime.objects.save()
         self.runtime.store.engine.dispose()
         if self._temp_root is not None:  # an in-memory instance leaves nothing behind
             shutil.rmtree(self._temp_root, ignore_errors=True)
@@ -103,29 +104,21 @@ class LocalExport:
 
 def _object_store(settings: Settings, data_dir: Path | None) -> ObjectStore:
     if settings.s3_endpoint_url is None:
-        return EmbeddedS3(data_dir / "embedded-s3.pickle" if data_dir else None)
+        return EmbeddedS3(data_dir)
     return EndpointS3(settings.s3_endpoint_url, settings.s3_region, settings.s3_access_key_id,
                       settings.s3_secret_access_key)
 
 
-def _embedded_s3():
-    """moto's S3 as an ASGI app (its Flask app behind a2wsgi, so bodies stream)."""
-    from a2wsgi import WSGIMiddleware
-    from moto.server import create_backend_app
-
-    return WSGIMiddleware(create_backend_app("s3"))
-
-
 def _asgi(instance: LocalExport):
-    @contextlib.asynccontextmanager
-    async def lifespan(_app):
-        yield
-        # uvicorn re-raises SIGTERM after its graceful shutdown, before ``serve``'s cleanup: save here
-        instance.runtime.objects.save()
+    from a2wsgi import WSGIMiddleware
 
-    control = Starlette(routes=control_api.routes(instance), lifespan=lifespan)
+    control = Starlette(routes=control_api.routes(instance))
     gateway = instance.gateway
-    s3 = _embedded_s3() if instance.settings.s3_endpoint_url is None else None
+    objects = instance.runtime.objects
+    # moto's S3 behind a2wsgi (its own threads, so bodies stream and the loop stays free)
+    s3 = WSGIMiddleware(objects.wsgi_app()) if isinstance(objects, EmbeddedS3) else None
+    # AWS calls touch the store and may run a job in immediate mode: on threads, so the loop keeps answering
+    calls = anyio.CapacityLimiter(instance.settings.call_threads)
 
     async def app(scope, receive, send):
         if scope["type"] != "http" or scope["path"].startswith("/_localexport/"):
@@ -156,8 +149,9 @@ def _asgi(instance: LocalExport):
             base_url = f"{scope.get('scheme', 'http')}://{host}"
             raw_path = scope.get("raw_path")
             path = raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"]
-            result = gateway.handle(scope["method"], path, scope["query_string"].decode("latin-1"), headers,
-                                    b"".join(chunks), base_url)
+            result = await anyio.to_thread.run_sync(
+                gateway.handle, scope["method"], path, scope["query_string"].decode("latin-1"), headers,
+                b"".join(chunks), base_url, limiter=calls)
         raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in result.headers.items()]
         if result.has_content:  # a 204 claiming a length leaves bytes a keep-alive client takes for the next answer
             raw_headers.append((b"content-length", str(len(result.body)).encode()))
