@@ -20,8 +20,10 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,29 +62,85 @@ def _columns(fields: Iterable[Field]) -> str:
 
 # -- bulk imports ------------------------------------------------------------------------
 
+# Input limits, so that a hostile file fails at its first offending line in bounded time and
+# memory.  A Personalize schema has a few dozen fields (at most 50 metadata fields plus the
+# reserved ones, in at most 20,000 characters), so a header wider than this is never one.
+MAX_COLUMNS = 1000
+# Bytes of a line with its line break.  Ids are at most 256 characters, categorical values
+# 1,000, a PutItems record 32,000: no record Personalize accepts comes near this, and it
+# bounds what one row costs to parse.
+MAX_LINE_BYTES = 1024 * 1024
+_ECHO = 40  # characters of an input value a failure reason quotes
 
-def read_header(path: Path) -> list[str]:
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        try:
-            return next(csv.reader(f))
-        except StopIteration:
-            return []
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise RecordError(f"The header row cannot be read: {error}.") from None
+
+def _echo(text: str, most: int = _ECHO) -> str:
+    """Text as a failure reason quotes it: a short prefix, never the whole of a huge value."""
+    return text if len(text) <= most else text[:most] + "..."
+
+
+def _names(names: list[str], most: int = 10) -> str:
+    shown = ", ".join(_echo(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _at_line(label: str, line: int, problem: str) -> RecordError:
+    return RecordError(f"Input file {label} does not match the schema. Line {line}: {problem}.")
+
+
+def _too_long() -> str:
+    return f"the line is longer than the maximum of {MAX_LINE_BYTES} bytes"
+
+
+def read_header(label: str, path: Path) -> list[str]:
+    """The header row, read with a bounded read (an overlong first line is never read whole)."""
+    with open(path, "rb") as f:
+        raw = f.read(MAX_LINE_BYTES + 1)
+    head = re.match(rb"[^\r\n]*", raw)[0]  # headers are never quoted, so never hold a line break
+    wide = RecordError(f"The header of input file {label} has more than {MAX_COLUMNS} columns, the maximum.")
+    if len(head) >= MAX_LINE_BYTES:  # say which limit it breaks
+        raise wide if head.count(b",") >= MAX_COLUMNS else _at_line(label, 1, _too_long())
+    try:
+        header = next(csv.reader([head.decode("utf-8-sig")]), [])
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise RecordError(f"The header row cannot be read in input file {label}: {error}.") from None
+    if len(header) > MAX_COLUMNS:
+        raise wide
+    return header
+
+
+def _check_lines(label: str, path: Path) -> None:
+    """Fail at the first line longer than MAX_LINE_BYTES, reading chunks of at most that size (so
+    only a line that spans chunks can be too long).  DuckDB's own max_line_size is not enough: it
+    reads an overlong line whole and, past some tens of MB, fails with an unrelated error."""
+    line, run = 1, 0  # the line being read, and its bytes before the line break so far
+    with open(path, "rb") as f:
+        chunk = f.read(MAX_LINE_BYTES)
+        style = re.search(rb"\r\n?|\n", chunk)  # the header's line break is the file's
+        end = b"\r" if style and style[0] == b"\r" else b"\n"  # DuckDB reads old Mac files too
+        while chunk:
+            first = chunk.find(end)
+            run += len(chunk) if first < 0 else first
+            if run >= MAX_LINE_BYTES:
+                raise _at_line(label, line, _too_long())
+            if first >= 0:
+                line += chunk.count(end)
+                run = len(chunk) - chunk.rfind(end) - 1
+            chunk = f.read(MAX_LINE_BYTES)
 
 
 def _check_header(label: str, header: list[str], fields: list[Field]) -> None:
     by_name = {f.name: f for f in fields}
     if not header:
         raise RecordError(f"Input file {label} is empty: it needs a header row of the schema's field names.")
-    duplicates = sorted({h for h in header if header.count(h) > 1})
+    present = set(header)  # every check is linear: the header can be MAX_COLUMNS wide
+    duplicates = sorted(h for h, n in Counter(header).items() if n > 1)
     unknown = [h for h in header if h not in by_name]
-    missing = [f.name for f in fields if not f.nullable and f.name not in header]
+    missing = [f.name for f in fields if not f.nullable and f.name not in present]
     problems = []
     if duplicates:
-        problems.append(f"duplicate columns {', '.join(duplicates)}")
+        problems.append(f"duplicate columns {_names(duplicates)}")
     if unknown:
-        problems.append(f"columns {', '.join(unknown)} are not in the schema")
+        problems.append(f"columns {_names(unknown)} are not in the schema")
     if missing:
         problems.append(f"required columns {', '.join(missing)} are missing")
     if problems:
@@ -90,25 +148,50 @@ def _check_header(label: str, header: list[str], fields: list[Field]) -> None:
                           f"Expected columns: {', '.join(f.name for f in fields)}.")
 
 
-def _reason(error: duckdb.Error) -> str:
-    """DuckDB's first lines, without its hints and type prefix ("Conversion Error: ...")."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+# DuckDB's CSV errors read "CSV Error on Line: N", the line, then the problem.  The line may hold
+# any text, so the problem is the last match, and every pattern is bounded: the search is linear.
+_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_COLUMNS = re.compile(r"Expected Number of Columns: (\d{1,9}) Found: (\d{1,9})")
+_CAST = re.compile(r'converting column "([^"]{1,200})"\. Could not convert string "(.{0,100})', re.DOTALL)
+_CLUES = {"Invalid unicode": "the line is not valid UTF-8", "unterminated quote": "a quoted value has no closing quote",
+          "Maximum line size": _too_long()}
+
+
+def _line_problem(text: str, fields: list[Field]) -> str | None:
+    if found := [*_COLUMNS.finditer(text)]:
+        return "expected {} columns, found {}".format(*found[-1].groups())
+    if found := [*_CAST.finditer(text)]:
+        column, value = found[-1].groups()
+        value = value.split("\" to '", 1)[0] if "\" to '" in value else value + "..."
+        kind = next((f.type for f in fields if f.name == column), "value")
+        return f'the value "{_echo(value)}" of {column} is not a valid {kind}'
+    return next((problem for clue, problem in _CLUES.items() if clue in text), None)
+
+
+def _reason(where: str, error: duckdb.Error, fields: list[Field]) -> str:
+    """The failure reason of a DuckDB error: the line and its problem where DuckDB names them,
+    else DuckDB's first lines, without its hints and type prefix ("Conversion Error: ...")."""
+    text = str(error)
+    at = _LINE.search(text)
+    if at and (problem := _line_problem(text, fields)):
+        return f"{where} does not match the schema. Line {at[1]}: {problem}."
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     text = " ".join(line for line in lines[:3] if not line.startswith(("Possible", "*", "Original", "Parser")))
-    return text.split(" Error: ", 1)[-1]
+    return f"{where} does not match the schema: {_echo(text.split(' Error: ', 1)[-1], 300)}"
 
 
 def _culprit(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], selects: list[str],
-             error: duckdb.Error) -> str:
+             error: duckdb.Error, fields: list[Field]) -> str:
     """The failure reason, naming the input file at fault (each file is read alone to find it)."""
     for (label, _), select in zip(files, selects, strict=True):
         if len(files) > 1:
             try:
-                con.execute(f"SELECT count(*) FROM ({select})").fetchall()
+                con.execute(f"SELECT count(COLUMNS(*)) FROM ({select})").fetchall()  # count(*) skips parsing
                 continue
             except duckdb.Error as own:
                 error = own
-        return f"Input file {label} does not match the schema: {_reason(error)}"
-    return f"Input data does not match the schema: {_reason(error)}"
+        return _reason(f"Input file {label}", error, fields)
+    return _reason("Input data", error, fields)
 
 
 def import_csv(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], fields: list[Field], out: Path,
@@ -119,22 +202,24 @@ def import_csv(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], fi
     the first problem (and nothing is written)."""
     selects = []
     for label, path in files:
-        header = read_header(path)
+        header = read_header(label, path)
         _check_header(label, header, fields)
+        _check_lines(label, path)
         types = {f.name: f for f in fields}
         present = set(header)
         columns = ", ".join(_ident(f.name) if f.name in present else f"NULL::{f.sql_type} AS {_ident(f.name)}"
                             for f in fields)
         selects.append(
             f"SELECT {columns} FROM read_csv({_literal(str(path))}, header=true, auto_detect=false, "
-            f"columns={_columns(types[h] for h in header)}, quote='\"', escape='\"', strict_mode=true)"
+            f"columns={_columns(types[h] for h in header)}, quote='\"', escape='\"', strict_mode=true, "
+            f"max_line_size={2 * MAX_LINE_BYTES})"  # a looser bound on rows with quoted line breaks
         )
     try:
         con.execute(f"COPY (SELECT DISTINCT * FROM ({' UNION ALL '.join(selects)})) TO {_literal(str(out))} "
                     "(FORMAT parquet)")
     except duckdb.Error as error:
         out.unlink(missing_ok=True)
-        raise RecordError(_culprit(con, files, selects, error)) from None
+        raise RecordError(_culprit(con, files, selects, error, fields)) from None
     checks = ["count(*)"]
     for f in fields:
         checks.append(f"count(*) FILTER (WHERE {_ident(f.name)} IS NULL)")
