@@ -127,3 +127,14 @@ def test_an_export_into_another_accounts_bucket_is_denied(make_client, bucket):
     job = p.describe_dataset_export_job(datasetExportJobArn=arn["datasetExportJobArn"])["datasetExportJob"]
     assert job["status"] == "CREATE FAILED" and "Access Denied" in job["failureReason"]
     assert "out/" not in str(make_client("s3", account=A).list_objects_v2(Bucket=bucket).get("Contents"))
+
+
+def test_a_client_cannot_name_its_account_in_motos_header(make_client, bucket):
+    theirs = make_client("s3", account=B)
+
+    def impersonate(request, **_):
+        request.headers["x-moto-account-id"] = A
+
+    theirs.meta.events.register("before-sign.s3", impersonate)
+    assert code(theirs.get_object, Bucket=bucket, Key="items.csv") == ("AccessDenied", 403)
+    assert bucket not in [b["Name"] for b in theirs.list_buckets()["Buckets"]]

@@ -127,9 +127,10 @@ def _asgi(instance: LocalExport):
         if s3 is not None:
             caller = _caller(scope)
             if caller.signing_service == "s3":
-                # moto takes the account from this header; ours come from the access key.
-                account = (b"x-moto-account-id", caller.account.encode())
-                await s3({**scope, "headers": [*scope["headers"], account]}, receive, send)
+                # moto takes the account from this header; ours come from the credentials (never from the client's).
+                headers = [h for h in scope["headers"] if h[0].lower() != b"x-moto-account-id"]
+                headers.append((b"x-moto-account-id", caller.account.encode()))
+                await s3({**scope, "headers": headers}, receive, send)
                 return
         chunks = []
         size = 0
