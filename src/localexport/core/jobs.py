@@ -6,16 +6,19 @@
 Timing modes decide when a queued job runs: ``immediate`` (before the create
 call returns), ``realistic`` (after a delay, on a worker thread) or ``manual``
 (only when advanced).  Jobs live in the store, so a restart loses none: start-up
-recovery puts running jobs back in the queue (or fails them after too many
-attempts) under the timing of the recovering process.
+recovery puts running jobs back in the queue under the timing of the recovering
+process, or, after too many attempts, ends them through their kind's
+``on_abandoned`` (which knows what a half-run job of its service left behind).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import heapq
 import itertools
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +36,36 @@ MODES = ("immediate", "realistic", "manual")
 SECRETS = "secrets"  # the key in Job.extra of what a job may use but must not keep
 HELD = "held"
 ACTIVE = (HELD, "queued", "running")
+# What a failure may store: reasons can echo the input (a value, a file), and an answer must stay small.
+MAX_REASONS = 100
+MAX_REASON_CHARS = 1_000
+# A runner's OSError with one of these is the server's disk, not a bug: the reason says so.
+_DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
+
+
+def cut(text: str, limit: int = MAX_REASON_CHARS) -> str:
+    """``text`` at most ``limit`` characters, ending in "..." when cut."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def bounded(reasons: list[Any]) -> list[str]:
+    """At most MAX_REASONS reasons (then one "... and K more") of at most MAX_REASON_CHARS each."""
+    kept = [cut(str(r)) for r in reasons[:MAX_REASONS]]
+    if len(reasons) > MAX_REASONS:
+        kept.append(f"... and {len(reasons) - MAX_REASONS} more")
+    return kept
+
+
+def internal_reason(error: BaseException) -> str:
+    """Why a runner's unexpected error failed its job; a full or read-only disk (maybe wrapped) says so."""
+    cause: BaseException | None = error
+    for _ in range(10):  # a bounded walk: a chain may loop
+        if cause is None:
+            break
+        if isinstance(cause, OSError) and cause.errno in _DISK_ERRNOS:
+            return f"The server could not write its data dir: {os.strerror(cause.errno)}"
+        cause = cause.__cause__ or cause.__context__
+    return f"Internal error: {error}"
 
 
 def _without_secrets(job: Job) -> dict[str, Any]:
@@ -61,6 +94,9 @@ class JobOutcome:
 
 
 Runner = Callable[[Job], JobOutcome]
+# What recovery calls for a job it will not retry: an outcome if the job's work is in fact done (committed
+# before the crash), else JobFailed with the given reasons (and the service's result, e.g. its rollback).
+Abandoned = Callable[[Job, list[str]], JobOutcome]
 
 
 class JobEngine:
@@ -81,6 +117,7 @@ class JobEngine:
         self.delay = delay
         self.max_attempts = max_attempts
         self._runners: dict[str, Runner] = {}
+        self._abandoned: dict[str, Abandoned] = {}
         self._injected: list[tuple[str | None, list[str]]] = []
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="localexport-job")
@@ -93,8 +130,10 @@ class JobEngine:
 
     # -- configuration -------------------------------------------------------
 
-    def register(self, kind: str, runner: Runner) -> None:
+    def register(self, kind: str, runner: Runner, on_abandoned: Abandoned | None = None) -> None:
         self._runners[kind] = runner
+        if on_abandoned is not None:
+            self._abandoned[kind] = on_abandoned
 
     def configure(self, mode: str | None = None, delay: float | None = None) -> None:
         if mode is not None:
@@ -151,10 +190,7 @@ class JobEngine:
     def fail(self, job_id: str, reasons: list[str]) -> bool:
         """Fail an unfinished job at once with ``reasons``."""
         job = self.store.get_job(job_id)
-        return job is not None and self.store.update_job(
-            job_id, only_from=ACTIVE, state="failed", failure=reasons, extra=_without_secrets(job),
-            updated_at=self.clock.now()
-        )
+        return job is not None and self._failed(job, ACTIVE, reasons)
 
     def inject_failure(self, reasons: list[str], kind: str | None = None) -> None:
         """The next job to run (of ``kind``, or any) fails with ``reasons``."""
@@ -176,12 +212,8 @@ class JobEngine:
         """At start-up: re-queue (or fail) interrupted jobs and reschedule pending ones."""
         for job in self.store.jobs(states=("running",)):
             if job.attempts >= self.max_attempts:
-                self.store.update_job(
-                    job.id,
-                    state="failed",
-                    failure=[f"The job was interrupted {job.attempts} times and was not retried."],
-                    updated_at=self.clock.now(),
-                )
+                self._finish(job, self._abandoned.get(job.kind) or _abandon,
+                             [f"The job was interrupted {job.attempts} times and was not retried."])
             else:
                 self.store.update_job(job.id, state="queued", updated_at=self.clock.now())
                 log.info("re-queued job %s interrupted by a restart", job.id)
@@ -243,24 +275,38 @@ class JobEngine:
         ):
             return  # someone else took it
         injected = self._take_injected(job.kind)
-        try:
-            if injected is not None:
-                raise JobFailed(*injected)
-            runner = self._runners.get(job.kind)
-            if runner is None:
-                raise JobFailed(f"No runner for job kind {job.kind}.")
-            outcome = runner(job)
-        except JobFailed as failure:
-            self.store.update_job(job_id, only_from=("running",), state="failed", failure=failure.reasons,
-                                  result=failure.result, extra=_without_secrets(job), updated_at=self.clock.now())
-        except Exception as error:  # a bug of ours: the job fails, the server goes on
-            log.exception("job %s failed", job_id)
-            self.store.update_job(job_id, only_from=("running",), state="failed", extra=_without_secrets(job),
-                                  failure=[f"Internal error: {error}"], updated_at=self.clock.now())
+        runner = self._runners.get(job.kind)
+        if injected is not None:
+            self._failed(job, ("running",), injected)
+        elif runner is None:
+            self._failed(job, ("running",), [f"No runner for job kind {job.kind}."])
         else:
-            done = self.store.update_job(job_id, only_from=("running",), state="succeeded", result=outcome.result,
+            self._finish(job, lambda j, _: runner(j), [])
+
+    def _finish(self, job: Job, work: Abandoned, reasons: list[str]) -> None:
+        """Run ``work`` for a running job and store how it ended."""
+        try:
+            outcome = work(job, reasons)
+        except JobFailed as failure:
+            self._failed(job, ("running",), failure.reasons, failure.result)
+        except Exception as error:  # a bug of ours (or a full disk): the job fails, the server goes on
+            log.exception("job %s failed", job.id)
+            self._failed(job, ("running",), [internal_reason(error)])
+        else:
+            done = self.store.update_job(job.id, only_from=("running",), state="succeeded", result=outcome.result,
                                          artifact=outcome.artifact, extra=_without_secrets(job),
                                          updated_at=self.clock.now())
             if not done:  # deleted or failed meanwhile: drop what we wrote
                 for key in {outcome.artifact, *outcome.result.get("artifacts", [])} - {None}:
                     self.artifacts.delete(key)
+
+    def _failed(self, job: Job, only_from: tuple[str, ...], reasons: list[Any],
+                result: dict[str, Any] | None = None) -> bool:
+        """Every failure is stored here: bounded, and without the job's secrets."""
+        kept = {"result": result} if result is not None else {}
+        return self.store.update_job(job.id, only_from=only_from, state="failed", failure=bounded(reasons),
+                                     extra=_without_secrets(job), updated_at=self.clock.now(), **kept)
+
+
+def _abandon(job: Job, reasons: list[str]) -> JobOutcome:
+    raise JobFailed(*reasons)

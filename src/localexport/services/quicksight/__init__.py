@@ -9,5 +9,5 @@ operations = assets.op
 
 def install(runtime: Runtime) -> None:
     runtime.engine.register(exports.KIND, exports.make_runner(runtime))
-    runtime.engine.register(imports.KIND, imports.make_runner(runtime))
+    runtime.engine.register(imports.KIND, imports.make_runner(runtime), imports.abandoned)
     runtime.engine.register(ingestions.KIND, ingestions.make_runner(runtime))

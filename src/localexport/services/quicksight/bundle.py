@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -208,6 +209,13 @@ def read_member(name: str, data: bytes) -> Asset | None:
     if kind is None or not name.endswith(".json"):
         return None
     try:
+        return _read_member(kind, name, data)
+    except RecursionError:
+        raise BundleError(f"{name} is nested too deeply.") from None
+
+
+def _read_member(kind: a.AssetType, name: str, data: bytes) -> Asset:
+    try:
         raw = json.loads(data)
     except (ValueError, UnicodeDecodeError):
         raise BundleError(f"{name} is not valid JSON.") from None
@@ -223,9 +231,25 @@ def read_member(name: str, data: bytes) -> Asset | None:
     else:
         asset_id = request.get(kind.id_member) or name.rsplit("/", 1)[-1][: -len(".json")]
         request[kind.id_member] = asset_id
+    where = _non_finite(raw)
+    if where is not None:
+        raise BundleError(f"{name}: {kind.name} {asset_id} has {where[1]} at {where[0]}, which is not a JSON "
+                          "number (numbers must be finite).")
     permissions = [{"Principal": p.get("principal") or p.get("Principal"), "Actions": p.get("actions") or
                     p.get("Actions")} for p in raw.get("permissions") or raw.get("Permissions") or []] or None
     tags = [{"Key": t.get("key") or t.get("Key"), "Value": t.get("value") or t.get("Value")}
             for t in raw.get("tags") or raw.get("Tags") or []] or None
     folders = [f for f in raw.get("folderMemberships") or [] if isinstance(f, str)]
     return Asset(kind, asset_id, request, permissions, tags, folders)
+
+
+def _non_finite(value: Any, path: str = "") -> tuple[str, str] | None:
+    """(path, value) of a NaN or Infinity in a document: Python's json reads them, JSON and AWS do not."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path or "the top level", json.dumps(value)
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _non_finite(item, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else key)
+        if found:
+            return found
+    return None

@@ -93,7 +93,7 @@ def make_runner(runtime: Runtime):
         if strict:
             errors += [jobs.error_record(w["Arn"], "InvalidParameterValueException", w["Message"]) for w in found]
         if errors:
-            return JobOutcome({"status": "FAILED", "errors": errors})
+            return JobOutcome({"status": "FAILED", "errors": jobs.bounded(errors)})
         job_id = spec["AssetBundleExportJobId"]
         if spec["ExportFormat"] == "CLOUDFORMATION_JSON":
             name, data = f"assetbundle-{job_id}.json", cfn.write_template(ctx, chosen, spec, job_id, job.created_at)
@@ -102,6 +102,6 @@ def make_runner(runtime: Runtime):
         key = f"quicksight/{job.id}/{name}"
         with runtime.artifacts.writer(key) as out:
             out.write(data)
-        return JobOutcome({"warnings": [] if strict else found}, artifact=key)
+        return JobOutcome({"warnings": [] if strict else jobs.bounded(found)}, artifact=key)
 
     return run

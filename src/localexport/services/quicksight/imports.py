@@ -1,5 +1,6 @@
 """Asset bundle import jobs: a .qs bundle (from the request body or S3) -> assets of this
-account, each created or updated, with overrides; ROLLBACK undoes a failed job."""
+account, each created or updated, with overrides, in one store transaction; ROLLBACK discards
+it when the job fails."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import re
 import uuid
 from typing import Any
 
+from ...aws.errors import ValidationError
+from ...aws.validation import SerializationError, validate
 from ...core.archives import ArchiveError, open_zip
-from ...core.jobs import JobOutcome
+from ...core.jobs import JobFailed, JobOutcome, cut
 from ...core.objects import ObjectError, S3Url
 from ...core.runtime import RequestContext, Runtime
-from ...core.store import Doc, Job
+from ...core.store import Job
 from . import assets as a
 from . import bundle, checks, jobs, principals, versions
 from .assets import op
@@ -223,66 +226,114 @@ def _problems(ctx: RequestContext, x: bundle.Asset, keys: set[tuple[str, str]], 
     return records
 
 
+class _Discard(Exception):
+    """Raised inside the apply's transaction to roll it back; carries the job's result."""
+
+    def __init__(self, result: dict[str, Any]):
+        super().__init__(result["status"])
+        self.result = result
+
+
 def make_runner(runtime: Runtime):
     def run(job: Job) -> JobOutcome:
+        if job.result is not None:  # an earlier attempt committed before its process died: that is the outcome
+            return JobOutcome(job.result)
         ctx = jobs.runner_context(runtime, job)
         spec = job.spec
         overrides = job.secrets.get("OverrideParameters") or spec.get("OverrideParameters") or {}
-        undo: list[tuple[a.AssetType, str, Doc | None]] = []
-        errors: list[dict[str, Any]] = []
         try:
             assets = _read(ctx, spec)
         except _Failed as failed:
-            return _failed(spec, failed.records, [])
+            return JobOutcome(_result(spec, failed.records))
         prefix = (overrides.get("ResourceIdOverrideConfiguration") or {}).get("PrefixForAllResources") or ""
         _retarget(ctx, assets, prefix)
         _apply_overrides(assets, overrides)
-        keys = {(x.kind.name, x.asset_id) for x in assets}
-        override = spec.get("OverrideValidationStrategy")
-        warnings: list[dict[str, Any]] = []
-        for x in assets:
-            if override is not None:
-                strict = bool(override.get("StrictModeForAllResources"))
-            else:  # the strategy the bundle carries
-                strict = (x.request.get("ValidationStrategy") or {}).get("Mode") == "STRICT"
-            problems = _problems(ctx, x, keys, strict, warnings)
-            if problems:
-                errors += problems
-                keys.discard((x.kind.name, x.asset_id))
-                continue
-            permissions = _override_list(spec.get("OverridePermissions"), x.kind, x.asset_id, "Permissions")
-            if permissions is not None:
-                permissions = [{"Principal": p, "Actions": permissions["Actions"]} for p in permissions["Principals"]]
-            else:
-                permissions = x.permissions
-            if not all(principals.exists(ctx, grant["Principal"]) for grant in permissions or ()):
-                errors.append(jobs.error_record(a.arn_of(ctx, x.kind, x.asset_id), "InvalidParameterValueException",
-                                                principals.INVALID_PRINCIPALS))
-                keys.discard((x.kind.name, x.asset_id))
-                continue
-            tags = _override_list(spec.get("OverrideTags"), x.kind, x.asset_id, "Tags") or x.tags
-            before = a.find(ctx, x.kind, x.asset_id)
-            if x.kind is a.DASHBOARD:  # an import publishes a new version of an existing dashboard
-                if before is not None:
-                    versions.add(ctx, before, x.request, publish=True)
-                a.put(ctx, x.kind, x.asset_id, {} if before else versions.start(ctx, x.request), permissions, tags,
-                      create=False)
-            else:
-                a.put(ctx, x.kind, x.asset_id, x.request, permissions, tags, create=False)
-            undo.append((x.kind, x.asset_id, before))
-        for x in assets:
-            if x.folders and (x.kind.name, x.asset_id) in keys:
-                _join_folders(ctx, x, undo)
-        if not errors:
-            return JobOutcome({"status": "SUCCESSFUL", "warnings": warnings})
-        outcome = _failed(spec, errors, undo, ctx)
-        outcome.result["warnings"] = warnings
-        return outcome
+        if runtime.store.in_transaction():  # joined to a caller's, a ROLLBACK would not roll back
+            raise RuntimeError("an asset bundle import cannot run inside a store transaction")
+        try:
+            # One transaction: a crash, an error or a ROLLBACK leaves none of it; the result is stored with
+            # the assets, so recovery knows they are in, and a job failed meanwhile keeps nothing.
+            with runtime.store.transaction():
+                result = _result(spec, *_apply(ctx, spec, assets))
+                if result["status"] == "FAILED_ROLLBACK_COMPLETED" or not runtime.store.update_job(
+                        job.id, only_from=("running",), result=result):
+                    raise _Discard(result)
+        except _Discard as discarded:
+            return JobOutcome(discarded.result)
+        return JobOutcome(result)
 
     return run
 
 
-def _join_folders(ctx: RequestContext, x: bundle.Asset, undo: list) -> None:
+def abandoned(job: Job, reasons: list[str]) -> JobOutcome:
+    """A job recovery will not retry: done if its transaction committed, else none of it is in the account
+    (and ``jobs.status`` shows a ROLLBACK import as FAILED_ROLLBACK_COMPLETED)."""
+    if job.result is not None:
+        return JobOutcome(job.result)
+    raise JobFailed(*reasons)
+
+
+def _apply(ctx: RequestContext, spec: dict[str, Any], assets: list[bundle.Asset]) -> tuple[list, list]:
+    """Create or update each asset that has no problem; (errors, warnings)."""
+    keys = {(x.kind.name, x.asset_id) for x in assets}
+    override = spec.get("OverrideValidationStrategy")
+    errors: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
+    for x in assets:
+        if override is not None:
+            strict = bool(override.get("StrictModeForAllResources"))
+        else:  # the strategy the bundle carries
+            strict = (x.request.get("ValidationStrategy") or {}).get("Mode") == "STRICT"
+        permissions = _override_list(spec.get("OverridePermissions"), x.kind, x.asset_id, "Permissions")
+        if permissions is not None:
+            permissions = [{"Principal": p, "Actions": permissions["Actions"]} for p in permissions["Principals"]]
+        else:
+            permissions = x.permissions
+        tags = _override_list(spec.get("OverrideTags"), x.kind, x.asset_id, "Tags") or x.tags
+        problems = _invalid(ctx, x, permissions, tags) or _problems(ctx, x, keys, strict, warnings)
+        if not problems and not all(principals.exists(ctx, grant["Principal"]) for grant in permissions or ()):
+            problems = [jobs.error_record(a.arn_of(ctx, x.kind, x.asset_id), "InvalidParameterValueException",
+                                          principals.INVALID_PRINCIPALS)]
+        if problems:
+            errors += problems
+            keys.discard((x.kind.name, x.asset_id))
+            continue
+        before = a.find(ctx, x.kind, x.asset_id)
+        if x.kind is a.DASHBOARD:  # an import publishes a new version of an existing dashboard
+            if before is not None:
+                versions.add(ctx, before, x.request, publish=True)
+            a.put(ctx, x.kind, x.asset_id, {} if before else versions.start(ctx, x.request), permissions, tags,
+                  create=False)
+        else:
+            a.put(ctx, x.kind, x.asset_id, x.request, permissions, tags, create=False)
+    for x in assets:
+        if x.folders and (x.kind.name, x.asset_id) in keys:
+            _join_folders(ctx, x)
+    return errors, warnings
+
+
+def _invalid(ctx: RequestContext, x: bundle.Asset, permissions: list | None, tags: list | None) -> list[dict]:
+    """The asset against its Create* call's model constraints: an import takes nothing the call would refuse."""
+    request = {**x.request, "AwsAccountId": ctx.account, "Permissions": permissions or None, "Tags": tags or None}
+    found: list[str] = []
+    try:
+        validate(bundle.create_shape(x.kind), request, "", found, a.op.validation)
+        message = ValidationError([_short(m) for m in found]).message if found else None
+    except SerializationError as error:
+        message = error.message
+    return [jobs.error_record(a.arn_of(ctx, x.kind, x.asset_id), "InvalidParameterValueException",
+                              message)] if message else []
+
+
+def _short(message: str) -> str:
+    """A constraint message with the value it echoes cut: the field and the constraint are what it is for."""
+    head, at = "Value '", message.rfind("' at '")
+    if not message.startswith(head) or at < 0:
+        return message
+    return head + cut(message[len(head):at], 64) + message[at:]
+
+
+def _join_folders(ctx: RequestContext, x: bundle.Asset) -> None:
     """Restore the folder memberships the bundle carries (IncludeFolderMemberships)."""
     member_type = next(k for k, v in a.MEMBER_TYPES.items() if v is x.kind)
     member = {"MemberId": x.asset_id, "MemberType": member_type}
@@ -290,22 +341,14 @@ def _join_folders(ctx: RequestContext, x: bundle.Asset, undo: list) -> None:
         _, key = a.parse_arn(ctx, folder_arn)
         folder = a.load(ctx, a.FOLDER, key)
         if member not in folder.body.get("_members", []):
-            undo.append((a.FOLDER, key, folder))
             a.put(ctx, a.FOLDER, key, {"_members": [*folder.body.get("_members", []), member]}, None, None,
                   create=False)
 
 
-def _failed(spec: dict[str, Any], errors: list[dict[str, Any]], undo: list, ctx: RequestContext | None = None):
-    if spec["FailureAction"] != "ROLLBACK":
-        return JobOutcome({"status": "FAILED", "errors": errors})
-    rollback_errors = []
-    for kind, key, before in reversed(undo):  # created ones go, updated ones come back
-        try:
-            if before is None:
-                ctx.store.remove(a.scope(ctx), kind.name, key)
-            else:
-                ctx.store.replace(a.scope(ctx), before)
-        except Exception as error:  # noqa: BLE001  (one undo step failing must not stop the others)
-            rollback_errors.append(jobs.error_record(a.arn_of(ctx, kind, key), "InternalFailureException", str(error)))
-    status = "FAILED_ROLLBACK_ERROR" if rollback_errors else "FAILED_ROLLBACK_COMPLETED"
-    return JobOutcome({"status": status, "errors": errors, "rollbackErrors": rollback_errors})
+def _result(spec: dict[str, Any], errors: list[dict[str, Any]], warnings: list | None = None) -> dict[str, Any]:
+    if not errors:
+        status = "SUCCESSFUL"
+    else:  # ROLLBACK: the runner discards the transaction, so nothing of the job stays
+        status = "FAILED_ROLLBACK_COMPLETED" if spec["FailureAction"] == "ROLLBACK" else "FAILED"
+    return {"status": status, "errors": jobs.bounded(errors), "rollbackErrors": [],
+            "warnings": jobs.bounded(warnings or [])}

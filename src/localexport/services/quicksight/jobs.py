@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.jobs import scoped_job_id
+from ...core.jobs import MAX_REASONS, cut, scoped_job_id
 from ...core.runtime import RequestContext, Runtime
 from ...core.store import Job
 from . import assets as a
@@ -20,6 +20,14 @@ ERROR_TYPE = "com.amazonaws.services.quicksight.model.{}"
 
 def error_record(arn: str | None, code: str, message: str) -> dict[str, Any]:
     return {"Arn": arn, "Type": ERROR_TYPE.format(code), "Message": message}
+
+
+def bounded(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Error or warning records as the job engine bounds failure reasons: they can echo a bundle's values."""
+    kept = [{**r, "Message": cut(r["Message"])} for r in records[:MAX_REASONS]]
+    if len(records) > MAX_REASONS:
+        kept.append({**records[MAX_REASONS], "Arn": None, "Message": f"... and {len(records) - MAX_REASONS} more"})
+    return kept
 
 
 def engine_id(ctx: RequestContext, kind: str, job_id: str) -> str:
@@ -52,6 +60,8 @@ def load(ctx: RequestContext, kind: str, job_id: str, label: str) -> Job:
 def status(job: Job) -> str:
     if job.state == "succeeded":
         return (job.result or {}).get("status", "SUCCESSFUL")
+    if job.state == "failed" and job.spec.get("FailureAction") == "ROLLBACK":
+        return "FAILED_ROLLBACK_COMPLETED"  # an import applies in one transaction: a failed one left nothing
     return STATUS[job.state]
 
 
