@@ -2,14 +2,57 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 
-@click.group()
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        from .remote import ControlError
+
+        try:
+            return super().invoke(ctx)
+        except ControlError as error:  # e.g. 401 without the token: one line, not a traceback
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Group)
 def main() -> None:
     """localexport: AWS export/import job APIs, locally."""
+
+
+def _data_dir_problem(settings) -> str | None:
+    """Why the data dir cannot be written, or None: found before anything starts, as one line, where
+    otherwise a traceback from deep inside SQLite or the artifact store would come, or a server
+    that starts and fails its first export."""
+    path = settings.data_dir
+    if path.exists() and not path.is_dir():
+        return f"the data dir {path} is not a directory"
+    probe = path / f".localexport-write-probe-{os.getpid()}"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, b"probe")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            probe.unlink()
+        database = path / "localexport.db"
+        if settings.database_url is None and database.exists():
+            open(database, "r+b").close()  # opened for writing, not changed
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename and str(error.filename) != str(path) else ""
+        return f"the data dir {path} cannot be written: {error.strerror or error}{where}"
+    return None
+
+
+def _on_loopback(host: str) -> bool:
+    from .control_api import host_name, is_loopback
+
+    return is_loopback(host_name(host))
 
 
 @main.command()
@@ -28,7 +71,21 @@ def serve(host, port, data_dir, job_mode, job_delay) -> None:
     overrides = {k: v for k, v in {"host": host, "port": port, "data_dir": data_dir, "job_mode": job_mode,
                                     "job_delay": job_delay}.items() if v is not None}
     settings = Settings(**overrides)
-    instance = LocalExport(settings)
+    problem = _data_dir_problem(settings)
+    if problem is not None:
+        click.echo(f"localexport: cannot start: {problem}", err=True)
+        raise SystemExit(2)
+    if not settings.control_token and not _on_loopback(settings.host):
+        click.echo(f"WARNING: localexport listens on {settings.host} with no control token: anyone who can reach "
+                   f"port {settings.port} can read, fail and erase every job and account through the control API "
+                   f"(/_localexport/control/). Set LOCALEXPORT_CONTROL_TOKEN=<a long random secret> for the server "
+                   f"(and --token or the same variable for its clients), or listen on 127.0.0.1.", err=True)
+    try:
+        instance = LocalExport(settings)
+    except OSError as error:  # what the probe could not foresee (e.g. an unreadable file in the data dir)
+        click.echo(f"localexport: cannot start: {error.filename or settings.data_dir}: {error.strerror or error}",
+                   err=True)
+        raise SystemExit(2) from None
     click.echo(f"localexport on http://{settings.host}:{settings.port} (data in {settings.data_dir}, "
                f"jobs {settings.job_mode})", err=True)
     try:
@@ -40,12 +97,15 @@ def serve(host, port, data_dir, job_mode, job_delay) -> None:
 
 _URL = click.option("--url", envvar="LOCALEXPORT_URL", default="http://127.0.0.1:4577", show_default=True,
                     help="The running server (also LOCALEXPORT_URL).")
+_TOKEN = click.option("--token", envvar="LOCALEXPORT_CONTROL_TOKEN", default=None,
+                      help="The server's control token, if it has one (better: LOCALEXPORT_CONTROL_TOKEN, "
+                           "which other users cannot see in the process list).")
 
 
-def _controls(url: str):
+def _controls(url: str, token: str | None):
     from .remote import RemoteControls
 
-    return RemoteControls(url)
+    return RemoteControls(url, token=token or "")  # "": no token, not the variable again
 
 
 def _age(seconds: float) -> str:
@@ -68,16 +128,17 @@ def _size(size: int | None) -> str:
 
 @main.command()
 @_URL
+@_TOKEN
 @click.option("--service", help="Only jobs of this service (e.g. lexv2-models).")
 @click.option("--state", type=click.Choice(["queued", "running", "succeeded", "failed", "deleting"]))
-def jobs(url, service, state) -> None:
+def jobs(url, token, service, state) -> None:
     """List the jobs of every service on a running server."""
     import time
 
     from rich.console import Console
     from rich.table import Table
 
-    rows = _controls(url).jobs(service, state)
+    rows = _controls(url, token).jobs(service, state)
     now = time.time()
     table = Table(title=f"localexport jobs at {url}")
     for column in ("id", "service", "kind", "resource", "status", "age", "size"):
@@ -92,15 +153,16 @@ def jobs(url, service, state) -> None:
 
 @main.command()
 @_URL
+@_TOKEN
 @click.argument("job_id")
 @click.option("--timeout", type=float, default=600, show_default=True, help="Seconds to wait at most.")
-def wait(url, job_id, timeout) -> None:
+def wait(url, token, job_id, timeout) -> None:
     """Follow a job until it ends; exit 0 if it succeeded, 1 if it failed, 2 on time-out."""
     import time
 
     from rich.console import Console
 
-    controls = _controls(url)
+    controls = _controls(url, token)
     console = Console()
     deadline = time.monotonic() + timeout
     job = controls.job(job_id)
@@ -127,13 +189,14 @@ def wait(url, job_id, timeout) -> None:
 
 @main.command()
 @_URL
+@_TOKEN
 @click.argument("job_id")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-def download(url, job_id, path) -> None:
+def download(url, token, job_id, path) -> None:
     """Save a finished job's archive (to PATH, or its own name in this folder)."""
     import httpx
 
-    signed = _controls(url).download_url(job_id)
+    signed = _controls(url, token).download_url(job_id)
     if signed is None:
         raise click.ClickException(f"job {job_id} has no finished archive")
     response = httpx.get(signed, timeout=60)
@@ -147,8 +210,9 @@ def download(url, job_id, path) -> None:
 
 @main.command()
 @_URL
+@_TOKEN
 @click.option("--account", help="Clear only this account (default: everything).")
-def reset(url, account) -> None:
+def reset(url, token, account) -> None:
     """Clear the state of a running server (one account, or all of it)."""
-    _controls(url).reset(account)
+    _controls(url, token).reset(account)
     click.echo(f"reset {'account ' + account if account else 'everything'}")

@@ -3,7 +3,8 @@
 Fixtures:
 - ``localexport_mock``: ``mock_export()`` around the test; clients need no endpoint_url.
 - ``localexport_server``: one ``localexport serve`` process for the session, on a free
-  loopback port, reset before each test.
+  loopback port, reset before each test; its control token (``LOCALEXPORT_CONTROL_TOKEN``,
+  if set) is passed to the process and to its ``controls``.
 - ``localexport_controls``: the job controls of whichever of the two the test uses
   (timing mode, fail the next job, advance a manual job, move the clock).
 
@@ -69,14 +70,15 @@ def localexport_mock() -> Iterator[MockHandle]:
 def localexport_server_process(tmp_path_factory) -> Iterator[ServerHandle]:
     port = _free_port()
     data_dir = tmp_path_factory.mktemp("localexport")
+    token = os.environ.get("LOCALEXPORT_CONTROL_TOKEN", "")
     proc = subprocess.Popen(
         [sys.executable, "-m", "localexport", "serve", "--port", str(port), "--data-dir", str(data_dir),
          "--job-mode", "immediate"],
-        env={**os.environ, "LOCALEXPORT_LOG_LEVEL": "warning"},
+        env={**os.environ, "LOCALEXPORT_LOG_LEVEL": "warning", "LOCALEXPORT_CONTROL_TOKEN": token},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    controls = RemoteControls(f"http://127.0.0.1:{port}")
+    controls = RemoteControls(f"http://127.0.0.1:{port}", token=token)
     deadline = time.monotonic() + 30
     while True:
         try:

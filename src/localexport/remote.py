@@ -1,8 +1,12 @@
 """The test controls of a running server, over its HTTP control API: the same
-operations as ``LocalExport(...).controls``, for tests and the CLI."""
+operations as ``LocalExport(...).controls``, for tests and the CLI.
+
+``token`` (default: the ``LOCALEXPORT_CONTROL_TOKEN`` variable) is sent with every call,
+for a server started with a control token."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import httpx
@@ -13,9 +17,11 @@ class ControlError(RuntimeError):
 
 
 class RemoteControls:
-    def __init__(self, url: str, timeout: float = 30.0):
+    def __init__(self, url: str, timeout: float = 30.0, token: str | None = None):
         self.url = url.rstrip("/")
-        self.http = httpx.Client(base_url=f"{self.url}/_localexport", timeout=timeout)
+        token = token if token is not None else os.environ.get("LOCALEXPORT_CONTROL_TOKEN")
+        headers = {"X-Localexport-Token": token} if token else {}
+        self.http = httpx.Client(base_url=f"{self.url}/_localexport", timeout=timeout, headers=headers)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.http.request(method, path, **kwargs)
@@ -47,6 +53,8 @@ class RemoteControls:
 
     def fail(self, job_id: str, reasons: list[str]) -> bool:
         response = self.http.post(f"/control/jobs/{job_id}/fail", json={"reasons": reasons})
+        if response.status_code not in (200, 409):  # 409: the job had ended; a refusal is not an answer
+            raise ControlError(f"POST /control/jobs/{job_id}/fail: {response.status_code} {response.text}")
         return response.status_code == 200
 
     def fail_next(self, reasons: list[str], kind: str | None = None) -> None:

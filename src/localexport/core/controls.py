@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .artifacts import account_prefix
+from .clock import duration
 from .runtime import Handler, RequestContext, Runtime
 from .store import Job
 
@@ -58,7 +59,7 @@ class Controls:
         return {"mode": engine.mode, "delay": engine.delay}
 
     def set_timing(self, mode: str | None = None, delay: float | None = None) -> dict[str, Any]:
-        self.runtime.engine.configure(mode, delay)
+        self.runtime.engine.configure(mode, None if delay is None else duration(delay, "delay"))
         return self.timing()
 
     def _view(self, job: Job) -> dict[str, Any]:
@@ -90,6 +91,7 @@ class Controls:
         self.runtime.engine.inject_failure(reasons, kind)
 
     def advance_clock(self, seconds: float) -> float:
+        """Move the server clock forward (ValueError unless ``seconds`` is finite and not negative)."""
         return self.runtime.clock.advance(seconds)
 
     def reset(self, account: str | None = None) -> None:
