@@ -4,13 +4,11 @@ starts; upload URLs take one PUT, and a failed PUT answers S3's error and leaves
 from __future__ import annotations
 
 import errno
-import io
 import math
 import os
 import subprocess
 import sys
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
@@ -20,10 +18,11 @@ from click.testing import CliRunner
 from conftest import free_port
 from lexv2_helpers import bot_spec, simple_bot, zip_bytes
 
-from localexport import control_api, mock_export
+from localexport import mock_export
 from localexport.app import LocalExport
 from localexport.cli import main
 from localexport.config import Settings
+from localexport.core.artifacts import Incoming
 from localexport.core.clock import Clock
 from localexport.remote import ControlError, RemoteControls
 
@@ -331,12 +330,13 @@ def test_two_writers_on_one_key_publish_once(local):
     """The check before the body is only a shortcut: the publish itself never replaces a file."""
     artifacts = local.runtime.artifacts
     key = "uploads/a/import.zip"
-    first, second = control_api.exclusive_writer(artifacts, key), control_api.exclusive_writer(artifacts, key)
-    first.__enter__().write(b"first")  # two PUTs, both past the check, writing at once
-    second.__enter__().write(b"second")
-    second.__exit__(None, None, None)  # the second finishes first and is published
+    first, second = artifacts.incoming(key), artifacts.incoming(key)
+    first.write(b"first")  # two PUTs, both past the check, writing at once
+    second.write(b"second")
+    second.publish(exclusive=True)  # the second finishes first and is published
     with pytest.raises(FileExistsError):
-        first.__exit__(None, None, None)
+        first.publish(exclusive=True)
+    first.discard()
     assert artifacts.path("uploads/a/import.zip").read_bytes() == b"second"
 
 
@@ -359,15 +359,8 @@ def test_a_write_failure_answers_an_s3_internal_error(local, lex, wire, monkeypa
     def fail(*args):
         raise OSError(code, os.strerror(code))
 
-    class Failing(io.RawIOBase):
-        write = fail
-
-    @contextmanager
-    def failing_writer(artifacts, key):
-        yield Failing()
-
     if where == "write":
-        monkeypatch.setattr(control_api, "exclusive_writer", failing_writer)
+        monkeypatch.setattr(Incoming, "write", fail)
     else:  # where a full disk with delayed allocation shows
         monkeypatch.setattr(os, "fsync", fail)
     slot = lex.create_upload_url()
@@ -379,3 +372,35 @@ def test_a_write_failure_answers_an_s3_internal_error(local, lex, wire, monkeypa
     lex.start_import(importId=slot["importId"], resourceSpecification=bot_spec("Imported"),
                      mergeStrategy="FailOnConflict")
     assert lex.describe_import(importId=slot["importId"])["importStatus"] == "Completed"
+
+
+def test_allowed_hosts_name_a_shared_instance(tmp_path):
+    from starlette.testclient import TestClient
+
+    from localexport.app import LocalExport
+    from localexport.config import Settings
+
+    instance = LocalExport(Settings(job_mode="immediate", host="0.0.0.0", allowed_hosts="devbox, team.example"),
+                           in_memory=True)
+    try:
+        http = TestClient(instance.app)
+        for host, status in (("devbox:4577", 200), ("team.example", 200), ("evil.example", 403)):
+            assert http.get("http://x/_localexport/control/jobs", headers={"Host": host}).status_code == status
+    finally:
+        instance.close()
+
+
+def test_a_control_body_is_bounded(local):
+    from starlette.testclient import TestClient
+
+    http = TestClient(local.app, base_url="http://127.0.0.1")
+    big = b'{"reasons": ["' + b"x" * (2 * 1024 * 1024) + b'"]}'
+    response = http.post("/_localexport/control/fail-next", content=big, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_the_job_engine_refuses_a_non_finite_delay(local):
+    for bad in (float("nan"), float("inf"), -1):
+        with pytest.raises(ValueError):
+            local.runtime.engine.configure(delay=bad)
+    assert local.runtime.engine.delay >= 0

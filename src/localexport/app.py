@@ -53,6 +53,7 @@ class LocalExport:
         self.settings = settings or Settings()
         self._temp_root: Path | None = None
         if in_memory:
+        self.in_memory = in_memory  # nothing on disk, no socket: reached only in-process
             data_dir = None
             artifacts_root = self._temp_root = Path(mkdtemp(prefix="localexport-"))
             db_url = "sqlite://"

@@ -67,6 +67,7 @@ def serve(host, port, data_dir, job_mode, job_delay) -> None:
 
     from .app import LocalExport
     from .config import Settings
+    from .core.s3_disk import S3StateError
 
     overrides = {k: v for k, v in {"host": host, "port": port, "data_dir": data_dir, "job_mode": job_mode,
                                     "job_delay": job_delay}.items() if v is not None}
@@ -85,6 +86,9 @@ def serve(host, port, data_dir, job_mode, job_delay) -> None:
     except OSError as error:  # what the probe could not foresee (e.g. an unreadable file in the data dir)
         click.echo(f"localexport: cannot start: {error.filename or settings.data_dir}: {error.strerror or error}",
                    err=True)
+        raise SystemExit(2) from None
+    except S3StateError as error:  # S3 objects saved by another version: never start without them unsaid
+        click.echo(f"localexport: cannot start: {error}", err=True)
         raise SystemExit(2) from None
     click.echo(f"localexport on http://{settings.host}:{settings.port} (data in {settings.data_dir}, "
                f"jobs {settings.job_mode})", err=True)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     # None: a SQLite file in data_dir; "sqlite://" keeps everything in memory.
     database_url: str | None = None
     job_mode: Literal["immediate", "realistic", "manual"] = "realistic"
-    job_delay: float = Field(default=2.0, ge=0)
+    job_delay: float = Field(default=2.0, ge=0, allow_inf_nan=False)
     job_workers: int = Field(default=4, ge=1)
     job_max_attempts: int = Field(default=3, ge=1)
     max_body_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
@@ -36,10 +36,18 @@ class Settings(BaseSettings):
     s3_secret_access_key: str | None = None
     # When set, every control API call must carry it (header ``X-Localexport-Token``).
     control_token: str | None = None
+    # Host names (besides loopback and ``host``) the control API answers, e.g. a shared instance's DNS name;
+    # comma-separated in LOCALEXPORT_ALLOWED_HOSTS.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # When set, a file of access key -> secret key -> account: every AWS call is SigV4-verified against it.
     credentials: Path | None = None
     # Rows per CSV file of a Personalize dataset export.
     export_part_rows: int = Field(default=1_000_000, ge=1)
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value):
+        return [name.strip() for name in value.split(",") if name.strip()] if isinstance(value, str) else value
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'localexport.db'}"

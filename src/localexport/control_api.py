@@ -30,13 +30,13 @@ import hashlib
 import hmac
 import ipaddress
 import json
-import os
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, BinaryIO
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+import anyio
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -45,7 +45,6 @@ from . import services
 from .aws.errors import AWSError
 from .aws.identity import DEFAULT_ACCOUNT, DEFAULT_REGION
 from .aws.protocols import serialize_error
-from .core.artifacts import ArtifactStore
 from .core.clock import duration
 from .core.controls import UnknownAction
 from .core.urls import PREFIX, UrlRefused
@@ -58,8 +57,10 @@ TOKEN_HEADER = "X-Localexport-Token"
 # in-memory instance, which no socket serves.
 IN_PROCESS_HOSTS = frozenset({"localexport", "localexport.mock"})
 _ANY_ADDRESS = {"", "0.0.0.0", "::"}
+MAX_BODY = 1024 * 1024  # control bodies are a few fields; a console action's params at most
 
-Endpoint = Callable[[Request, dict[str, Any]], Awaitable[Response]]
+# A control endpoint: called on a worker thread (it may run a job, reset an account), with the JSON body.
+Endpoint = Callable[[Request, dict[str, Any]], Response]
 
 
 class _TooLarge(Exception):
@@ -105,10 +106,10 @@ def is_loopback(host: str) -> bool:
 
 def allowed_hosts(instance: LocalExport) -> Callable[[str], bool]:
     """Whether a host name may reach the controls: loopback, the configured host, in-process names."""
-    names = set()
+    names = {host_name(name) for name in instance.settings.allowed_hosts}
     if instance.settings.host not in _ANY_ADDRESS:
         names.add(host_name(instance.settings.host))
-    if getattr(instance, "_temp_root", None) is not None:  # LocalExport(in_memory=True) keeps no other mark
+    if instance.in_memory:
         names |= IN_PROCESS_HOSTS
     return lambda host: is_loopback(host) or host in names
 
@@ -136,7 +137,8 @@ def guard(instance: LocalExport) -> Callable[[Endpoint], Callable[[Request], Awa
         async def guarded(request: Request) -> Response:
             try:
                 check(request)
-                return await endpoint(request, await _body(request) if request.method == "POST" else {})
+                body = await _body(request) if request.method == "POST" else {}
+                return await anyio.to_thread.run_sync(endpoint, request, body)
             except Refused as refused:
                 return JSONResponse({"error": str(refused)}, status_code=refused.status)
 
@@ -150,7 +152,11 @@ def _reject_constant(name: str) -> None:
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            raise Refused(413, f"a control API body is at most {MAX_BODY} bytes")
     if not raw:
         return {}
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -190,22 +196,6 @@ def _reasons(body: dict[str, Any]) -> list[str]:
 # -- uploads -----------------------------------------------------------------------------
 
 
-@contextmanager
-def exclusive_writer(artifacts: ArtifactStore, key: str) -> Iterator[BinaryIO]:
-    """Like ``ArtifactStore.writer``, but the finished file is published only if ``key`` does not exist yet
-    (FileExistsError else): a hard link, unlike a rename, never replaces a file, so of two PUTs on one
-    upload URL exactly one wins, and bytes a queued import will read are never swapped. A failed write
-    leaves nothing (the scratch folder goes)."""
-    folder, _, name = key.rpartition("/")
-    with artifacts.scratch() as scratch:
-        temp = scratch / "upload"
-        with open(temp, "wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.link(temp, artifacts.folder(folder) / name)
-
-
 def _used() -> Response:
     return _s3_error(403, "AccessDenied", "This upload URL has already been used.")
 
@@ -239,18 +229,20 @@ def routes(instance: LocalExport) -> list[Route]:
             runtime.urls.verify("PUT", key, dict(request.query_params))
         except UrlRefused as refused:
             return _s3_error(403, "AccessDenied", str(refused))
-        if runtime.artifacts.exists(key):  # early, before the body; exclusive_writer is what makes it safe
+        if runtime.artifacts.exists(key):  # early, before the body; the exclusive publish is what makes it safe
             return _used()
         digest = hashlib.md5(usedforsecurity=False)
         size = 0
-        try:
-            with exclusive_writer(runtime.artifacts, key) as out:
-                async for chunk in request.stream():
-                    size += len(chunk)
-                    if size > instance.settings.max_body_bytes:
-                        raise _TooLarge
-                    digest.update(chunk)
-                    out.write(chunk)
+        incoming = None
+        try:  # disk work on threads, so the loop keeps answering during a big upload
+            incoming = await anyio.to_thread.run_sync(runtime.artifacts.incoming, key)
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > instance.settings.max_body_bytes:
+                    raise _TooLarge
+                digest.update(chunk)
+                await anyio.to_thread.run_sync(incoming.write, chunk)
+            await anyio.to_thread.run_sync(incoming.publish, True)
         except _TooLarge:
             return _s3_error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.")
         except FileExistsError:  # another PUT on this URL finished first
@@ -258,9 +250,12 @@ def routes(instance: LocalExport) -> list[Route]:
         except OSError as error:  # disk full, read-only, ...: the client must not take it for stored
             return _s3_error(500, "InternalError", f"We encountered an internal error: the upload could not be "
                                                    f"stored: {error.strerror or error}. Please try again.")
+        finally:
+            if incoming is not None:
+                await anyio.to_thread.run_sync(incoming.discard)
         return Response(status_code=200, headers={"ETag": f'"{digest.hexdigest()}"'})
 
-    async def timing(request: Request, body: dict[str, Any]) -> Response:
+    def timing(request: Request, body: dict[str, Any]) -> Response:
         if request.method == "POST":
             try:
                 return JSONResponse(controls.set_timing(_text(body, "mode"), _seconds(body, "delay")))
@@ -268,39 +263,39 @@ def routes(instance: LocalExport) -> list[Route]:
                 raise Refused(400, str(error)) from None
         return JSONResponse(controls.timing())
 
-    async def jobs(request: Request, body: dict[str, Any]) -> Response:
+    def jobs(request: Request, body: dict[str, Any]) -> Response:
         query = request.query_params
         return JSONResponse({"jobs": controls.jobs(query.get("service"), query.get("state"))})
 
-    async def job_download(request: Request, body: dict[str, Any]) -> Response:
+    def job_download(request: Request, body: dict[str, Any]) -> Response:
         url = controls.download_url(request.path_params["job_id"], str(request.base_url))
         if url is None:
             return JSONResponse({"error": "no finished archive for this job"}, status_code=404)
         return JSONResponse({"url": url})
 
-    async def job(request: Request, body: dict[str, Any]) -> Response:
+    def job(request: Request, body: dict[str, Any]) -> Response:
         found = controls.job(request.path_params["job_id"])
         return JSONResponse(found) if found else JSONResponse({"error": "no such job"}, status_code=404)
 
-    async def advance(request: Request, body: dict[str, Any]) -> Response:
+    def advance(request: Request, body: dict[str, Any]) -> Response:
         found = controls.advance(request.path_params["job_id"])
         return JSONResponse(found or {"gone": True})
 
-    async def fail(request: Request, body: dict[str, Any]) -> Response:
+    def fail(request: Request, body: dict[str, Any]) -> Response:
         ok = controls.fail(request.path_params["job_id"], _reasons(body))
         return JSONResponse({"failed": ok}, status_code=200 if ok else 409)
 
-    async def fail_next(request: Request, body: dict[str, Any]) -> Response:
+    def fail_next(request: Request, body: dict[str, Any]) -> Response:
         controls.fail_next(_reasons(body), _text(body, "kind"))
         return JSONResponse({"armed": True})
 
-    async def clock(request: Request, body: dict[str, Any]) -> Response:
+    def clock(request: Request, body: dict[str, Any]) -> Response:
         try:
             return JSONResponse({"now": controls.advance_clock(_seconds(body, "advance") or 0.0)})
         except ValueError as error:  # past the last date
             raise Refused(400, str(error)) from None
 
-    async def console(request: Request, body: dict[str, Any]) -> Response:
+    def console(request: Request, body: dict[str, Any]) -> Response:
         service, action = request.path_params["service"], request.path_params["action"]
         params = body.get("params") or {}
         if not isinstance(params, dict):
@@ -315,7 +310,7 @@ def routes(instance: LocalExport) -> list[Route]:
             return Response(content, status_code=status, headers=headers)
         return JSONResponse(result)
 
-    async def reset(request: Request, body: dict[str, Any]) -> Response:
+    def reset(request: Request, body: dict[str, Any]) -> Response:
         controls.reset(_text(body, "account"))
         return JSONResponse({"reset": True})
 

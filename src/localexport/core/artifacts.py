@@ -21,6 +21,35 @@ def account_prefix(account: str) -> str:
     return f"accounts/{account}"
 
 
+class Incoming:
+    """A temporary file that becomes ``final`` in one step once complete."""
+
+    def __init__(self, final: Path, temp: Path):
+        self.final = final
+        self.temp = temp
+        self.file = open(temp, "wb")  # noqa: SIM115  (closed by publish or discard)
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+
+    def publish(self, exclusive: bool = False) -> None:
+        """Flush to disk and publish; ``exclusive``: only if ``final`` does not exist yet (FileExistsError
+        else). A hard link, unlike a rename, never replaces a file: of two writers exactly one wins."""
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        if exclusive:
+            os.link(self.temp, self.final)
+            self.temp.unlink()
+        else:
+            os.replace(self.temp, self.final)
+
+    def discard(self) -> None:
+        self.file.close()
+        self.temp.unlink(missing_ok=True)
+
+
 class ArtifactStore:
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -38,18 +67,18 @@ class ArtifactStore:
         return path
 
     @contextmanager
-    def writer(self, key: str) -> Iterator[BinaryIO]:
-        final = self._path(key)
-        temp = self._tmp / uuid.uuid4().hex
+    def writer(self, key: str, exclusive: bool = False) -> Iterator[BinaryIO]:
+        """A file to write ``key`` into, published when the block ends (and not at all if it raises)."""
+        incoming = self.incoming(key)
         try:
-            with open(temp, "wb") as out:
-                yield out
-                out.flush()
-                os.fsync(out.fileno())
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temp, final)
+            yield incoming.file
+            incoming.publish(exclusive)
         finally:
-            temp.unlink(missing_ok=True)
+            incoming.discard()
+
+    def incoming(self, key: str) -> Incoming:
+        """``key`` being written piece by piece (e.g. from a request, a thread at a time)."""
+        return Incoming(self._path(key), self._tmp / uuid.uuid4().hex)
 
     @contextmanager
     def scratch(self) -> Iterator[Path]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .artifacts import ArtifactStore
-from .clock import Clock
+from .clock import Clock, duration
 from .store import Job, Scope, Store
 
 log = logging.getLogger(__name__)
@@ -141,9 +141,7 @@ class JobEngine:
                 raise ValueError(f"mode must be one of {', '.join(MODES)}")
             self.mode = mode
         if delay is not None:
-            if delay < 0:
-                raise ValueError("delay must not be negative")
-            self.delay = delay
+            self.delay = duration(delay, "delay")
 
     def settle_at(self) -> float:
         """When a transition started now should end (resource statuses follow the timing mode too)."""
