@@ -28,7 +28,7 @@ import duckdb
 import requests
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_describe import free_port, request_bytes, start  # noqa: E402
+from bench_describe import free_port, request_bytes, start
 
 ROLE = "arn:aws:iam::123456789012:role/Bench"
 SCHEMA = json.dumps({"type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema",
@@ -37,7 +37,7 @@ SCHEMA = json.dumps({"type": "record", "name": "Interactions", "namespace": "com
 
 
 def clients(url: str):
-    make = lambda service: boto3.client(service, endpoint_url=url, region_name="us-east-1",  # noqa: E731
+    make = lambda service: boto3.client(service, endpoint_url=url, region_name="us-east-1",
                                         aws_access_key_id="123456789012", aws_secret_access_key="x")
     return make("lexv2-models"), make("personalize"), make("s3")
 

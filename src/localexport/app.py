@@ -19,6 +19,7 @@ from . import control_api, services
 from .aws.errors import not_implemented
 from .aws.gateway import Gateway
 from .aws.identity import Caller, caller_from
+from .aws.signatures import SignatureError, Verifier
 from .config import Settings
 from .core.artifacts import ArtifactStore
 from .core.clock import Clock
@@ -52,8 +53,8 @@ class LocalExport:
                  ids: Ids | None = None):
         self.settings = settings or Settings()
         self._temp_root: Path | None = None
-        if in_memory:
         self.in_memory = in_memory  # nothing on disk, no socket: reached only in-process
+        if in_memory:
             data_dir = None
             artifacts_root = self._temp_root = Path(mkdtemp(prefix="localexport-"))
             db_url = "sqlite://"
@@ -76,7 +77,8 @@ class LocalExport:
         self.handlers = {(name, op): fn for name, ops in registry for op, fn in ops.handlers.items()}
         self._claims = {(name, op): fn for name, ops in registry for op, fn in ops.claims.items()}
         styles = {name: ops.validation for name, ops in registry if ops.validation is not None}
-        self.gateway = Gateway(self._dispatch, self.settings.max_body_bytes, self._claim, styles)
+        self.gateway = Gateway(self._dispatch, self.settings.max_body_bytes, self._claim, styles,
+                               Verifier.load(self.settings.credentials) if self.settings.credentials else None)
         self.controls = Controls(self.runtime, {(name, action): fn for name, ops in registry
                                                 for action, fn in ops.console_actions.items()})
         engine.recover()
@@ -128,9 +130,18 @@ def _asgi(instance: LocalExport):
         if s3 is not None:
             caller = _caller(scope)
             if caller.signing_service == "s3":
+                account = caller.account
+                if gateway.verifier is not None:  # the body streams to moto: its signed hash stands for it
+                    try:
+                        account = gateway.verifier.verify(scope["method"], _raw_path(scope),
+                                                          scope["query_string"].decode("latin-1"),
+                                                          _headers(scope), None, s3=True)
+                    except SignatureError as refused:
+                        await _send(send, refused.status, {"content-type": "application/xml"}, refused.s3_xml())
+                        return
                 # moto takes the account from this header; ours come from the credentials (never from the client's).
                 headers = [h for h in scope["headers"] if h[0].lower() != b"x-moto-account-id"]
-                headers.append((b"x-moto-account-id", caller.account.encode()))
+                headers.append((b"x-moto-account-id", account.encode()))
                 await s3({**scope, "headers": headers}, receive, send)
                 return
         chunks = []
@@ -143,24 +154,38 @@ def _asgi(instance: LocalExport):
             if size <= gateway.max_body:  # past the limit: keep draining, keep nothing, answer 413
                 chunks.append(chunk)
             more = message.get("more_body", False)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        headers = _headers(scope)
         if size > gateway.max_body:
             result = gateway.too_large()
         else:
             host = headers.get("host") or f"{scope['server'][0]}:{scope['server'][1]}"
             base_url = f"{scope.get('scheme', 'http')}://{host}"
-            raw_path = scope.get("raw_path")
-            path = raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"]
+            path = _raw_path(scope)
             result = await anyio.to_thread.run_sync(
                 gateway.handle, scope["method"], path, scope["query_string"].decode("latin-1"), headers,
                 b"".join(chunks), base_url, limiter=calls)
-        raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in result.headers.items()]
-        if result.has_content:  # a 204 claiming a length leaves bytes a keep-alive client takes for the next answer
-            raw_headers.append((b"content-length", str(len(result.body)).encode()))
-        await send({"type": "http.response.start", "status": result.status, "headers": raw_headers})
-        await send({"type": "http.response.body", "body": result.body if result.has_content else b""})
+        await _send(send, result.status, result.headers, result.body if result.has_content else None)
 
     return app
+
+
+def _headers(scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+def _raw_path(scope) -> str:
+    raw_path = scope.get("raw_path")
+    return raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"]
+
+
+async def _send(send, status: int, headers: dict[str, str], body: bytes | None) -> None:
+    """``body`` None: no content at all (a 204 claiming a length leaves bytes a keep-alive client takes for
+    the next answer)."""
+    raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    if body is not None:
+        raw_headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body or b""})
 
 
 def _caller(scope) -> Caller:

@@ -1,4 +1,4 @@
-"""One AWS request, start to end: route -> parse -> handler -> serialize.
+"""One AWS request, start to end: route -> (verify the signature, when configured) -> parse -> handler -> serialize.
 
 Knows no service: handlers come in through ``dispatch``; everything the SDKs
 see on the wire (status, headers, error form) is decided here and in protocols.
@@ -9,14 +9,16 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs
 
-from .errors import AWSError
+from .errors import AWSError, cut, internal_error
 from .identity import Caller, caller_from
+from .models import internal_error_code, service_model
 from .protocols import body_members, has_content, input_members, parse_request, serialize_error, serialize_response
 from .routing import Match, route
+from .signatures import SignatureError, Verifier
 from .validation import DEFAULT_STYLE, ValidationStyle
 
 log = logging.getLogger(__name__)
@@ -44,11 +46,12 @@ _TOO_LARGE = AWSError("RequestEntityTooLargeException", "Request body is too lar
 
 class Gateway:
     def __init__(self, dispatch: Dispatch, max_body: int, claims: Claims | None = None,
-                 styles: Mapping[str, ValidationStyle] | None = None):
+                 styles: Mapping[str, ValidationStyle] | None = None, verifier: Verifier | None = None):
         self.dispatch = dispatch
         self.max_body = max_body
         self.claims = claims
         self.styles = dict(styles or {})  # service -> how it words a constraint failure
+        self.verifier = verifier  # None: signatures unchecked, the access key's digits pick the account
 
     def _parse(self, match: Match, query, headers, body: bytes) -> dict:
         style = self.styles.get(match.service, DEFAULT_STYLE)
@@ -67,30 +70,44 @@ class Gateway:
         request_id = str(uuid.uuid4())
         query = parse_qs(query_string, keep_blank_values=True)
         caller = caller_from(headers.get("authorization"), (query.get("X-Amz-Credential") or [None])[0])
-        service = None
+        service = operation = None
         try:
             if len(body) > self.max_body:
                 raise _TOO_LARGE
             candidates = route(method, path, query, headers, caller.signing_service)
+            if candidates:
+                service = candidates[0].service  # whose errors a request no candidate can parse gets
+            if self.verifier is not None:  # before anything else: AWS tells an unsigned caller nothing
+                caller = self._authenticate(caller, service, method, path, query_string, headers, body)
             if not candidates:
                 raise AWSError(
-                    "UnknownOperationException", f"No operation matches {method} {path}.", status=404
+                    "UnknownOperationException", f"No operation matches {cut(method, 16)} {cut(path)}.", status=404
                 )
-            service = candidates[0].service  # whose errors a request no candidate can parse gets
             match, params = self._choose(caller, candidates, query, headers, body)
-            service = match.service
-            output = self.dispatch(caller, service, match.operation.name, params, base_url, request_id)
+            service, operation = match.service, match.operation.name
+            output = self.dispatch(caller, service, operation, params, base_url, request_id)
             status, out_headers, out_body = serialize_response(service, match.operation, output or {})
         except AWSError as error:
             status, out_headers, out_body = serialize_error(service, error, request_id,
                                                             self.styles.get(service, DEFAULT_STYLE))
-        except Exception:  # a bug of ours, never the client's input
-            log.exception("unhandled error in %s %s", method, path)
-            status, out_headers, out_body = serialize_error(
-                service, AWSError("InternalServerException", "Internal server error.", status=500)
-            )
+        except Exception as error:  # a fault of ours (or of our disk), never the client's input
+            log.exception("unhandled error in %s %s", method, cut(path))
+            code = internal_error_code(service, operation) if service else "InternalFailure"
+            status, out_headers, out_body = serialize_error(service, internal_error(code, error), request_id)
         out_headers["x-amzn-RequestId"] = request_id
         return WireResponse(status, out_headers, out_body)
+
+    def _authenticate(self, caller: Caller, service: str | None, method: str, path: str, query_string: str,
+                      headers: Mapping[str, str], body: bytes) -> Caller:
+        """The caller, in the account its verified key maps to.  Auth errors of the json protocol's services are
+        400s (Coral: UnrecognizedClientException/InvalidSignatureException from Kinesis, ECS, Cognito come back
+        400), of the rest-json ones 403 (Lambda, Glacier); botocore takes the code from either."""
+        try:
+            account = self.verifier.verify(method, path, query_string, headers, body)
+        except SignatureError as error:
+            json_protocol = service is not None and service_model(service).protocol == "json"
+            raise AWSError(error.code, error.message, status=400 if json_protocol else error.status) from None
+        return replace(caller, account=account)
 
     def _choose(self, caller: Caller, candidates: list[Match], query, headers, body: bytes) -> tuple[Match, dict]:
         """The candidate the request is for, parsed.

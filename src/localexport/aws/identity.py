@@ -1,7 +1,9 @@
 """Who is calling: account, region and signing service from SigV4 credentials.
 
-Signatures are not verified (as in every local emulator): the access key id only
-selects the account, and the credential scope gives region and service.
+By default signatures are not verified (as in every local emulator): the access key
+id only selects the account, and the credential scope gives region and service.
+With a credentials file (``LOCALEXPORT_CREDENTIALS``) the gateway verifies every
+signature (signatures.Verifier) and the account is the one the file maps the key to.
 """
 
 from __future__ import annotations

@@ -41,3 +41,19 @@ def error_shape_names(service: str) -> frozenset[str]:
 def validation_error_code(service: str) -> str:
     names = error_shape_names(service)
     return next(n for n in _VALIDATION_ERRORS if n in names)
+
+
+@cache
+def internal_error_code(service: str, operation_name: str | None = None) -> str:
+    """The error a service answers for a fault of its own: the Internal* error the operation declares (QuickSight
+    names two), else the model's, else AWS's common ``InternalFailure`` (Personalize declares none; its API
+    reference's Common Errors page lists InternalFailure, HTTP 500)."""
+    model = service_model(service)
+    pools = [model.error_shapes]
+    if operation_name is not None:
+        pools.insert(0, model.operation_model(operation_name).error_shapes)
+    for shapes in pools:
+        for shape in shapes:
+            if shape.name.startswith("Internal"):
+                return shape.name
+    return "InternalFailure"

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import base64
 import json
+import math
+import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any
+from itertools import accumulate, count
+from operator import sub
+from typing import Any, NoReturn
 
 from botocore.model import OperationModel, Shape
 
-from .errors import AWSError, ValidationError
+from .errors import MAX_MESSAGE, AWSError, ValidationError, cut
 from .models import service_model, validation_error_code
-from .validation import DEFAULT_STYLE, SerializationError, ValidationStyle, validate
+from .validation import DEFAULT_STYLE, MAX_DEPTH, Problems, SerializationError, ValidationStyle, validate
 
 JSON_TYPES = {"rest-json": "application/json", "json": "application/x-amz-json-1.1"}
 
@@ -29,10 +33,10 @@ def _scalar(shape: Shape, raw: str, where: str) -> Any:
         if kind in ("float", "double"):
             return float(raw)
     except ValueError:
-        raise SerializationError(f"Cannot convert '{raw}' at '{where}' to {kind}.") from None
+        raise SerializationError(f"Cannot convert '{cut(raw)}' at '{where}' to {kind}.") from None
     if kind == "boolean":
         if raw.lower() not in ("true", "false"):
-            raise SerializationError(f"Cannot convert '{raw}' at '{where}' to boolean.")
+            raise SerializationError(f"Cannot convert '{cut(raw)}' at '{where}' to boolean.")
         return raw.lower() == "true"
     return raw
 
@@ -84,18 +88,63 @@ def parse_request(
     elif body_members and body.strip():
         document = _json_object(body)
         params.update({k: v for k, v in document.items() if k in body_members})
-    errors: list[str] = []
+    errors = Problems()
     parsed = validate(shape, params, "", errors, style)
     if errors:
         raise ValidationError(errors)
     return parsed
 
 
-def _json_object(body: bytes) -> dict[str, Any]:
+# A JSON string, even one left open at the end of the body: matched without backtracking (possessive), so the
+# depth scan below stays linear whatever quotes and backslashes a body holds.
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+_BRACKETS = bytes.maketrans(b"{}", b"[]"), bytes(sorted(set(range(256)) - set(b"[]{}")))  # keep only, as [ ]
+_STEPS = bytes.maketrans(b"[]", b"\x02\x00")  # +1 / -1 per bracket, stored as 2 / 0
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _too_deep(body: bytes) -> bool:
+    """Whether arrays and objects nest past MAX_DEPTH, found in linear time before a recursive parser (json's
+    runs out of stack near 1,000 levels) sees the body."""
+    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
+        return False
+    brackets = _STRING.sub(b"", body).translate(*_BRACKETS)
+    if brackets.count(b"[") <= MAX_DEPTH:
+        return False
+    if b"[" * (MAX_DEPTH + 1) in brackets:
+        return True
+    # the depth after each bracket: the sum of its steps minus one per position (in C: no loop of ours per byte)
+    return max(map(sub, accumulate(brackets.translate(_STEPS)), count(1))) > MAX_DEPTH
+
+
+def _not_a_number(token: str) -> NoReturn:
+    raise SerializationError(f"The request body holds {token}, which JSON has no number for.")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400: no JSON answer could carry it back
+        raise SerializationError(f"The number {cut(text, 64)} in the request body is out of range.")
+    return value
+
+
+def load_json(body: bytes) -> Any:
+    """A request body's JSON, or SerializationError for anything AWS's parsers refuse: bad syntax or UTF-8,
+    NaN/Infinity tokens, numbers beyond a double, lone surrogates, nesting past MAX_DEPTH."""
+    if _too_deep(body):
+        raise SerializationError(f"The request body nests arrays and objects deeper than {MAX_DEPTH} levels.")
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        text = body.decode("utf-8-sig")  # what the SDKs send; AWS takes no other encoding
+        document = json.loads(text, parse_constant=_not_a_number, parse_float=_finite_float)
+        if _LONE_SURROGATE.search(text):  # "\ud800" alone decodes, then fails wherever it is encoded (the store)
+            json.dumps(document, ensure_ascii=False).encode()
+    except (ValueError, UnicodeError):
         raise SerializationError("The request body is not valid JSON.") from None
+    return document
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    document = load_json(body)
     if not isinstance(document, dict):
         raise SerializationError("The request body must be a JSON object.")
     return document
@@ -205,7 +254,7 @@ def serialize_error(service: str | None, error: AWSError, request_id: str | None
     message_key = "message"
     if shape is not None:
         message_key = next((m for m in shape.members if m.lower() == "message"), "message")
-    body: dict[str, Any] = {message_key: error.message, **error.fields}
+    body: dict[str, Any] = {message_key: cut(error.message, MAX_MESSAGE), **error.fields}
     if request_id and shape is not None and "RequestId" in shape.members:  # QuickSight repeats it in the body
         body["RequestId"] = request_id
     headers = {"Content-Type": JSON_TYPES[protocol], "x-amzn-ErrorType": code}
@@ -231,7 +280,7 @@ def body_members(body: bytes) -> frozenset[str]:
     if not body.strip().startswith(b"{"):
         return frozenset()
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        document = load_json(body)
+    except SerializationError:
         return frozenset()
     return frozenset(document) if isinstance(document, dict) else frozenset()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -17,12 +18,36 @@ from typing import Any
 
 from botocore.model import Shape
 
-from .errors import AWSError
+from .errors import MAX_ECHO, AWSError, cut
+
+# How deep arrays and objects may nest in an input (the JSON body and the validator's walk alike).  The deepest
+# input the five models declare nests 21 levels (QuickSight UpdateTemplate); a few shapes are recursive
+# (QuickSight HierarchyFilterNode, Lex V2 SlotValueOverride).  Far below Python's recursion limit, so no body
+# can make a parser or the validator recurse out of stack.
+MAX_DEPTH = 100
+
+_INT_RANGE = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}  # the models' Java int and long
 
 
 class SerializationError(AWSError):
     def __init__(self, message: str):
         super().__init__("SerializationException", message, status=400)
+
+
+class Problems(list):
+    """Validation messages: every one counted (``total``), the first ``KEPT`` kept, so that a body of a million
+    bad items costs no million messages (the message shows far fewer anyway)."""
+
+    KEPT = 100
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.total = 0
+
+    def append(self, message: str) -> None:
+        self.total += 1
+        if len(self) < self.KEPT:
+            super().append(message)
 
 
 @cache
@@ -33,14 +58,37 @@ def _pattern(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
-def _show(value: Any) -> str:
+def _pieces(value: Any, keys_only: bool = False):
+    """``value`` printed as the Java services print it (``[a, b]``, ``{k=v}``), piece by piece."""
     if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={_show(v)}" for k, v in value.items()) + "}"
-    return str(value)
+        yield "true" if value else "false"
+    elif isinstance(value, list):
+        yield "["
+        for i, item in enumerate(value):
+            yield ", " if i else ""
+            yield from _pieces(item)
+        yield "]"
+    elif isinstance(value, dict):
+        yield "{"
+        for i, (key, item) in enumerate(value.items()):
+            yield ", " if i else ""
+            yield f"{key}="
+            yield from ("...",) if keys_only else _pieces(item)
+        yield "}"
+    else:
+        yield str(value)
+
+
+def _show(value: Any, keys_only: bool = False) -> str:
+    """As much of ``value`` as a message echoes (errors.MAX_ECHO), printed no further than that."""
+    shown: list[str] = []
+    size = 0
+    for piece in _pieces(value, keys_only):
+        shown.append(piece)
+        size += len(piece)
+        if size > MAX_ECHO:
+            break
+    return cut("".join(shown))
 
 
 def _fail(errors: list[str], value: Any, path: str, constraint: str, secret: bool = False) -> None:
@@ -49,6 +97,14 @@ def _fail(errors: list[str], value: Any, path: str, constraint: str, secret: boo
 
 
 _NUMBER_TYPES = {"integer", "long", "float", "double", "bigdecimal", "biginteger"}
+
+
+def _finite(number: float) -> bool:
+    """No NaN or infinity (``nan`` in a query string, ``1e400`` in a body): no JSON answer could carry them."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # an integer beyond any double
+        return False
 
 
 def _check_type(shape: Shape, value: Any, path: str) -> None:
@@ -64,8 +120,11 @@ def _check_type(shape: Shape, value: Any, path: str) -> None:
     }.get(kind)
     if kind in ("integer", "long"):
         good = isinstance(value, int) and not isinstance(value, bool)
+        low, high = _INT_RANGE[kind]
+        if good and not low <= value <= high:  # AWS's Java parsers refuse it; our store could not hold it
+            raise SerializationError(f"Numeric value at '{path}' is out of range of {kind}.")
     elif kind in _NUMBER_TYPES:
-        good = isinstance(value, (int, float)) and not isinstance(value, bool)
+        good = isinstance(value, (int, float)) and not isinstance(value, bool) and _finite(value)
     elif ok is not None:
         good = ok(value)
     else:  # document and other open types take any JSON value
@@ -93,33 +152,46 @@ def _member_path(path: str, name: str, style: ValidationStyle) -> str:
     return f"{path}.{name}" if path else name
 
 
-def validate(shape: Shape, value: Any, path: str, errors: list[str], style: ValidationStyle = DEFAULT_STYLE) -> Any:
+def validate(shape: Shape, value: Any, path: str, errors: list[str], style: ValidationStyle = DEFAULT_STYLE,
+             depth: int = 1) -> Any:
     """Check ``value`` against ``shape``; append AWS-form messages to ``errors``.
 
-    Returns the value with unknown structure members dropped.  Type mismatches
-    raise SerializationError at once, as AWS does for undeserializable input.
+    Returns the value with unknown structure members dropped.  Type mismatches, and
+    nesting past MAX_DEPTH, raise SerializationError at once, as AWS does for
+    undeserializable input.
     """
     _check_type(shape, value, path)
     meta = shape.metadata
     kind = shape.type_name
+    if depth > MAX_DEPTH and kind in ("structure", "list", "map"):
+        raise SerializationError(f"The input nests deeper than {MAX_DEPTH} levels at '{cut(path)}'.")
     if kind == "structure":
         out = {}
         for name, member in shape.members.items():
             sub = _member_path(path, name, style)
             if name in value and value[name] is not None:
-                out[name] = validate(member, value[name], sub, errors, style)
+                out[name] = validate(member, value[name], sub, errors, style, depth + 1)
             elif name in shape.required_members:
                 errors.append(f"Value null at '{sub}' failed to satisfy constraint: Member must not be null")
         return out
     if kind == "list":
         _length(value, meta, path, errors)
-        return [validate(shape.member, item, f"{path}.{i}.member", errors, style) for i, item in enumerate(value, 1)]
+        return [validate(shape.member, item, f"{path}.{i}.member", errors, style, depth + 1)
+                for i, item in enumerate(value, 1)]
     if kind == "map":
         _length(value, meta, path, errors)
         out = {}
+        reported = False  # joined key failures: one message for the map, where its first bad key is
         for key, item in value.items():
-            _validate_key(shape, value, key, path, errors, style)
-            out[key] = validate(shape.value, item, f"{path}.{key}.value", errors, style) if item is not None else None
+            shown = cut(key)  # a key is the client's value too
+            if not style.joined_map_keys:
+                validate(shape.key, key, f"{path}.{shown}.key", errors, style, depth + 1)
+            elif not reported and _key_fails(shape, key, path, style, depth):
+                errors.append(f"Value '{_show(value, keys_only=True)}' at '{path}' failed to satisfy constraint: "
+                              f"Map keys must satisfy constraint: [{', '.join(_key_constraints(shape.key))}]")
+                reported = True
+            out[key] = validate(shape.value, item, f"{path}.{shown}.value", errors, style, depth + 1) \
+                if item is not None else None
         return out
     if kind == "string":
         secret = bool(meta.get("sensitive"))
@@ -146,19 +218,12 @@ def validate(shape: Shape, value: Any, path: str, errors: list[str], style: Vali
     return value
 
 
-def _validate_key(shape: Shape, value: dict, key: str, path: str, errors: list[str], style: ValidationStyle) -> None:
-    if not style.joined_map_keys:
-        validate(shape.key, key, f"{path}.{key}.key", errors, style)
-        return
+def _key_fails(shape: Shape, key: str, path: str, style: ValidationStyle, depth: int) -> bool:
+    """Whether a map key breaks its constraints (AWS then lists every key constraint, at the map, once for the
+    map, as the Java map prints)."""
     found: list[str] = []
-    validate(shape.key, key, path, found, style)
-    if found:  # AWS lists every key constraint, at the map, once for the map (as the Java map prints)
-        constraints = _key_constraints(shape.key)
-        shown = "{" + ", ".join(f"{k}=..." for k in value) + "}"
-        message = f"Value '{shown}' at '{path}' failed to satisfy constraint: Map keys must satisfy constraint: " \
-                  f"[{', '.join(constraints)}]"
-        if message not in errors:
-            errors.append(message)
+    validate(shape.key, key, path, found, style, depth + 1)
+    return bool(found)
 
 
 def _key_constraints(shape: Shape) -> list[str]:

@@ -13,12 +13,10 @@ process, or, after too many attempts, ends them through their kind's
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import heapq
 import itertools
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from ..aws.errors import write_failure
 from .artifacts import ArtifactStore
 from .clock import Clock, duration
 from .store import Job, Scope, Store
@@ -39,8 +38,6 @@ ACTIVE = (HELD, "queued", "running")
 # What a failure may store: reasons can echo the input (a value, a file), and an answer must stay small.
 MAX_REASONS = 100
 MAX_REASON_CHARS = 1_000
-# A runner's OSError with one of these is the server's disk, not a bug: the reason says so.
-_DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
 
 
 def cut(text: str, limit: int = MAX_REASON_CHARS) -> str:
@@ -58,14 +55,7 @@ def bounded(reasons: list[Any]) -> list[str]:
 
 def internal_reason(error: BaseException) -> str:
     """Why a runner's unexpected error failed its job; a full or read-only disk (maybe wrapped) says so."""
-    cause: BaseException | None = error
-    for _ in range(10):  # a bounded walk: a chain may loop
-        if cause is None:
-            break
-        if isinstance(cause, OSError) and cause.errno in _DISK_ERRNOS:
-            return f"The server could not write its data dir: {os.strerror(cause.errno)}"
-        cause = cause.__cause__ or cause.__context__
-    return f"Internal error: {error}"
+    return write_failure(error) or f"Internal error: {error}"
 
 
 def _without_secrets(job: Job) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 from xml.sax.saxutils import escape
 
+from ..aws.errors import write_failure
 from .bucket_policy import allowed, resource_arn, s3_action
 from .s3_disk import S3Disk
 
@@ -32,11 +33,6 @@ def _error(start_response, method: str, status: str, code: str, message: str) ->
         "</Error>").encode()
     start_response(status, [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
     return [body]
-
-
-def write_failure(error: OSError) -> str:
-    """An OSError of the data dir, as a reason a user can act on."""
-    return f"The server could not write its data dir: {error.strerror or error}"
 
 
 class S3Front:
@@ -96,7 +92,8 @@ class S3Front:
                 if key is not None:
                     self.disk.restore_key(bucket, key)
                 return _error(start_response, method, "500 Internal Server Error", "InternalError",
-                              f"We encountered an internal error. Please try again. ({write_failure(error)})")
+                              "We encountered an internal error. Please try again. "
+                              f"({write_failure(error) or f'The server could not write its data dir: {error}'})")
         start_response(captured["status"], captured["headers"])
         return chunks
 
