@@ -122,6 +122,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--intents", type=int, default=1000)
+    parser.add_argument("--job-mode", choices=("realistic", "immediate"), default="realistic",
+                        help="immediate: each import runs inside its StartImport / CreateDatasetImportJob call")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="localexport-load-"))
     port = free_port()
@@ -129,6 +131,7 @@ def main() -> None:
     server = start([sys.executable, "-m", "localexport", "serve", "--port", str(port), "--data-dir",
                     str(folder / "data")], port, "/_localexport/health",
                    {"LOCALEXPORT_LOG_LEVEL": "warning", "LOCALEXPORT_JOB_DELAY": "0.2"})
+    requests.post(f"{url}/_localexport/control/timing", json={"mode": "realistic"}, timeout=10)  # for the seeding
     try:
         lex, personalize, s3 = clients(url)
         archive = big_bot_archive(lex, args.intents)
@@ -174,6 +177,7 @@ def main() -> None:
                                                            b"Content-Type: application/x-amz-json-1.1\r\n"
                                                            b"X-Amz-Target: AmazonPersonalize.DescribeDataset")),
         ]
+        requests.post(f"{url}/_localexport/control/timing", json={"mode": args.job_mode}, timeout=10)
         heavy = [Heavy("lex import", lex_import), Heavy("personalize import", personalize_import)]
         for h in heavy:
             h.start()
@@ -190,7 +194,7 @@ def main() -> None:
         server.wait(30)
 
     print(f"load: c={args.concurrency}, {args.seconds:.0f} s, {args.intents}-intent Lex import and "
-          f"{args.rows:,}-row Personalize import running throughout")
+          f"{args.rows:,}-row Personalize import running throughout ({args.job_mode} jobs)")
     print(f"{'call':<16}{'calls':>8}{'r/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'worst ms':>10}")
     for name, values in latencies.items():
         values.sort()
