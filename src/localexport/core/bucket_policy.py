@@ -16,46 +16,73 @@ import json
 from fnmatch import fnmatchcase
 from typing import Any
 
-# Bucket sub-resources (the query flag) whose GET/PUT action names S3 spells out.
-_GET_BUCKET = {"": "ListBucket", "versions": "ListBucketVersions", "uploads": "ListBucketMultipartUploads",
-               "location": "GetBucketLocation", "policy": "GetBucketPolicy", "acl": "GetBucketAcl",
-               "tagging": "GetBucketTagging", "versioning": "GetBucketVersioning", "cors": "GetBucketCORS",
-               "lifecycle": "GetLifecycleConfiguration", "encryption": "GetEncryptionConfiguration",
-               "notification": "GetBucketNotification", "website": "GetBucketWebsite"}
-_PUT_BUCKET = {"": "CreateBucket", "policy": "PutBucketPolicy", "acl": "PutBucketAcl", "tagging": "PutBucketTagging",
-               "versioning": "PutBucketVersioning", "cors": "PutBucketCORS", "lifecycle": "PutLifecycleConfiguration",
-               "encryption": "PutEncryptionConfiguration", "notification": "PutBucketNotification",
-               "website": "PutBucketWebsite"}
-_OBJECT_SUBRESOURCES = ("tagging", "acl", "attributes", "retention", "legal-hold", "restore", "uploads", "uploadId")
+# Bucket sub-resources (the query flag) and the GET / PUT actions S3 names for them.
+_BUCKET_SUBRESOURCES = {
+    "versions": ("ListBucketVersions", None), "uploads": ("ListBucketMultipartUploads", None),
+    "location": ("GetBucketLocation", None), "policyStatus": ("GetBucketPolicyStatus", None),
+    "policy": ("GetBucketPolicy", "PutBucketPolicy"), "acl": ("GetBucketAcl", "PutBucketAcl"),
+    "tagging": ("GetBucketTagging", "PutBucketTagging"), "versioning": ("GetBucketVersioning", "PutBucketVersioning"),
+    "cors": ("GetBucketCORS", "PutBucketCORS"), "website": ("GetBucketWebsite", "PutBucketWebsite"),
+    "lifecycle": ("GetLifecycleConfiguration", "PutLifecycleConfiguration"),
+    "encryption": ("GetEncryptionConfiguration", "PutEncryptionConfiguration"),
+    "notification": ("GetBucketNotification", "PutBucketNotification"),
+    "logging": ("GetBucketLogging", "PutBucketLogging"),
+    "accelerate": ("GetAccelerateConfiguration", "PutAccelerateConfiguration"),
+    "requestPayment": ("GetBucketRequestPayment", "PutBucketRequestPayment"),
+    "object-lock": ("GetBucketObjectLockConfiguration", "PutBucketObjectLockConfiguration"),
+    "replication": ("GetReplicationConfiguration", "PutReplicationConfiguration"),
+    "publicAccessBlock": ("GetBucketPublicAccessBlock", "PutBucketPublicAccessBlock"),
+    "ownershipControls": ("GetBucketOwnershipControls", "PutBucketOwnershipControls"),
+    "analytics": ("GetAnalyticsConfiguration", "PutAnalyticsConfiguration"),
+    "inventory": ("GetInventoryConfiguration", "PutInventoryConfiguration"),
+    "metrics": ("GetMetricsConfiguration", "PutMetricsConfiguration"),
+    "intelligent-tiering": ("GetIntelligentTieringConfiguration", "PutIntelligentTieringConfiguration"),
+}
+# Query parameters of a plain listing (or of the request's own signing): no sub-resource.
+_PLAIN = {"prefix", "delimiter", "marker", "max-keys", "list-type", "continuation-token", "start-after",
+          "fetch-owner", "encoding-type", "key-marker", "version-id-marker", "upload-id-marker", "max-uploads",
+          "x-id", "optional-object-attributes", "bucket-region", "max-buckets"}
+_OBJECT_SUBRESOURCES = ("tagging", "acl", "attributes", "retention", "legal-hold", "restore", "select", "uploads",
+                        "uploadId")
 _OWNER_ONLY = {"GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"}  # S3: never granted to another account
 
 
 def s3_action(method: str, has_key: bool, flags: set[str]) -> str:
-    """The IAM action (``s3:GetObject``, ...) of an S3 REST request."""
-    sub = next((f for f in _OBJECT_SUBRESOURCES if f in flags), "") if has_key else \
-        next((f for f in sorted(flags) if f in _GET_BUCKET or f in _PUT_BUCKET or f == "delete"), "")
+    """The IAM action (``s3:GetObject``, ...) of an S3 REST request (``flags``: its query parameter names)."""
     if has_key:
-        name = {
-            ("GET", ""): "GetObjectVersion" if "versionId" in flags else "GetObject",
-            ("GET", "tagging"): "GetObjectTagging", ("GET", "acl"): "GetObjectAcl",
-            ("GET", "attributes"): "GetObjectAttributes", ("GET", "uploadId"): "ListMultipartUploadParts",
-            ("PUT", "tagging"): "PutObjectTagging", ("PUT", "acl"): "PutObjectAcl",
-            ("PUT", "retention"): "PutObjectRetention", ("PUT", "legal-hold"): "PutObjectLegalHold",
-            ("POST", "restore"): "RestoreObject", ("DELETE", "uploadId"): "AbortMultipartUpload",
-            ("DELETE", "tagging"): "DeleteObjectTagging",
-            ("DELETE", ""): "DeleteObjectVersion" if "versionId" in flags else "DeleteObject",
-        }.get((method, sub))
-        if name is None:  # HEAD is a GET; PUT/POST of a body or a part (multipart uploads included) a PUT
-            name = "GetObject" if method in ("GET", "HEAD") else "PutObject"
-        return f"s3:{name}"
+        return f"s3:{_object_action(method, flags)}"
+    known = sorted(f for f in flags if f in _BUCKET_SUBRESOURCES or f == "delete")
+    unknown = sorted(f for f in flags if f not in _BUCKET_SUBRESOURCES and f not in _PLAIN and f != "delete"
+                     and not f.lower().startswith(("x-amz-", "response-")))
+    sub = (known or unknown or [""])[0]
+    get, put = _BUCKET_SUBRESOURCES.get(sub, (f"GetBucket{sub[:1].upper()}{sub[1:]}",
+                                              f"PutBucket{sub[:1].upper()}{sub[1:]}"))
     if method in ("GET", "HEAD"):
-        return f"s3:{_GET_BUCKET.get(sub, 'ListBucket' if method == 'HEAD' else 'GetBucket' + sub.title())}"
+        return "s3:" + ("ListBucket" if not sub or (method == "HEAD" and sub not in _BUCKET_SUBRESOURCES) else get)
     if method == "POST":  # DeleteObjects, or a browser form upload
         return "s3:DeleteObject" if sub == "delete" else "s3:PutObject"
-    if method == "DELETE":  # deleting a configuration takes its Put permission, as in S3
-        return "s3:" + ("DeleteBucket" if not sub else "DeleteBucketPolicy" if sub == "policy"
-                        else _PUT_BUCKET.get(sub, "PutBucket" + sub.title()))
-    return f"s3:{_PUT_BUCKET.get(sub, 'PutBucket' + sub.title())}"
+    if not sub:  # only a plain PUT creates a bucket (and only a plain DELETE deletes one)
+        return "s3:CreateBucket" if method == "PUT" else "s3:DeleteBucket"
+    if method == "DELETE" and sub == "policy":
+        return "s3:DeleteBucketPolicy"
+    return f"s3:{put or get}"  # deleting a configuration takes its Put permission, as in S3
+
+
+def _object_action(method: str, flags: set[str]) -> str:
+    sub = next((f for f in _OBJECT_SUBRESOURCES if f in flags), "")
+    name = {
+        ("GET", ""): "GetObjectVersion" if "versionId" in flags else "GetObject",
+        ("GET", "tagging"): "GetObjectTagging", ("GET", "acl"): "GetObjectAcl",
+        ("GET", "attributes"): "GetObjectAttributes", ("GET", "uploadId"): "ListMultipartUploadParts",
+        ("GET", "retention"): "GetObjectRetention", ("GET", "legal-hold"): "GetObjectLegalHold",
+        ("PUT", "tagging"): "PutObjectTagging", ("PUT", "acl"): "PutObjectAcl",
+        ("PUT", "retention"): "PutObjectRetention", ("PUT", "legal-hold"): "PutObjectLegalHold",
+        ("POST", "restore"): "RestoreObject", ("POST", "select"): "GetObject",
+        ("DELETE", "uploadId"): "AbortMultipartUpload", ("DELETE", "tagging"): "DeleteObjectTagging",
+        ("DELETE", ""): "DeleteObjectVersion" if "versionId" in flags else "DeleteObject",
+    }.get((method, sub))
+    # HEAD is a GET; PUT/POST of a body or a part (multipart uploads included) a PUT
+    return name or ("GetObject" if method in ("GET", "HEAD") else "PutObject")
 
 
 def resource_arn(bucket: str, key: str | None = None) -> str:
