@@ -264,7 +264,7 @@ def test_no_forged_credential_gets_a_500(shared):
 
 @pytest.mark.parametrize("config", [{}, {"signature_version": "s3v4"}])
 def test_the_embedded_s3_verifies_and_takes_the_account_from_the_file(shared, config):
-    instance, adapter = shared
+    _, adapter = shared
     alice = client(adapter, "s3", ALICE, **config)
     alice.create_bucket(Bucket="alices-bucket")
     alice.put_object(Bucket="alices-bucket", Key="doc.txt", Body=b"hers")
@@ -281,3 +281,47 @@ def test_the_embedded_s3_verifies_and_takes_the_account_from_the_file(shared, co
     assert error_of(bob.get_object, Bucket="alices-bucket", Key="doc.txt")[:2] == ("AccessDenied", 403)
     tampered = url.replace("doc.txt", "other.txt")
     assert adapter.http.get(tampered).status_code == 403
+
+
+def test_the_embedded_s3_checks_each_body_against_its_signed_hash(shared):
+    _, adapter = shared
+    alice = client(adapter, "s3", ALICE, signature_version="s3v4")
+    alice.create_bucket(Bucket="hashed")
+    alice.put_object(Bucket="hashed", Key="doc.txt", Body=b"original")
+    method, path, query, headers, body = captured(
+        {"signature_version": "s3v4"}, lambda s3: s3.put_object(Bucket="hashed", Key="doc.txt", Body=b"signed"))
+    assert body == b"signed" and headers["x-amz-content-sha256"] != "UNSIGNED-PAYLOAD"
+    url = f"{path}?{query}" if query else path
+    swapped = adapter.http.request(method, url, headers=headers, content=b"SWAPPED")
+    assert swapped.status_code == 400 and b"<Code>XAmzContentSHA256Mismatch</Code>" in swapped.content
+    assert alice.get_object(Bucket="hashed", Key="doc.txt")["Body"].read() == b"original"  # nothing stored
+    honest = adapter.http.request(method, url, headers=headers, content=b"signed")
+    assert honest.status_code == 200, honest.content
+    assert alice.get_object(Bucket="hashed", Key="doc.txt")["Body"].read() == b"signed"
+
+
+def test_presigned_urls_live_at_most_a_week_from_their_date(credentials):
+    verifier = Verifier.load(credentials)
+    s3 = boto3.client("s3", endpoint_url="http://localexport", region_name="us-east-1",
+                      aws_access_key_id=ALICE[0], aws_secret_access_key=ALICE[1],
+                      config=Config(signature_version="s3v4"))
+
+    def refused(url: str, **shift) -> tuple[str, int, str]:
+        split = urlsplit(url)
+        if shift:
+            verifier.now = lambda: time.time() + shift["by"]
+        with pytest.raises(SignatureError) as err:
+            verifier.verify("GET", split.path, split.query, {"host": split.netloc}, b"", s3=True)
+        verifier.now = time.time
+        return err.value.code, err.value.status, err.value.message
+
+    week = s3.generate_presigned_url("get_object", Params={"Bucket": "b", "Key": "k"}, ExpiresIn=604800)
+    split = urlsplit(week)
+    assert verifier.verify("GET", split.path, split.query, {"host": split.netloc}, b"", s3=True) == "111111111111"
+    longer = s3.generate_presigned_url("get_object", Params={"Bucket": "b", "Key": "k"}, ExpiresIn=604801)
+    assert refused(longer) == ("AuthorizationQueryParametersError", 400,
+                               "X-Amz-Expires must be less than a week (in seconds) that is; 604800")
+    negative = week.replace("X-Amz-Expires=604800", "X-Amz-Expires=-5")
+    assert refused(negative)[:2] == ("AuthorizationQueryParametersError", 400)
+    # signed an hour ahead of our clock: not valid yet (else it would outlive its X-Amz-Expires)
+    assert refused(week, by=-3600) == ("AccessDenied", 403, "Request is not valid yet")

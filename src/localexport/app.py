@@ -119,7 +119,7 @@ def _asgi(instance: LocalExport):
     gateway = instance.gateway
     objects = instance.runtime.objects
     # moto's S3 behind a2wsgi (its own threads, so bodies stream and the loop stays free)
-    s3 = WSGIMiddleware(objects.wsgi_app()) if isinstance(objects, EmbeddedS3) else None
+    s3 = WSGIMiddleware(objects.wsgi_app(gateway.verifier is not None)) if isinstance(objects, EmbeddedS3) else None
     # AWS calls touch the store and may run a job in immediate mode: on threads, so the loop keeps answering
     calls = anyio.CapacityLimiter(instance.settings.call_threads)
 

@@ -74,7 +74,14 @@ _S3 = {
                403),
     "body": ("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.",
              400),
+    "not_yet": ("AccessDenied", "Request is not valid yet", 403),
 }
+_JSON["not_yet"] = _JSON["early"]
+# A presigned URL lives at most a week, in S3's words (and the same rule for the JSON services' query signatures).
+_MAX_EXPIRES = 7 * 24 * 3600
+for _family, _code in ((_S3, "AuthorizationQueryParametersError"), (_JSON, "IncompleteSignatureException")):
+    _family["too_long"] = (_code, f"X-Amz-Expires must be less than a week (in seconds) that is; {_MAX_EXPIRES}", 400)
+    _family["negative"] = (_code, "X-Amz-Expires must be non-negative", 400)
 
 # How far a header-signed request's time may be from ours: 5 minutes for the JSON services ("Signature expired:
 # ... (... - 5 min.)"), 15 for S3 (RequestTimeTooSkewed).
@@ -221,6 +228,12 @@ class Verifier:
             raise SignatureError("incomplete", s3) from None
         now = self.now()
         if lifetime is not None:  # presigned: good from its date for its X-Amz-Expires seconds
+            if lifetime < 0:
+                raise SignatureError("negative", s3)
+            if lifetime > _MAX_EXPIRES:
+                raise SignatureError("too_long", s3)
+            if signed_at > now + _SKEW[s3]:  # dated ahead: it would otherwise outlive its lifetime
+                raise SignatureError("not_yet", s3, **_window(signed_at, now, _SKEW[s3]))
             if now > signed_at + lifetime:
                 raise SignatureError("expired", s3, **_window(signed_at, now, -lifetime))
         elif signed_at < now - _SKEW[s3]:

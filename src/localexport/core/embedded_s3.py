@@ -50,11 +50,12 @@ class EmbeddedS3:
         legacy.replace(legacy.with_name(legacy.name + ".migrated"))
         log.info("migrated the embedded S3 state %s to %s", legacy, self.disk.root)
 
-    def wsgi_app(self):
-        """moto's S3 Flask app behind the account checks and the write-through."""
+    def wsgi_app(self, verify_payload: bool = False):
+        """moto's S3 Flask app behind the account checks and the write-through (and, when signatures are
+        verified, the check of each body against its signed hash)."""
         from moto.server import create_backend_app
 
-        return S3Front(create_backend_app("s3"), self.disk)
+        return S3Front(create_backend_app("s3"), self.disk, verify_payload)
 
     def _backend(self, account: str):
         from moto.s3.models import s3_backends
@@ -99,12 +100,27 @@ class EmbeddedS3:
                 raise
 
     def reset(self, account: str | None = None) -> None:
-        from moto.s3.models import s3_backends
+        """Drop an account's buckets and objects (every account's without one), and nothing of the others'.
 
-        accounts = [account] if account else list(s3_backends.keys())
-        for name in accounts:
-            if name in s3_backends:
-                backend = self._backend(name)
-                if self.disk is not None:
-                    self.disk.forget(list(backend.buckets))
-                backend.reset()
+        moto's own ``reset`` would also close the buffers of every other account's objects (it disposes every
+        key it ever made), so an account is cleared here: its keys and uploads disposed, its buckets unnamed,
+        then moto's base reset of that one backend (its tags and settings)."""
+        from moto.core.base_backend import BaseBackend
+        from moto.s3.models import FakeKey, s3_backends
+
+        for name in [account] if account else list(s3_backends.keys()):
+            if name not in s3_backends:
+                continue
+            backend = self._backend(name)
+            buckets = list(backend.buckets.values())
+            if self.disk is not None:
+                self.disk.forget([bucket.name for bucket in buckets])
+            for bucket in buckets:
+                for _, versions in bucket.keys.iterlists():
+                    for version in versions:
+                        if isinstance(version, FakeKey):
+                            version.dispose()
+                for upload in bucket.multiparts.values():
+                    upload.dispose()
+                s3_backends.bucket_accounts.pop(bucket.name, None)
+            BaseBackend.reset(backend)
