@@ -156,3 +156,33 @@ def test_a_put_the_disk_refuses_is_an_error_and_is_not_kept(on_disk, monkeypatch
     monkeypatch.undo()
     assert s3.get_object(Bucket=name, Key="doc.txt")["Body"].read() == b"kept"  # as the disk has it
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=name)["Contents"]] == ["doc.txt"]
+
+
+def test_tags_and_in_place_settings_survive_kill_9(server_factory, tmp_path):
+    server = server_factory(tmp_path / "data")
+    s3 = client("s3", server.url)
+    name = f"locked-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "team", "Value": "data"}]})
+    s3.put_object(Bucket=name, Key="held.txt", Body=b"keep", Tagging="stage=raw")
+    s3.put_object_tagging(Bucket=name, Key="held.txt", Tagging={"TagSet": [{"Key": "stage", "Value": "clean"}]})
+    s3.put_object_legal_hold(Bucket=name, Key="held.txt", LegalHold={"Status": "ON"})
+    s3.put_object(Bucket=name, Key="copied.txt", Body=b"c", Tagging="origin=put")
+    server.kill()
+
+    again = server_factory(tmp_path / "data")
+    s3 = client("s3", again.url)
+    assert s3.get_bucket_tagging(Bucket=name)["TagSet"] == [{"Key": "team", "Value": "data"}]
+    assert s3.get_object_tagging(Bucket=name, Key="held.txt")["TagSet"] == [{"Key": "stage", "Value": "clean"}]
+    assert s3.get_object_tagging(Bucket=name, Key="copied.txt")["TagSet"] == [{"Key": "origin", "Value": "put"}]
+    assert s3.get_object_legal_hold(Bucket=name, Key="held.txt")["LegalHold"]["Status"] == "ON"
+    assert s3.get_object(Bucket=name, Key="held.txt")["Body"].read() == b"keep"
+    s3.delete_object_tagging(Bucket=name, Key="held.txt")
+    s3.delete_bucket_tagging(Bucket=name)
+    again.kill()
+
+    third = client("s3", server_factory(tmp_path / "data").url)
+    assert third.get_object_tagging(Bucket=name, Key="held.txt")["TagSet"] == []
+    with pytest.raises(ClientError) as err:
+        third.get_bucket_tagging(Bucket=name)
+    assert err.value.response["Error"]["Code"] == "NoSuchTagSet"

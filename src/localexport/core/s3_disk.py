@@ -3,9 +3,11 @@
 moto keeps S3 in memory; this mirrors every change to disk before S3 answers,
 so an object PUT answered 200 survives a kill -9:
 
-    <root>/<bucket>/bucket.pickle         the bucket (owner, policy, versioning, ...) without its keys
-    <root>/<bucket>/keys/<sha256>.pickle  every version of one key: moto's key state, minus the bytes
+    <root>/<bucket>/bucket.pickle         the bucket (owner, policy, versioning, ...) without its keys, and its tags
+    <root>/<bucket>/keys/<sha256>.pickle  every version of one key: moto's key state and tags, minus the bytes
     <root>/<bucket>/data/<uuid>           one version's bytes
+
+(moto keeps tags apart from buckets and keys, in its backend's ``tagger``: they are saved with them.)
 
 Each file is written to a temporary name, fsynced and renamed, and a key's
 metadata names only data files that are complete, so a crash leaves the old
@@ -54,6 +56,22 @@ def _write_atomic(path: Path, fill) -> None:
         temp.unlink(missing_ok=True)
 
 
+def _tagger(bucket):
+    return _moto()[bucket.account_id][S3Disk.PARTITION].tagger
+
+
+def _tags(bucket, arn: str) -> dict[str, str | None]:
+    return dict(_tagger(bucket).tags.get(arn, {}))
+
+
+def _set_tags(bucket, arn: str, tags: dict[str, str | None]) -> None:
+    """Exactly these tags (none: none), as on disk."""
+    if tags:
+        _tagger(bucket).tags[arn] = dict(tags)
+    else:
+        _tagger(bucket).tags.pop(arn, None)
+
+
 class S3Disk:
     PARTITION = "aws"
 
@@ -82,7 +100,8 @@ class S3Disk:
         if not meta.exists():  # a bucket whose creation did not finish
             shutil.rmtree(folder, ignore_errors=True)
             return
-        bucket = pickle.loads(meta.read_bytes())
+        saved = pickle.loads(meta.read_bytes())
+        bucket, tags = (saved["bucket"], saved["tags"]) if isinstance(saved, dict) else (saved, {})
         bucket.keys = _VersionedKeyStore()
         referenced = set()
         for path in (folder / "keys").glob("*.pickle") if (folder / "keys").exists() else ():
@@ -92,11 +111,15 @@ class S3Disk:
             if data.name not in referenced:  # written by a PUT whose metadata never landed
                 data.unlink(missing_ok=True)
         self._register(bucket)
+        _set_tags(bucket, bucket.arn, tags)
 
     def _read_key(self, bucket, folder: Path, path: Path) -> str:
         saved = pickle.loads(path.read_bytes())
         versions = [self._revive(folder, entry) for entry in saved["versions"]]
         bucket.keys.setlist(saved["name"], versions)  # moto keeps this very list and appends to it
+        for version, tags in zip(versions, saved.get("tags", ())):
+            if hasattr(version, "arn"):
+                _set_tags(bucket, version.arn, tags)
         self._written[(bucket.name, saved["name"])] = (list(versions), [entry[2] for entry in saved["versions"]])
         return saved["name"]
 
@@ -150,29 +173,33 @@ class S3Disk:
             for key in names:
                 self._sync_key(bucket, key)
 
-    def sync_key(self, bucket_name: str, name: str) -> None:
-        """After a change to one key (PUT, copy, delete, multipart completion): its versions on disk."""
+    def sync_key(self, bucket_name: str, name: str, edited: bool = False) -> None:
+        """After a change to one key (PUT, copy, delete, multipart completion): its versions on disk.
+
+        ``edited``: the change may be to a version in place (tags, ACL, retention, legal hold), so its state is
+        written again even where its versions are the ones on disk (their bytes are not)."""
         with self._lock:
             bucket = self._bucket(bucket_name)
             if bucket is not None:
                 if not (self._folder(bucket_name) / "bucket.pickle").exists():  # made by a job, or before a crash
                     self._write_bucket(bucket)
-                self._sync_key(bucket, name)
+                self._sync_key(bucket, name, edited)
 
     def _write_bucket(self, bucket) -> None:
         bare = copy.copy(bucket)
         bare.keys = {}
         bare.multiparts = {}
+        saved = {"bucket": bare, "tags": _tags(bucket, bucket.arn)}
         folder = self._folder(bucket.name)
         for sub in ("keys", "data"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
-        _write_atomic(folder / "bucket.pickle", lambda out: pickle.dump(bare, out, pickle.HIGHEST_PROTOCOL))
+        _write_atomic(folder / "bucket.pickle", lambda out: pickle.dump(saved, out, pickle.HIGHEST_PROTOCOL))
 
-    def _sync_key(self, bucket, name: str) -> None:
+    def _sync_key(self, bucket, name: str, edited: bool = False) -> None:
         versions = list(bucket.keys.getlist(name, []))
         # The very objects written last time (held, so a new key cannot reuse an old one's id).
         old_versions, old_files = self._written.get((bucket.name, name), ([], []))
-        if len(versions) == len(old_versions) and all(a is b for a, b in zip(versions, old_versions)):
+        if not edited and len(versions) == len(old_versions) and all(a is b for a, b in zip(versions, old_versions)):
             return
         folder = self._folder(bucket.name)
         meta = self._key_file(folder, name)
@@ -184,7 +211,8 @@ class S3Disk:
         kept = {id(v): f for v, f in zip(old_versions, old_files)}  # old versions are alive: their ids are theirs
         entries = [self._entry(folder, v, kept.get(id(v))) for v in versions]
         files = [entry[2] for entry in entries]
-        _write_atomic(meta, lambda out: pickle.dump({"name": name, "versions": entries}, out,
+        tags = [_tags(bucket, v.arn) if hasattr(v, "arn") else {} for v in versions]
+        _write_atomic(meta, lambda out: pickle.dump({"name": name, "versions": entries, "tags": tags}, out,
                                                     pickle.HIGHEST_PROTOCOL))
         self._drop(folder, [f for f in old_files if f not in files])
         self._written[(bucket.name, name)] = (versions, files)
