@@ -158,6 +158,33 @@ def test_a_put_the_disk_refuses_is_an_error_and_is_not_kept(on_disk, monkeypatch
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=name)["Contents"]] == ["doc.txt"]
 
 
+
+def test_a_bucket_level_write_the_disk_refuses_is_undone(on_disk, monkeypatch):
+    s3 = on_disk("s3")
+    name = f"full-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name)
+    s3.put_object(Bucket=name, Key="doc.txt", Body=b"kept")
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(s3_disk, "_write_atomic", full)
+    policy = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                                        "Resource": f"arn:aws:s3:::{name}/*"}]})
+    for call in (lambda: s3.delete_objects(Bucket=name, Delete={"Objects": [{"Key": "doc.txt"}]}),
+                 lambda: s3.put_bucket_policy(Bucket=name, Policy=policy),
+                 lambda: s3.create_bucket(Bucket=f"{name}-new")):
+        with pytest.raises(ClientError) as caught:
+            call()
+        assert caught.value.response["Error"]["Code"] == "InternalError"
+    monkeypatch.undo()
+    assert s3.get_object(Bucket=name, Key="doc.txt")["Body"].read() == b"kept"
+    with pytest.raises(ClientError) as caught:
+        s3.get_bucket_policy(Bucket=name)
+    assert caught.value.response["Error"]["Code"] == "NoSuchBucketPolicy"
+    assert f"{name}-new" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    s3.create_bucket(Bucket=f"{name}-new")  # nothing half-made stands in the way
+
 def test_tags_and_in_place_settings_survive_kill_9(server_factory, tmp_path):
     server = server_factory(tmp_path / "data")
     s3 = client("s3", server.url)

@@ -52,8 +52,17 @@ def _write_atomic(path: Path, fill) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, path)
+        _sync_dir(path.parent)  # the rename itself survives a power loss only once its folder is synced
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _sync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _tagger(bucket):
@@ -252,6 +261,19 @@ class S3Disk:
             elif name in bucket.keys:
                 bucket.keys.pop(name)
                 self._written.pop((bucket_name, name), None)
+
+    def restore_bucket(self, name: str) -> None:
+        """After a bucket-level write failed (settings, DeleteObjects, a new bucket): the bucket as the disk has
+        it, keys included, or no bucket if it never reached the disk."""
+        with self._lock:
+            folder = self._folder(name)
+            self._written = {k: v for k, v in self._written.items() if k[0] != name}
+            if (folder / "bucket.pickle").exists():
+                self._load_bucket(folder)
+                return
+            owner = _moto().bucket_accounts.pop(name, None)
+            if owner is not None:
+                _moto()[owner[1]][owner[0]].buckets.pop(name, None)
 
     def forget(self, buckets: list[str]) -> None:
         """Buckets reset away (the control API's reset)."""

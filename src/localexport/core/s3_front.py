@@ -123,6 +123,8 @@ class S3Front:
                 log.error("embedded S3: %s %s/%s not kept: %s", method, bucket, key or "", error)
                 if key is not None:
                     self.disk.restore_key(bucket, key)
+                else:
+                    self.disk.restore_bucket(bucket)
                 return _error(start_response, method, "500 Internal Server Error", "InternalError",
                               "We encountered an internal error. Please try again. "
                               f"({write_failure(error) or f'The server could not write its data dir: {error}'})")
