@@ -132,7 +132,17 @@ def test_an_unreadable_older_state_is_refused_not_dropped(tmp_path):
 def on_disk(tmp_path):
     instance = LocalExport(Settings(job_mode="immediate", data_dir=tmp_path / "data"))
     adapter = InProcess(instance)
-    yield lambda service: adapter.attach(client(service, "http://localexport"))
+    def make(service: str, retries: bool = True):
+        if retries:
+            return adapter.attach(client(service, "http://localexport"))
+        import boto3  # a 500 is S3's answer to look at here, not one to try again
+        from botocore.config import Config
+
+        return adapter.attach(boto3.client(service, endpoint_url="http://localexport", region_name="us-east-1",
+                                           aws_access_key_id=ACCOUNT, aws_secret_access_key="testing",
+                                           config=Config(retries={"total_max_attempts": 1})))
+
+    yield make
     adapter.close()
     instance.close()
 
@@ -213,3 +223,50 @@ def test_tags_and_in_place_settings_survive_kill_9(server_factory, tmp_path):
     with pytest.raises(ClientError) as err:
         third.get_bucket_tagging(Bucket=name)
     assert err.value.response["Error"]["Code"] == "NoSuchTagSet"
+
+
+def test_undoing_a_failed_write_never_takes_a_concurrent_acknowledged_one(on_disk, monkeypatch):
+    import threading
+
+    s3 = on_disk("s3", retries=False)
+    name = f"race-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name)
+    s3.put_object(Bucket=name, Key="doc.txt", Body=b"old")
+    failing, release, restored = threading.Event(), threading.Event(), threading.Event()
+    real_sync, real_restore = s3_disk.S3Disk.sync_key, s3_disk.S3Disk.restore_key
+
+    def sync(self, bucket, key, edited=False):
+        if not failing.is_set():  # the first PUT: its write fails once the second PUT is in moto too (if it can be)
+            failing.set()
+            release.wait(1)
+            raise OSError(errno.EIO, "Input/output error")
+        release.set()
+        restored.wait(5)  # the second PUT is kept only after the first one's undo
+        return real_sync(self, bucket, key, edited)
+
+    def restore(self, bucket, key):
+        real_restore(self, bucket, key)
+        restored.set()
+
+    monkeypatch.setattr(s3_disk.S3Disk, "sync_key", sync)
+    monkeypatch.setattr(s3_disk.S3Disk, "restore_key", restore)
+    outcome = {}
+
+    def first():
+        try:
+            s3.put_object(Bucket=name, Key="doc.txt", Body=b"failed")
+        except ClientError as error:
+            outcome["first"] = error.response["Error"]["Code"]
+
+    def second():
+        outcome["second"] = s3.put_object(Bucket=name, Key="doc.txt", Body=b"kept")["ResponseMetadata"]["HTTPStatusCode"]
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert failing.wait(5)
+    two = threading.Thread(target=second)
+    two.start()
+    one.join(10)
+    two.join(10)
+    assert outcome == {"first": "InternalError", "second": 200}
+    assert s3.get_object(Bucket=name, Key="doc.txt")["Body"].read() == b"kept"  # answered 200: kept

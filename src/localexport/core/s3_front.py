@@ -24,6 +24,8 @@ import hmac
 import logging
 import re
 import tempfile
+import threading
+import weakref
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlparse
@@ -56,6 +58,9 @@ class S3Front:
         self.app = app
         self.disk = disk
         self.verify_payload = verify_payload
+        self._guard = threading.Lock()
+        self._locks: weakref.WeakValueDictionary[tuple[str, str | None], threading.Lock] = \
+            weakref.WeakValueDictionary()
 
     def __call__(self, environ: dict[str, Any], start_response):
         method = environ["REQUEST_METHOD"]
@@ -82,7 +87,14 @@ class S3Front:
                               ClientComputedContentSHA256=mismatch[0], S3ComputedContentSHA256=mismatch[1])
         if method in _READS or self.disk is None or not bucket:
             return self.app(environ, start_response)
-        return self._written_through(environ, start_response, method, bucket, key, bool(flags))
+        if {"uploadId", "partNumber"} <= flags:  # a part is no object yet: nothing to keep, nothing to order
+            return self.app(environ, start_response)
+        # One write at a time per key (per bucket for bucket-level writes): an undo after a failed write must
+        # not take away another write's change that was answered 200 meanwhile.
+        with self._guard:
+            lock = self._locks.get((bucket, key)) or self._locks.setdefault((bucket, key), threading.Lock())
+        with lock:
+            return self._written_through(environ, start_response, method, bucket, key, bool(flags))
 
     def _permitted(self, account: str, method: str, bucket: str, key: str | None, flags: set[str],
                    copied: tuple[str, str] | None) -> bool:
