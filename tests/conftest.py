@@ -1,5 +1,9 @@
 """Fixtures: a localexport instance in-process, boto3 clients bound to it, and
-a real ``localexport serve`` process on loopback."""
+a real ``localexport serve`` process on loopback.
+
+The instance's store is SQLite in memory; a test parametrised with ``on_both_backends`` (``postgres.py``) runs
+also on a database of a real PostgreSQL server (set ``LOCALEXPORT_TEST_BACKEND=postgresql`` to run every
+test using ``local`` there)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
+from postgres import PostgresServer, binaries
 
 from localexport.app import LocalExport
 from localexport.config import Settings
@@ -31,9 +36,30 @@ def client(service: str, endpoint: str, account: str = "123456789012", region: s
     )
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    bin_dir = binaries()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed (no initdb and pg_ctl on PATH or in /usr/lib/postgresql/*/bin)")
+    server = PostgresServer(bin_dir, free_port()).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def local():
-    instance = LocalExport(Settings(job_mode="immediate"), in_memory=True)
+def backend(request) -> str:
+    """The store's database: "sqlite" (in memory) unless parametrised."""
+    return getattr(request, "param", os.environ.get("LOCALEXPORT_TEST_BACKEND", "sqlite"))
+
+
+@pytest.fixture
+def local(backend, request, tmp_path, monkeypatch):
+    if backend == "postgresql":  # as a server on PostgreSQL runs: a data dir for its S3 and keys, the store there
+        database = request.getfixturevalue("postgres").database()
+        monkeypatch.setenv("LOCALEXPORT_JOB_RUNNER", "threads")  # jobs in this process, not in worker processes
+        instance = LocalExport(Settings(job_mode="immediate", database_url=database, data_dir=tmp_path / "data"))
+    else:
+        instance = LocalExport(Settings(job_mode="immediate"), in_memory=True)
     yield instance
     instance.close()
 
@@ -128,3 +154,25 @@ def server_factory(tmp_path):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def moto_s3():
+    """A moto server on loopback: an external S3 (its URL)."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{url}/moto-api/", timeout=1)
+            break
+        except requests.ConnectionError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("moto.server did not start") from None
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(10)

@@ -10,6 +10,9 @@ from contextlib import contextmanager
 
 import pytest
 from lexv2_helpers import import_archive, simple_bot, zip_bytes
+from postgres import on_both_backends
+
+pytestmark = on_both_backends  # the job engine's rules hold on either store
 
 
 def _export(lex, bot_id: str, **extra) -> str:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from lexv2_helpers import simple_bot
+from postgres import on_both_backends
+
+pytestmark = on_both_backends  # the job engine's rules hold on either store
 
 
 def _interrupted_export(lex, local, attempts: int) -> str:

@@ -21,6 +21,7 @@ from lexv2_helpers import (
     rebuild,
     simple_bot,
 )
+from postgres import on_both_backends
 
 TOP_KEYS = {
     "Bot.json": ["name", "version", "description", "identifier", "errorLogSettings", "dataPrivacy",
@@ -37,6 +38,7 @@ def code(error: ClientError) -> str:
     return error.response["Error"]["Code"]
 
 
+@on_both_backends
 def test_bot_export_flow(lex, wire):
     built = simple_bot(lex)
     bot_id = built["botId"]
@@ -133,6 +135,7 @@ def test_password_protected_archive(lex, wire):
     assert zipfile.ZipFile(io.BytesIO(data)).read("Manifest.json")
 
 
+@on_both_backends
 def test_list_update_delete_exports(lex, wire, local):
     bot_id = simple_bot(lex)["botId"]
     ids = []

@@ -20,6 +20,7 @@ from personalize_helpers import (
     put_csv,
     travel_schemas,
 )
+from postgres import on_both_backends
 from test_wire import error_of
 
 
@@ -56,6 +57,7 @@ def _csv_rows(path):
         return list(csv.DictReader(f))
 
 
+@on_both_backends
 def test_real_travel_datasets_import_and_export_unchanged(p, s3, group, fixtures_dir):
     """The immersion day's three real datasets import with their real schemas and export as they came in."""
     schemas = travel_schemas(fixtures_dir)
@@ -197,6 +199,7 @@ def test_exports_split_into_parts_with_a_header_each(make_client, tmp_path):
         instance.close()
 
 
+@on_both_backends
 def test_export_job_statuses_and_listing(make_client, local):
     local.controls.set_timing("manual", None)
     p, s3 = make_client("personalize"), make_client("s3")

@@ -3,13 +3,10 @@ S3, and localexport writing to an external S3 (a ``moto.server`` process)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
-import pytest
 import requests
-from conftest import client, free_port
+from conftest import client
 from personalize_helpers import INTERACTIONS, ITEMS, canonical, dataset, export_job, exported, import_job, put_csv
 
 
@@ -28,27 +25,6 @@ def _until(check) -> None:
     while not check():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
-
-
-@pytest.fixture
-def moto_s3():
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(f"{url}/moto-api/", timeout=1)
-            break
-        except requests.ConnectionError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("moto.server did not start") from None
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(10)
 
 
 def test_flow_on_a_real_server_with_its_embedded_s3(server_factory):

@@ -8,6 +8,7 @@ import re
 import zipfile
 
 import pytest
+from postgres import on_both_backends
 from quicksight_helpers import (
     ACCOUNT,
     REAL_CFN,
@@ -86,6 +87,7 @@ def test_assets_describe_update_permissions_tags_and_errors(qs, graph):
         assert (got, got_status) == (code, status), (call, got)
 
 
+@on_both_backends
 def test_quicksight_json_bundle_has_the_real_layout(qs, graph, wire, fixtures_dir):
     job = export(qs, "full", [graph["dashboard"], graph["folder"]], **FULL_FLAGS, IncludeFolderMembers="ONE_LEVEL")
     assert job["JobStatus"] == "SUCCESSFUL" and job["Status"] == 200
@@ -209,6 +211,7 @@ def _normalized(bundle: dict[str, dict], *accounts: str) -> dict[str, dict]:
     return json.loads(text)
 
 
+@on_both_backends
 def test_export_import_into_another_account_and_export_again_is_stable(qs, graph, make_client, wire):
     original = members(download(wire, export(qs, "move", [graph["dashboard"]], **FULL_FLAGS)))
     other = make_client("quicksight", account=OTHER)

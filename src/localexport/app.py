@@ -20,8 +20,8 @@ from .aws.errors import not_implemented
 from .aws.gateway import Gateway
 from .aws.identity import Caller, caller_from
 from .aws.signatures import SignatureError, Verifier
-from .config import Settings
-from .core.artifacts import ArtifactStore
+from .config import Settings, SetupError
+from .core.artifacts import Artifacts, ArtifactStore
 from .core.clock import Clock
 from .core.controls import Controls
 from .core.embedded_s3 import EmbeddedS3
@@ -29,14 +29,18 @@ from .core.ids import Ids
 from .core.jobs import JobEngine
 from .core.objects import EndpointS3, ObjectStore
 from .core.runtime import Limits, RequestContext, Runtime
+from .core.shared_state import StoredState
 from .core.store import Store
 from .core.urls import UrlSigner
 
 log = logging.getLogger(__name__)
 
 
-def _secret(data_dir: Path | None) -> bytes:
-    """The URL-signing key; kept in the data dir so issued URLs survive restarts."""
+def _secret(data_dir: Path | None, store: Store) -> bytes:
+    """The URL-signing key; kept so issued URLs survive restarts: in the data dir, or, on PostgreSQL, in the
+    store, which every server of a shared instance reads (a URL signed by one is good at any other)."""
+    if store.engine.dialect.name == "postgresql":
+        return bytes.fromhex(store.update_setting("url-signing-key", lambda saved: saved or secrets.token_hex(32)))
     if data_dir is None:
         return secrets.token_bytes(32)
     path = data_dir / "url-signing.key"
@@ -65,11 +69,18 @@ class LocalExport:
             db_url = self.settings.resolved_database_url()
         clock = clock or Clock()
         store = Store(db_url)
-        artifacts = ArtifactStore(artifacts_root)
+        artifacts = ArtifactStore(artifacts_root) if in_memory else _artifact_store(self.settings, artifacts_root)
+        queue = state = None
+        if not in_memory and self.settings.uses_workers():
+            queue = _task_queue(self.settings, db_url)
+        if queue is not None or (self.settings.shared_state and not in_memory):
+            state = StoredState(store, self.settings.job_mode, self.settings.job_delay)
+            clock.share(state)
         engine = JobEngine(store, artifacts, clock, self.settings.job_mode, self.settings.job_delay,
-                           self.settings.job_workers, self.settings.job_max_attempts)
+                           self.settings.job_workers, self.settings.job_max_attempts, state=state, queue=queue)
         limits = Limits(self.settings.max_archive_entries, self.settings.max_archive_bytes)
-        self.runtime = Runtime(store, artifacts, clock, ids or Ids(), engine, UrlSigner(_secret(data_dir), clock), limits,
+        urls = UrlSigner(_secret(data_dir, store), clock)
+        self.runtime = Runtime(store, artifacts, clock, ids or Ids(), engine, urls, limits,
                                objects=_object_store(self.settings, data_dir),
                                options={"export_part_rows": self.settings.export_part_rows})
         services.install(self.runtime)
@@ -103,6 +114,31 @@ class LocalExport:
         self.runtime.store.engine.dispose()
         if self._temp_root is not None:  # an in-memory instance leaves nothing behind
             shutil.rmtree(self._temp_root, ignore_errors=True)
+
+
+def _task_queue(settings: Settings, db_url: str):
+    from .core.task_queue import TaskQueue
+
+    if not db_url.startswith("postgresql"):
+        raise SetupError("jobs run by workers need the PostgreSQL store: set LOCALEXPORT_DATABASE_URL="
+                         "postgresql+psycopg://...")
+    if settings.s3_endpoint_url is None:
+        raise SetupError("a distributed instance (PostgreSQL, jobs run by `localexport worker`) cannot keep S3 "
+                         "in one process's memory: set LOCALEXPORT_S3_ENDPOINT_URL to an external S3 (MinIO, AWS, "
+                         "a moto server), or LOCALEXPORT_JOB_RUNNER=threads for a single server")
+    return TaskQueue(db_url)
+
+
+def _artifact_store(settings: Settings, default_root: Path) -> Artifacts:
+    url = settings.artifacts_url
+    if url is None:
+        return ArtifactStore(default_root)
+    if not url.startswith("s3://"):
+        return ArtifactStore(Path(url))
+    from .core.artifacts_s3 import S3Artifacts  # boto3's S3 client only where it is used
+
+    return S3Artifacts(url, settings.artifacts_endpoint_url, settings.artifacts_region,
+                       settings.artifacts_access_key_id, settings.artifacts_secret_access_key)
 
 
 def _object_store(settings: Settings, data_dir: Path | None) -> ObjectStore:

@@ -61,42 +61,105 @@ def _on_loopback(host: str) -> bool:
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="Where the database and archives live.")
 @click.option("--job-mode", type=click.Choice(["immediate", "realistic", "manual"]), default=None)
 @click.option("--job-delay", type=float, default=None, help="Seconds a job takes in realistic mode.")
-def serve(host, port, data_dir, job_mode, job_delay) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Server processes on this host (more than one: the store is shared, S3 must be external).")
+def serve(host, port, data_dir, job_mode, job_delay, workers) -> None:
     """Run the server (settings also from LOCALEXPORT_* variables)."""
     import uvicorn
 
-    from .app import LocalExport
-    from .config import Settings
-    from .core.s3_disk import S3StateError
-
     overrides = {k: v for k, v in {"host": host, "port": port, "data_dir": data_dir, "job_mode": job_mode,
                                     "job_delay": job_delay}.items() if v is not None}
-    settings = Settings(**overrides)
-    problem = _data_dir_problem(settings)
-    if problem is not None:
-        click.echo(f"localexport: cannot start: {problem}", err=True)
-        raise SystemExit(2)
+    if workers > 1:
+        overrides["shared_state"] = True
+    settings = _settings(overrides)
     if not settings.control_token and not _on_loopback(settings.host):
         click.echo(f"WARNING: localexport listens on {settings.host} with no control token: anyone who can reach "
                    f"port {settings.port} can read, fail and erase every job and account through the control API "
                    f"(/_localexport/control/). Set LOCALEXPORT_CONTROL_TOKEN=<a long random secret> for the server "
                    f"(and --token or the same variable for its clients), or listen on 127.0.0.1.", err=True)
-    try:
-        instance = LocalExport(settings)
-    except OSError as error:  # what the probe could not foresee (e.g. an unreadable file in the data dir)
-        click.echo(f"localexport: cannot start: {error.filename or settings.data_dir}: {error.strerror or error}",
-                   err=True)
-        raise SystemExit(2) from None
-    except S3StateError as error:  # S3 objects saved by another version: never start without them unsaid
-        click.echo(f"localexport: cannot start: {error}", err=True)
-        raise SystemExit(2) from None
+    if workers > 1 and settings.s3_endpoint_url is None:
+        click.echo("localexport: cannot start: --workers needs an external S3 (the embedded one lives in one "
+                   "process's memory): set LOCALEXPORT_S3_ENDPOINT_URL (MinIO, AWS, a moto server)", err=True)
+        raise SystemExit(2)
+    instance = _instance(settings)
+    runner = "`localexport worker` processes" if settings.uses_workers() else "threads"
     click.echo(f"localexport on http://{settings.host}:{settings.port} (data in {settings.data_dir}, "
-               f"jobs {settings.job_mode})", err=True)
+               f"jobs {settings.job_mode}, run by {runner}, {workers} server process{'es' if workers > 1 else ''})",
+               err=True)
+    if workers > 1:  # each process makes its own instance from the same settings (passed as variables)
+        instance.close()
+        os.environ.update(_as_variables(settings, overrides))
+        uvicorn.run("localexport.app:create_app", factory=True, workers=workers, host=settings.host,
+                    port=settings.port, log_level=settings.log_level, access_log=False)
+        return
     try:
         uvicorn.run(instance.app, host=settings.host, port=settings.port, log_level=settings.log_level,
                     access_log=False)
     finally:
         instance.close()
+
+
+@main.command()
+@click.option("--concurrency", type=click.IntRange(min=1), default=None,
+              help="Jobs run at once (default: LOCALEXPORT_JOB_WORKERS, 4).")
+def worker(concurrency) -> None:
+    """Run jobs of a distributed instance (PostgreSQL store, Procrastinate queue), until stopped.
+
+    Settings from LOCALEXPORT_* variables, as the servers have them: the same database, S3 and artifacts."""
+    import logging
+
+    settings = _settings({"job_runner": "workers"})
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    instance = _instance(settings)
+    engine = instance.runtime.engine
+    click.echo(f"localexport worker: jobs of {settings.resolved_database_url().split('@')[-1]}, "
+               f"{concurrency or settings.job_workers} at a time", err=True)
+    try:
+        engine.queue.run_worker(engine.run_task, concurrency or settings.job_workers, on_start=engine.resume)
+    finally:
+        instance.close()
+
+
+def _settings(overrides: dict):
+    from pydantic import ValidationError
+
+    from .config import Settings
+
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
+        click.echo(f"localexport: cannot start: {problems}", err=True)
+        raise SystemExit(2) from None
+    problem = _data_dir_problem(settings)
+    if problem is not None:
+        click.echo(f"localexport: cannot start: {problem}", err=True)
+        raise SystemExit(2)
+    return settings
+
+
+def _instance(settings):
+    """The instance of these settings, or one line on why there can be none."""
+    from .app import LocalExport
+    from .config import SetupError
+    from .core.migrations import SchemaError
+    from .core.s3_disk import S3StateError
+
+    try:
+        return LocalExport(settings)
+    except OSError as error:  # what the probe could not foresee (e.g. an unreadable file in the data dir)
+        click.echo(f"localexport: cannot start: {error.filename or settings.data_dir}: {error.strerror or error}",
+                   err=True)
+        raise SystemExit(2) from None
+    except (S3StateError, SchemaError, SetupError) as error:  # saved by another version, or settings at odds
+        click.echo(f"localexport: cannot start: {error}", err=True)
+        raise SystemExit(2) from None
+
+
+def _as_variables(settings, overrides: dict) -> dict[str, str]:
+    """The command line's settings as the LOCALEXPORT_* variables the server processes read."""
+    return {f"LOCALEXPORT_{name.upper()}": str(getattr(settings, name)).lower()
+            if isinstance(getattr(settings, name), bool) else str(getattr(settings, name)) for name in overrides}
 
 
 _URL = click.option("--url", envvar="LOCALEXPORT_URL", default="http://127.0.0.1:4577", show_default=True,

@@ -30,15 +30,15 @@ import hashlib
 import hmac
 import ipaddress
 import json
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO
+from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape
 
 import anyio
 import anyio.to_thread
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from . import services
@@ -193,7 +193,18 @@ def _reasons(body: dict[str, Any]) -> list[str]:
     return reasons
 
 
-# -- uploads -----------------------------------------------------------------------------
+# -- downloads and uploads -----------------------------------------------------------------
+
+
+def _chunks(body: BinaryIO) -> Iterator[bytes]:
+    with body:
+        yield from iter(functools.partial(body.read, 1024 * 1024), b"")
+
+
+def _attachment(name: str) -> str:
+    """The Content-Disposition that FileResponse gives a download."""
+    quoted = quote(name)
+    return f"attachment; filename*=utf-8''{quoted}" if quoted != name else f'attachment; filename="{name}"'
 
 
 def _used() -> Response:
@@ -207,21 +218,39 @@ def routes(instance: LocalExport) -> list[Route]:
     controls = instance.controls
     runtime = instance.runtime
 
-    async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "services": sorted(services.operations()), **controls.timing()})
+    def health_answer() -> dict[str, Any]:
+        answer = {"status": "ok", "services": sorted(services.operations()), **controls.timing()}
+        queue = runtime.engine.queue
+        if queue is not None:  # a distributed instance: what waits, and who would run it
+            answer["tasks"] = queue.health()
+        return answer
+
+    async def health(request: Request) -> Response:  # (the timing may be a store read: off the loop)
+        return JSONResponse(await anyio.to_thread.run_sync(health_answer))
 
     async def download(request: Request) -> Response:
         key = request.path_params["key"]
         try:
             runtime.urls.verify("GET", key, dict(request.query_params))
-            path = runtime.artifacts.path(key)
         except UrlRefused as refused:
             return _s3_error(403, "AccessDenied", str(refused))
-        except (FileNotFoundError, ValueError):
-            return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
         name = key.rsplit("/", 1)[-1]
         media = "application/json" if name.endswith(".json") else "application/zip"
-        return FileResponse(path, media_type=media, filename=name)
+        artifacts = runtime.artifacts
+        try:
+            if artifacts.local:
+                return FileResponse(artifacts.path(key), media_type=media, filename=name)
+            # streamed from the shared store (S3), as every server of the instance can
+            size = await anyio.to_thread.run_sync(artifacts.size, key)
+            if size is None:
+                raise FileNotFoundError(key)
+            body = await anyio.to_thread.run_sync(artifacts.open, key)
+        except (FileNotFoundError, ValueError):
+            return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
+        except OSError as error:
+            return _s3_error(500, "InternalError", f"We encountered an internal error: {error}. Please try again.")
+        return StreamingResponse(_chunks(body), media_type=media,
+                                 headers={"content-length": str(size), "content-disposition": _attachment(name)})
 
     async def upload(request: Request) -> Response:
         key = request.path_params["key"]

@@ -24,13 +24,30 @@ def duration(value: object, name: str = "seconds") -> float:
     return seconds
 
 
-class Clock:
-    def __init__(self, start: float | None = None):
-        self._offset = 0.0 if start is None else start - time.time()
+class _Offset:
+    """The offset of one process's clock (``shared_state`` has the one several processes share)."""
+
+    def __init__(self, offset: float):
+        self.offset = offset
         self._lock = threading.Lock()
 
+    def add_offset(self, seconds: float) -> float:
+        with self._lock:
+            self.offset += seconds
+            return self.offset
+
+
+class Clock:
+    def __init__(self, start: float | None = None):
+        self._state = _Offset(0.0 if start is None else start - time.time())
+
+    def share(self, state) -> None:
+        """Keep the offset in ``state`` from now on (an instance of several processes: each one's clock moves
+        when any one's is advanced)."""
+        self._state = state
+
     def now(self) -> float:
-        return time.time() + self._offset
+        return time.time() + self._state.offset
 
     def now_dt(self) -> datetime:
         return datetime.fromtimestamp(self.now(), UTC)
@@ -38,10 +55,9 @@ class Clock:
     def advance(self, seconds: float) -> float:
         """Move the clock forward (never back: issued URLs and finished jobs must stay in the past)."""
         seconds = duration(seconds, "advance")
-        with self._lock:
-            try:  # past year 9999 no date can be shown: every later call would fail
-                datetime.fromtimestamp(self.now() + seconds, UTC)
-            except (OverflowError, OSError, ValueError):
-                raise ValueError(f"advance of {seconds:g} s moves the clock past the last date") from None
-            self._offset += seconds
+        try:  # past year 9999 no date can be shown: every later call would fail
+            datetime.fromtimestamp(self.now() + seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"advance of {seconds:g} s moves the clock past the last date") from None
+        self._state.add_offset(seconds)
         return self.now()

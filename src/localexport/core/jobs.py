@@ -9,6 +9,12 @@ call returns), ``realistic`` (after a delay, on a worker thread) or ``manual``
 recovery puts running jobs back in the queue under the timing of the recovering
 process, or, after too many attempts, ends them through their kind's
 ``on_abandoned`` (which knows what a half-run job of its service left behind).
+
+With a task queue (``task_queue.py``: several processes on PostgreSQL) the same
+steps run in ``localexport worker`` processes: this engine defers a task where it
+would start a thread (and waits for it where the mode says "before the call
+returns"), and a task that finds its job interrupted recovers it as start-up would.
+The timing mode and injected failures live in ``state`` (``shared_state.py``).
 """
 
 from __future__ import annotations
@@ -25,14 +31,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..aws.errors import write_failure
-from .artifacts import ArtifactStore
+from . import processes
+from .artifacts import Artifacts
 from .clock import Clock, duration
+from .shared_state import MemoryState, State
 from .store import Job, Scope, Store
 
 log = logging.getLogger(__name__)
 
 MODES = ("immediate", "realistic", "manual")
 SECRETS = "secrets"  # the key in Job.extra of what a job may use but must not keep
+RUNNER = "runner"  # the key in Job.extra of the process running it (pid and start time)
 HELD = "held"
 ACTIVE = (HELD, "queued", "running")
 # What a failure may store: reasons can echo the input (a value, a file), and an answer must stay small.
@@ -59,7 +68,7 @@ def internal_reason(error: BaseException) -> str:
 
 
 def _without_secrets(job: Job) -> dict[str, Any]:
-    return {k: v for k, v in job.extra.items() if k != SECRETS}
+    return {k: v for k, v in job.extra.items() if k not in (SECRETS, RUNNER)}
 
 
 def scoped_job_id(scope: Scope, *names: str) -> str:
@@ -93,30 +102,41 @@ class JobEngine:
     def __init__(
         self,
         store: Store,
-        artifacts: ArtifactStore,
+        artifacts: Artifacts,
         clock: Clock,
         mode: str = "immediate",
         delay: float = 2.0,
         workers: int = 4,
         max_attempts: int = 3,
+        *,
+        state: State | None = None,
+        queue: Any = None,
     ):
         self.store = store
         self.artifacts = artifacts
         self.clock = clock
-        self.mode = mode
-        self.delay = delay
+        self.state = state or MemoryState(mode, delay)
+        self.queue = queue  # a task_queue.TaskQueue: jobs run in worker processes
         self.max_attempts = max_attempts
         self._runners: dict[str, Runner] = {}
         self._abandoned: dict[str, Abandoned] = {}
-        self._injected: list[tuple[str | None, list[str]]] = []
-        self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="localexport-job")
         self._timers: list[tuple[float, int, str]] = []
         self._seq = itertools.count()
         self._wake = threading.Condition()
         self._stopped = False
-        self._scheduler = threading.Thread(target=self._schedule_loop, name="localexport-scheduler", daemon=True)
-        self._scheduler.start()
+        if queue is None:
+            self._scheduler = threading.Thread(target=self._schedule_loop, name="localexport-scheduler",
+                                               daemon=True)
+            self._scheduler.start()
+
+    @property
+    def mode(self) -> str:
+        return self.state.mode
+
+    @property
+    def delay(self) -> float:
+        return self.state.delay
 
     # -- configuration -------------------------------------------------------
 
@@ -129,13 +149,14 @@ class JobEngine:
         if mode is not None:
             if mode not in MODES:
                 raise ValueError(f"mode must be one of {', '.join(MODES)}")
-            self.mode = mode
+            self.state.mode = mode
         if delay is not None:
-            self.delay = duration(delay, "delay")
+            self.state.delay = duration(delay, "delay")
 
     def settle_at(self) -> float:
         """When a transition started now should end (resource statuses follow the timing mode too)."""
-        return self.clock.now() + (self.delay if self.mode == "realistic" else 0.0)
+        state = self.state
+        return self.clock.now() + (state.delay if state.mode == "realistic" else 0.0)
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -172,7 +193,13 @@ class JobEngine:
 
     def advance(self, job_id: str) -> Job | None:
         """Take one job one step now, whatever the mode (the manual mode's handle)."""
-        self._step(job_id)
+        if self.queue is None:
+            self._step(job_id)
+        else:
+            before = self.store.get_job(job_id)
+            if before is not None and before.state in ("queued", "deleting"):
+                self.queue.defer(job_id)
+                self._await(job_id, lambda job: job is None or job.state not in (before.state, "running"))
         return self.store.get_job(job_id)
 
     def fail(self, job_id: str, reasons: list[str]) -> bool:
@@ -182,8 +209,7 @@ class JobEngine:
 
     def inject_failure(self, reasons: list[str], kind: str | None = None) -> None:
         """The next job to run (of ``kind``, or any) fails with ``reasons``."""
-        with self._lock:
-            self._injected.append((kind, list(reasons)))
+        self.state.push_failure(kind, list(reasons))
 
     def purge(self, job: Job) -> None:
         for key in {job.artifact, *((job.result or {}).get("artifacts", []))} - {None}:
@@ -197,34 +223,93 @@ class JobEngine:
                 self.purge(job)
 
     def recover(self) -> None:
-        """At start-up: re-queue (or fail) interrupted jobs and reschedule pending ones."""
+        """At start-up: re-queue (or fail) interrupted jobs and reschedule pending ones.
+
+        With a task queue, a server recovers nothing (a job ``running`` may be running in a worker: the
+        queue's stalled-task check finds the interrupted ones); a worker starting (``resume``) defers again
+        what waits, in case a process stopped between recording a job and deferring it."""
+        if self.queue is not None:
+            return
         for job in self.store.jobs(states=("running",)):
-            if job.attempts >= self.max_attempts:
-                self._finish(job, self._abandoned.get(job.kind) or _abandon,
-                             [f"The job was interrupted {job.attempts} times and was not retried."])
-            else:
-                self.store.update_job(job.id, state="queued", updated_at=self.clock.now())
-                log.info("re-queued job %s interrupted by a restart", job.id)
+            if not processes.alive(job.extra.get(RUNNER)):  # (a sibling of `serve --workers N` may still run it)
+                self._interrupted(job)
         for job in self.store.jobs(states=("queued", "deleting")):
             self._schedule(job.id)
+
+    def _interrupted(self, job: Job) -> bool:
+        """A job found ``running`` by no one running it: queued again (True), or ended after its attempts."""
+        if job.attempts >= self.max_attempts:
+            self._finish(job, self._abandoned.get(job.kind) or _abandon,
+                         [f"The job was interrupted {job.attempts} times and was not retried."])
+            return False
+        queued = self.store.update_job(job.id, only_from=("running",), state="queued", updated_at=self.clock.now())
+        log.info("re-queued job %s, interrupted", job.id)
+        return queued
+
+    def resume(self) -> None:
+        """A worker's start: defer every job waiting to run (a job already deferred is not deferred twice)."""
+        if self.mode == "manual":
+            return
+        for job in self.store.jobs(states=("queued", "deleting")):
+            self.queue.defer(job.id, max(0.0, job.updated_at + self._delay() - self.clock.now()))
+
+    def run_task(self, job_id: str) -> None:
+        """A worker's step of ``job_id``; a job still ``running`` was interrupted (its task is run again only
+        when its worker stopped: tasks of one job never run at once)."""
+        job = self.store.get_job(job_id)
+        if job is None:
+            return
+        log.info("job %s (%s, %s): %s", job_id, job.kind, job.scope.account, job.state)
+        if job.state == "running" and not self._interrupted(job):
+            return
+        self._step(job_id)
+        after = self.store.get_job(job_id)
+        log.info("job %s (%s, %s): %s", job_id, job.kind, job.scope.account, after.state if after else "gone")
 
     def close(self) -> None:
         with self._wake:
             self._stopped = True
             self._wake.notify()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self.queue is not None:
+            self.queue.close()
 
     # -- running -------------------------------------------------------------
 
+    def _delay(self) -> float:
+        return self.delay if self.mode == "realistic" else 0.0
+
     def _schedule(self, job_id: str) -> None:
-        if self.mode == "immediate":
+        mode = self.mode
+        if mode == "immediate":
             if self.store.in_transaction():  # the runner's all-or-nothing would join the caller's and not roll back
                 raise RuntimeError("an immediate job cannot run inside a store transaction: submit it after it")
-            self._step(job_id)
-        elif self.mode == "realistic":
+            if self.queue is None:
+                self._step(job_id)
+            else:  # done before the call returns, by a worker
+                self.queue.defer(job_id)
+                self._await(job_id, lambda job: job is None or job.state not in ("queued", "running", "deleting"))
+        elif mode == "realistic":
+            if self.queue is not None:
+                self.queue.defer(job_id, self.delay)
+                return
             with self._wake:
                 heapq.heappush(self._timers, (time.monotonic() + self.delay, next(self._seq), job_id))
                 self._wake.notify()
+
+    # How long a call waits for a worker to run its job (immediate mode, advance) before it answers anyway.
+    WAIT_SECONDS = 300.0
+
+    def _await(self, job_id: str, done: Callable[[Job | None], bool]) -> None:
+        deadline = time.monotonic() + self.WAIT_SECONDS
+        pause = 0.002
+        while not done(self.store.get_job(job_id)):
+            if time.monotonic() > deadline:
+                log.warning("job %s: no worker ran it within %.0f s (is a `localexport worker` running?)",
+                            job_id, self.WAIT_SECONDS)
+                return
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
     def _schedule_loop(self) -> None:
         while True:
@@ -241,12 +326,7 @@ class JobEngine:
                 return
 
     def _take_injected(self, kind: str) -> list[str] | None:
-        with self._lock:
-            for i, (wanted, reasons) in enumerate(self._injected):
-                if wanted is None or wanted == kind:
-                    del self._injected[i]
-                    return reasons
-        return None
+        return self.state.take_failure(kind)
 
     def _step(self, job_id: str) -> None:
         job = self.store.get_job(job_id)
@@ -259,7 +339,8 @@ class JobEngine:
             return
         now = self.clock.now()
         if not self.store.update_job(
-            job_id, only_from=("queued",), state="running", attempts=job.attempts + 1, updated_at=now
+            job_id, only_from=("queued",), state="running", attempts=job.attempts + 1, updated_at=now,
+            extra={**job.extra, RUNNER: processes.THIS},
         ):
             return  # someone else took it
         injected = self._take_injected(job.kind)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..aws.validation import ValidationStyle
-from .artifacts import ArtifactStore
+from .artifacts import Artifacts
 from .clock import Clock
 from .embedded_s3 import EmbeddedS3
 from .ids import Ids
@@ -28,7 +28,7 @@ class Limits:
 @dataclass
 class Runtime:
     store: Store
-    artifacts: ArtifactStore
+    artifacts: Artifacts
     clock: Clock
     ids: Ids
     engine: JobEngine

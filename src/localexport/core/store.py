@@ -1,15 +1,25 @@
 """Persistence: resource documents and jobs, on SQLAlchemy Core.
 
-SQLite (a WAL file, or memory for tests) by default; the schema uses only
-portable types so PostgreSQL can take its place.  Every row belongs to a scope
+SQLite (a WAL file, or memory for tests) by default, or PostgreSQL (shared by
+several servers and workers); the schema uses only portable types and is
+versioned by the revisions in ``migrations``.  Every row belongs to a scope
 (account, region, service): no query crosses scopes.
+
+Writers: SQLite has one writer at a time, and a process lock keeps this
+process's threads in line for it.  On PostgreSQL single statements run
+concurrently, from any process: job transitions are conditional updates
+(``update_job(only_from=...)``) and inserts never overwrite (``ON CONFLICT DO
+NOTHING``), so each is exactly-once on its own.  A ``transaction()`` block, where
+a service checks and then writes (and the migrations at start), is the only
+writer in every process from its first statement on: it holds a database-wide
+lock on PostgreSQL, SQLite's write lock (``BEGIN IMMEDIATE``) on SQLite.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,12 +37,15 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
-    insert,
     select,
+    text,
     update,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
+
+from . import migrations
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,18 +94,20 @@ class AlreadyExists(Exception):
     pass
 
 
+# The tables at the newest revision of ``migrations`` (a test compares them); what callers name has no length
+# limit (PostgreSQL would enforce one).
 metadata = MetaData()
 
 resources = Table(
     "resources",
     metadata,
     Column("account", String(12), primary_key=True),
-    Column("region", String(32), primary_key=True),
+    Column("region", String, primary_key=True),
     Column("service", String(32), primary_key=True),
     Column("kind", String(40), primary_key=True),
-    Column("key", String(512), primary_key=True),
-    Column("parent", String(512)),
-    Column("name", String(256)),
+    Column("key", String, primary_key=True),
+    Column("parent", String),
+    Column("name", String),
     Column("body", JSON, nullable=False),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
@@ -104,14 +119,14 @@ jobs = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     Column("account", String(12), nullable=False),
-    Column("region", String(32), nullable=False),
+    Column("region", String, nullable=False),
     Column("service", String(32), nullable=False),
     Column("kind", String(40), nullable=False),
     Column("state", String(16), nullable=False),
     Column("spec", JSON, nullable=False),
     Column("result", JSON),
     Column("failure", JSON),
-    Column("artifact", String(1024)),
+    Column("artifact", String),
     Column("attempts", Integer, nullable=False, default=0),
     Column("extra", JSON, nullable=False),
     Column("created_at", Float, nullable=False),
@@ -119,6 +134,14 @@ jobs = Table(
     Index("ix_jobs_scope", "account", "region", "service", "kind"),
     Index("ix_jobs_state", "state"),
     Index("ix_jobs_created", "account", "region", "service", "kind", "created_at"),
+)
+
+# Instance-wide values every process reads (e.g. the test controls' state: shared_state.py).
+settings = Table(
+    "settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
 )
 
 
@@ -180,8 +203,13 @@ def make_engine(url: str) -> Engine:
     if url in ("sqlite://", "sqlite:///:memory:"):
         # One shared connection: every thread must see the same in-memory database.
         engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
-    else:
-        engine = create_engine(url, connect_args={"check_same_thread": False} if url.startswith("sqlite") else {})
+    elif url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+    else:  # a database server: "postgresql://" means the driver the package ships; connections may drop
+        parsed = make_url(url)
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        engine = create_engine(parsed, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -195,23 +223,49 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+# What ``transaction()`` blocks hold from their start (the advisory lock's key is any number, the same everywhere).
+_WRITERS_LOCK = text("SELECT pg_advisory_xact_lock(7210354416)")
+_SQLITE_WRITE_LOCK = text("BEGIN IMMEDIATE")  # the driver then begins no transaction of its own
+_INSERT_NEW = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def _insert_new(conn: Connection, table: Table, **values: Any) -> bool:
+    """Insert a row unless its primary key is taken (then False): one statement, so two writers racing
+    cannot both insert, and a conflict leaves a PostgreSQL transaction usable."""
+    query = _INSERT_NEW[conn.dialect.name](table).values(**values).on_conflict_do_nothing()
+    # SQLAlchemy keeps the row count of an INSERT only when asked
+    return conn.execute(query.execution_options(preserve_rowcount=True)).rowcount == 1
+
+
 class Store:
     def __init__(self, url: str):
         self.engine = make_engine(url)
-        metadata.create_all(self.engine)
+        if self.engine.dialect.name not in _INSERT_NEW:
+            raise ValueError(f"the store runs on SQLite or PostgreSQL, not {self.engine.dialect.name}")
+        self._postgres = self.engine.dialect.name == "postgresql"
         # SQLite allows one writer; a shared in-memory connection allows one user at all.
-        self._lock = threading.RLock()
+        self._lock = nullcontext() if self._postgres else threading.RLock()
         self._shared = isinstance(self.engine.pool, StaticPool)
         self._local = threading.local()
+        with self.transaction() as conn:  # several servers starting at once: one migrates, the others wait
+            migrations.upgrade(conn)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """All store calls inside share one transaction (per thread)."""
+        """All store calls inside share one transaction (per thread), the only writer while it lasts."""
+        with self._begin(exclusive=True) as conn:
+            yield conn
+
+    @contextmanager
+    def _begin(self, exclusive: bool = False) -> Iterator[Connection]:
+        """Join this thread's transaction, or run one (``exclusive``: holding the writers' lock on PostgreSQL)."""
         current = getattr(self._local, "conn", None)
         if current is not None:
             yield current
             return
         with self._lock, self.engine.begin() as conn:
+            if exclusive:
+                conn.execute(_WRITERS_LOCK if self._postgres else _SQLITE_WRITE_LOCK)
             self._local.conn = conn
             try:
                 yield conn
@@ -271,32 +325,15 @@ class Store:
 
     def put(self, scope: Scope, doc: Doc) -> Doc:
         """Insert; AlreadyExists if the key is taken."""
-        t = resources
-        with self.transaction() as conn:  # writes are serialized, so check-then-insert is safe
-            taken = conn.execute(
-                select(t.c.key).where(_scope_of(t, scope), t.c.kind == doc.kind, t.c.key == doc.key)
-            ).first()
-            if taken:
+        with self._begin() as conn:
+            if not _insert_new(conn, resources, **_args(scope), kind=doc.kind, key=doc.key, parent=doc.parent,
+                               name=doc.name, body=doc.body, created_at=doc.created_at, updated_at=doc.updated_at):
                 raise AlreadyExists(doc.key)
-            conn.execute(
-                insert(resources).values(
-                    account=scope.account,
-                    region=scope.region,
-                    service=scope.service,
-                    kind=doc.kind,
-                    key=doc.key,
-                    parent=doc.parent,
-                    name=doc.name,
-                    body=doc.body,
-                    created_at=doc.created_at,
-                    updated_at=doc.updated_at,
-                )
-            )
         return doc
 
     def replace(self, scope: Scope, doc: Doc) -> Doc:
         t = resources
-        with self.transaction() as conn:
+        with self._begin() as conn:
             conn.execute(
                 update(t)
                 .where(_scope_of(t, scope), t.c.kind == doc.kind, t.c.key == doc.key)
@@ -306,40 +343,25 @@ class Store:
 
     def remove(self, scope: Scope, kind: str, key: str) -> None:
         t = resources
-        with self.transaction() as conn:
+        with self._begin() as conn:
             conn.execute(delete(t).where(_scope_of(t, scope), t.c.kind == kind, t.c.key == key))
 
     def remove_tree(self, scope: Scope, key_prefix: str) -> None:
         """Delete every document whose key starts with ``key_prefix`` (a resource's descendants)."""
         t = resources
-        with self.transaction() as conn:
+        with self._begin() as conn:
             conn.execute(delete(t).where(_scope_of(t, scope), t.c.key.like(_like_prefix(key_prefix), escape="\\")))
 
     # -- jobs ----------------------------------------------------------------
 
     def insert_job(self, job: Job) -> Job:
         """Insert; AlreadyExists if the id is taken (two callers may race to make the same job)."""
-        with self.transaction() as conn:
-            if conn.execute(select(jobs.c.id).where(jobs.c.id == job.id)).first() is not None:
+        with self._begin() as conn:
+            if not _insert_new(conn, jobs, id=job.id, **_args(job.scope), kind=job.kind, state=job.state,
+                               spec=job.spec, result=job.result, failure=job.failure, artifact=job.artifact,
+                               attempts=job.attempts, extra=job.extra, created_at=job.created_at,
+                               updated_at=job.updated_at):
                 raise AlreadyExists(job.id)
-            conn.execute(
-                insert(jobs).values(
-                    id=job.id,
-                    account=job.scope.account,
-                    region=job.scope.region,
-                    service=job.scope.service,
-                    kind=job.kind,
-                    state=job.state,
-                    spec=job.spec,
-                    result=job.result,
-                    failure=job.failure,
-                    artifact=job.artifact,
-                    attempts=job.attempts,
-                    extra=job.extra,
-                    created_at=job.created_at,
-                    updated_at=job.updated_at,
-                )
-            )
         return job
 
     def get_job(self, job_id: str, scope: Scope | None = None) -> Job | None:
@@ -383,14 +405,32 @@ class Store:
         query = update(t).where(t.c.id == job_id)
         if only_from:
             query = query.where(t.c.state.in_(only_from))
-        with self.transaction() as conn:
+        with self._begin() as conn:
             return conn.execute(query.values(**values)).rowcount == 1
 
     def delete_job(self, job_id: str) -> None:
-        with self.transaction() as conn:
+        with self._begin() as conn:
             conn.execute(delete(jobs).where(jobs.c.id == job_id))
 
     def clear(self, account: str | None = None) -> None:
-        with self.transaction() as conn:
+        with self._begin() as conn:
             for t in (resources, jobs):
                 conn.execute(delete(t) if account is None else delete(t).where(t.c.account == account))
+
+    # -- settings ------------------------------------------------------------
+
+    def setting(self, name: str) -> Any:
+        with self._read() as conn:
+            row = conn.execute(select(settings.c.value).where(settings.c.name == name)).first()
+        return row[0] if row else None
+
+    def update_setting(self, name: str, change: Callable[[Any], Any]) -> Any:
+        """Set ``name`` to ``change(its value or None)`` in one step (no other writer in between); the new value."""
+        with self._begin(exclusive=True) as conn:
+            found = conn.execute(select(settings.c.value).where(settings.c.name == name)).first()
+            value = change(found[0] if found else None)
+            if found:
+                conn.execute(update(settings).where(settings.c.name == name).values(value=value))
+            else:
+                conn.execute(settings.insert().values(name=name, value=value))
+        return value

@@ -218,7 +218,7 @@ def make_import_runner(runtime: Runtime):
         ctx = RequestContext(runtime, job.scope.account, job.scope.region, job.scope.service, "StartImport", "")
         kind = job.spec["resourceType"]
         try:
-            files = open_zip(runtime.artifacts.path(job.spec["payload"]).read_bytes(), None,
+            files = open_zip(runtime.artifacts.read(job.spec["payload"]), None,
                              runtime.limits.archive_entries, runtime.limits.archive_bytes)
             if len(files) != 1:
                 raise JobFailed(f"The archive should contain one file; it contains {len(files)}.")

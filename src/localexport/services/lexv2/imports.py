@@ -381,7 +381,7 @@ def make_runner(runtime: Runtime):
         spec = job.spec["resourceSpecification"]
         member = single_member(spec, "import")
         try:
-            data = _s3_bytes(runtime, job) if "s3" in job.spec else runtime.artifacts.path(key).read_bytes()
+            data = _s3_bytes(runtime, job) if "s3" in job.spec else runtime.artifacts.read(key)
             if member == "testSetImportResourceSpecification":
                 records = _read_test_set(data, password, runtime.limits)
                 apply = partial(testsets.import_records, ctx, spec[member], job.spec["mergeStrategy"], records)

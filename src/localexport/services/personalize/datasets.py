@@ -1,16 +1,23 @@
-"""A dataset's records as its document tracks them: the live bulk segments, and
-files retired by a FULL import, removed once no job may still read them."""
+"""A dataset's records in the artifact store: the live bulk segments its document
+lists, files retired by a FULL import (removed once no job may still read them),
+and the put logs and their compacted segments (found by listing its ``put/`` folder)."""
 
 from __future__ import annotations
 
+import shutil
+import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from ...core.runtime import RequestContext
 from ...core.store import Doc
-from . import jobs
+from . import jobs, records
 from . import resources as r
 from .records import Segment
+from .schemas import Field
 
 EXPORT = "personalize.dataset-export"
 
@@ -20,12 +27,57 @@ def now_ns(ctx: RequestContext) -> int:
     return int(ctx.clock.now() * 1_000_000_000)
 
 
-def folder(ctx: RequestContext, dataset: Doc) -> Path:
-    return ctx.runtime.artifacts.folder(dataset.body["_storage"])
-
-
 def bulk_segments(ctx: RequestContext, dataset: Doc) -> list[Segment]:
     return [Segment(ctx.runtime.artifacts.path(s["key"]), s["ts"]) for s in dataset.body["_bulk"]]
+
+
+def _put(dataset: Doc) -> str:
+    return f"{dataset.body['_storage']}/put"
+
+
+def append(ctx: RequestContext, dataset: Doc, rows: list[dict[str, Any]]) -> None:
+    """Store records of PutEvents/PutItems/...: each call its own log, as no artifact is ever appended to."""
+    now = now_ns(ctx)
+    with ctx.runtime.artifacts.writer(f"{_put(dataset)}/{now:020d}-{uuid.uuid4().hex}.jsonl") as out:
+        out.write(records.log_lines(rows, now))
+
+
+_compacting: dict[str, threading.Lock] = {}
+_compacting_guard = threading.Lock()
+
+
+def compact(ctx: RequestContext, dataset: Doc, con: duckdb.DuckDBPyConnection, fields: list[Field], scratch: Path) -> None:
+    """Compact the put logs written so far into one Parquet segment, named after the last of them.
+
+    Logs are deleted only once their segment is published: a crash in between, or another process
+    compacting the same logs at once, leaves their records twice, which exports read as once (put
+    records are deduplicated)."""
+    artifacts = ctx.runtime.artifacts
+    with _compacting_guard:
+        lock = _compacting.setdefault(dataset.body["_storage"], threading.Lock())
+    with lock:
+        logs = [key for key in artifacts.keys(_put(dataset)) if key.endswith(".jsonl")]
+        if not logs:
+            return
+        joined = scratch / "put.jsonl"
+        with open(joined, "wb") as out:
+            for key in logs:
+                try:
+                    with artifacts.open(key) as log:
+                        shutil.copyfileobj(log, out)
+                except FileNotFoundError:  # compacted meanwhile by another process, whose segment is published
+                    pass
+        if joined.stat().st_size:
+            segment = scratch / "put.parquet"
+            records.compact_logs(con, joined, fields, segment)
+            artifacts.publish(segment, logs[-1].removesuffix(".jsonl") + ".parquet")
+        for key in logs:
+            artifacts.delete(key)
+
+
+def put_segments(ctx: RequestContext, dataset: Doc) -> list[Segment]:
+    artifacts = ctx.runtime.artifacts
+    return [Segment(artifacts.path(key), None) for key in artifacts.keys(_put(dataset)) if key.endswith(".parquet")]
 
 
 def commit_bulk(ctx: RequestContext, dataset_arn: str, segment: dict[str, Any], full: bool) -> None:

@@ -1,6 +1,6 @@
 """personalize-events: PutEvents, PutUsers, PutItems, PutActions, PutActionInteractions.
 
-These records are a dataset's "PUT" data: appended to its put log (see
+These records are a dataset's "PUT" data: kept in its put logs (see
 ``records``), never stored one per row in the metadata store.  ``properties``
 is a JSON object whose keys are the schema's field names in camelCase.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from ...core.runtime import Operations, RequestContext
 from ...core.store import Doc
-from . import datasets, records
+from . import datasets
 from . import resources as r
 from .errors import invalid
 from .handlers import dataset_fields, find_tracker
@@ -77,10 +77,6 @@ def _row(fields: list[Field], direct: dict[str, Any], properties: str | None, wh
     return row
 
 
-def _store(ctx: RequestContext, dataset: Doc, rows: list[dict[str, Any]]) -> None:
-    records.append(datasets.folder(ctx, dataset), rows, datasets.now_ns(ctx))
-
-
 def _tracked_dataset(ctx: RequestContext, tracking_id: str, arn_part: str) -> Doc:
     tracker = find_tracker(ctx, tracking_id)
     if tracker is None:
@@ -114,7 +110,7 @@ def put_events(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             "EVENT_ATTRIBUTION_SOURCE": (event.get("metricAttribution") or {}).get("eventAttributionSource"),
         }
         rows.append(_row(fields, direct, event.get("properties"), f"event {i}"))
-    _store(ctx, dataset, rows)
+    datasets.append(ctx, dataset, rows)
     return {}
 
 
@@ -134,7 +130,7 @@ def put_action_interactions(ctx: RequestContext, params: dict[str, Any]) -> dict
             "IMPRESSION": _impression(item.get("impression")),
         }
         rows.append(_row(fields, direct, item.get("properties"), f"action interaction {i}"))
-    _store(ctx, dataset, rows)
+    datasets.append(ctx, dataset, rows)
     return {}
 
 
@@ -146,7 +142,7 @@ def _put_records(ctx: RequestContext, params: dict[str, Any], member: str, id_me
     fields = dataset_fields(ctx, dataset)
     rows = [_row(fields, {id_field: item[id_member]}, item.get("properties"), f"{id_member} {item[id_member]}")
             for item in params[member]]
-    _store(ctx, dataset, rows)
+    datasets.append(ctx, dataset, rows)
     return {}
 
 

@@ -66,11 +66,10 @@ def make_runner(runtime: Runtime):
         kind = schemas.dataset_type(dataset.body["datasetType"])
         mode = spec["ingestionMode"]
         with runtime.artifacts.scratch() as scratch, records.connect(scratch) as con:
-            folder = datasets.folder(ctx, dataset)
             if mode != "BULK":
-                records.compact(con, folder, fields, scratch)
-            put = [records.Segment(p, None) for p in records.put_segments(folder)]
-            query = records.export_query(datasets.bulk_segments(ctx, dataset), put, fields, kind.id_field, mode)
+                datasets.compact(ctx, dataset, con, fields, scratch)
+            query = records.export_query(datasets.bulk_segments(ctx, dataset), datasets.put_segments(ctx, dataset),
+                                         fields, kind.id_field, mode)
             out = scratch / "out"
             out.mkdir()
 

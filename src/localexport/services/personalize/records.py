@@ -4,8 +4,10 @@ A dataset's folder in the artifact store holds:
 
     bulk/<n>.parquet   one segment per dataset import job; the dataset document lists
                        the live ones (FULL replaces the list, INCREMENTAL appends)
-    put/log.jsonl      records of PutEvents/PutItems/PutUsers..., appended as they come
-    put/<n>.parquet    the log, sealed and compacted (before each export)
+    put/<t>-<u>.jsonl  the records of one PutEvents/PutItems/PutUsers... call
+    put/<t>-<u>.parquet  the logs written until then, compacted into one (before each export)
+
+Each file is written once and never changed (so the artifact store may be S3).
 
 Every record knows when it arrived: bulk rows through their segment's time and
 position, put rows through a ``_ts`` column.  Exports are one DuckDB query that
@@ -19,10 +21,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import threading
-import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -36,7 +35,6 @@ from .schemas import Field
 
 MEMORY_LIMIT = "256MB"
 _BATCH_ROWS = 128 * 1024
-_LOG = "put/log.jsonl"
 
 
 class RecordError(Exception):
@@ -242,54 +240,18 @@ def import_csv(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], fi
 
 # -- individual records ("PUT") ----------------------------------------------------------
 
-_locks: dict[str, tuple[threading.Lock, threading.Lock]] = {}
-_locks_guard = threading.Lock()
+
+def log_lines(rows: list[dict[str, Any]], now_ns: int) -> bytes:
+    """Records (schema names -> values) as lines of a put log, each stamped with its arrival."""
+    return "".join(json.dumps({**row, "_ts": now_ns + i}, separators=(",", ":")) + "\n"
+                   for i, row in enumerate(rows)).encode()
 
 
-def _locks_of(folder: Path) -> tuple[threading.Lock, threading.Lock]:
-    """(append lock, compaction lock) of one dataset folder."""
-    with _locks_guard:
-        return _locks.setdefault(str(folder), (threading.Lock(), threading.Lock()))
-
-
-def append(folder: Path, rows: list[dict[str, Any]], now_ns: int) -> None:
-    """Append records (schema names -> values) to the dataset's put log."""
-    lines = "".join(json.dumps({**row, "_ts": now_ns + i}, separators=(",", ":")) + "\n" for i, row in enumerate(rows))
-    append_lock, _ = _locks_of(folder)
-    log = folder / _LOG
-    with append_lock:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with open(log, "a", encoding="utf-8") as out:
-            out.write(lines)
-
-
-def compact(con: duckdb.DuckDBPyConnection, folder: Path, fields: list[Field], scratch: Path) -> None:
-    """Seal the put log and turn every sealed log into a Parquet segment."""
-    append_lock, compact_lock = _locks_of(folder)
-    put = folder / "put"
-    with compact_lock:
-        with append_lock:
-            log = folder / _LOG
-            if log.exists() and log.stat().st_size:
-                os.replace(log, put / f"{time.time_ns():020d}.jsonl")
-        for sealed in sorted(put.glob("*.jsonl")) if put.exists() else ():
-            if sealed.name == "log.jsonl":
-                continue
-            final = sealed.with_suffix(".parquet")
-            if not final.exists():  # else a crash came between publishing and removing the log
-                temp = scratch / final.name
-                columns = _columns([*fields, Field("_ts", "long", False)])
-                con.execute(
-                    f"COPY (SELECT * FROM read_json({_literal(str(sealed))}, format='newline_delimited', "
-                    f"columns={columns})) TO {_literal(str(temp))} (FORMAT parquet)"
-                )
-                os.replace(temp, final)
-            sealed.unlink()
-
-
-def put_segments(folder: Path) -> list[Path]:
-    put = folder / "put"
-    return sorted(put.glob("*.parquet")) if put.exists() else []
+def compact_logs(con: duckdb.DuckDBPyConnection, log: Path, fields: list[Field], out: Path) -> None:
+    """Turn a put log (lines of ``log_lines``) into a Parquet segment."""
+    columns = _columns([*fields, Field("_ts", "long", False)])
+    con.execute(f"COPY (SELECT * FROM read_json({_literal(str(log))}, format='newline_delimited', "
+                f"columns={columns})) TO {_literal(str(out))} (FORMAT parquet)")
 
 
 # -- exports -----------------------------------------------------------------------------

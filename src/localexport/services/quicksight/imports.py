@@ -113,7 +113,7 @@ class _Failed(Exception):
 
 def _bundle_bytes(ctx: RequestContext, spec: dict[str, Any]) -> bytes:
     if "_upload" in spec:
-        return ctx.runtime.artifacts.path(spec["_upload"]).read_bytes()
+        return ctx.runtime.artifacts.read(spec["_upload"])
     url = S3Url.parse(spec["S3Uri"])
     out = io.BytesIO()
     try:

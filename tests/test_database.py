@@ -1,0 +1,316 @@
+"""The store's database: schema revisions at start-up (SQLite and PostgreSQL), and writers of several
+stores racing on one PostgreSQL database, as several server and worker processes do."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner
+from conftest import client
+from lexv2_helpers import simple_bot
+
+from localexport.cli import main
+from localexport.core import migrations
+from localexport.core.artifacts import ArtifactStore
+from localexport.core.clock import Clock
+from localexport.core.jobs import JobEngine, JobOutcome
+from localexport.core.store import AlreadyExists, Doc, Job, Scope, Store, metadata
+
+SCOPE = Scope("123456789012", "us-east-1", "lexv2-models")
+FUTURE = "9999_made_by_a_newer_localexport"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """An empty database: a SQLite file, or a database of the test PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'localexport.db'}"
+    return request.getfixturevalue("postgres").database()
+
+
+def _two_stores(url: str):
+    made = [Store(url), Store(url)]
+    yield made
+    for store in made:
+        store.engine.dispose()
+
+
+@pytest.fixture
+def stores(database_url):
+    """Two stores on one database: two processes' connections and locks, as the database sees them."""
+    yield from _two_stores(database_url)
+
+
+@pytest.fixture
+def pg_stores(postgres):
+    yield from _two_stores(postgres.database())
+
+
+def _heads(url: str) -> tuple[str, ...]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_heads()
+    finally:
+        engine.dispose()
+
+
+def _set_revision(url: str, revision: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
+    engine.dispose()
+
+
+def _old_rows(conn: sa.Connection) -> None:
+    """A bot and a job, written as earlier versions wrote them."""
+    conn.execute(metadata.tables["resources"].insert().values(
+        account=SCOPE.account, region=SCOPE.region, service=SCOPE.service, kind="bot", key="OLD", parent=None,
+        name="Old", body={"botName": "Old"}, created_at=1.0, updated_at=1.0))
+    conn.execute(metadata.tables["jobs"].insert().values(
+        id="job1", account=SCOPE.account, region=SCOPE.region, service=SCOPE.service, kind="export",
+        state="succeeded", spec={}, attempts=1, extra={}, created_at=1.0, updated_at=2.0))
+
+
+def _assert_old_rows(store: Store) -> None:
+    assert store.get(SCOPE, "bot", "OLD").body == {"botName": "Old"}
+    assert store.get_job("job1").state == "succeeded"
+
+
+def _doc(key: str) -> Doc:
+    return Doc("bot", key, None, key, {"botName": key}, 1.0, 1.0)
+
+
+def _job(job_id: str, state: str = "queued") -> Job:
+    return Job(id=job_id, scope=SCOPE, kind="export", state=state, spec={}, created_at=1.0, updated_at=1.0)
+
+
+def _until(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+# -- schema revisions ----------------------------------------------------------------------------
+
+
+def test_a_new_database_gets_the_newest_revision_and_the_tables_the_code_uses(database_url):
+    store = Store(database_url)
+    with store.engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_heads() == (migrations.head(),)
+        ours = MigrationContext.configure(conn, opts={  # (other tables, e.g. a task queue's, are not the store's)
+            "include_name": lambda name, kind, _: kind != "table" or name in metadata.tables})
+        assert compare_metadata(ours, metadata) == []
+    store.engine.dispose()
+    Store(database_url).engine.dispose()  # a restart finds it current
+    assert _heads(database_url) == (migrations.head(),)
+
+
+def test_a_sqlite_file_made_before_revisions_is_stamped_and_keeps_its_rows(tmp_path):
+    url = f"sqlite:///{tmp_path / 'localexport.db'}"
+    engine = sa.create_engine(url)
+    # how earlier versions made the file: create_all of their two tables (those of revision 0001)
+    metadata.create_all(engine, tables=[metadata.tables["resources"], metadata.tables["jobs"]])
+    with engine.begin() as conn:
+        _old_rows(conn)
+    engine.dispose()
+    store = Store(url)
+    assert _heads(url) == (migrations.head(),)
+    _assert_old_rows(store)
+    store.engine.dispose()
+
+
+def test_a_database_at_an_older_revision_is_upgraded_and_keeps_its_rows(database_url):
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        command.upgrade(migrations.config(conn), migrations.INITIAL)
+        _old_rows(conn)
+    engine.dispose()
+    store = Store(database_url)
+    assert _heads(database_url) == (migrations.head(),)
+    _assert_old_rows(store)
+    store.put(SCOPE, Doc("Theme", "t" * 2048, "p" * 2048, "n" * 2048, {}, 1.0, 1.0))  # 0003: no length limits
+    assert store.get(SCOPE, "Theme", "t" * 2048).name == "n" * 2048
+    store.engine.dispose()
+
+
+def test_several_stores_starting_at_once_on_a_new_database_all_start(database_url):
+    barrier = threading.Barrier(4)
+
+    def start() -> Store:  # each store its own connections and locks: as separate processes
+        barrier.wait()
+        return Store(database_url)
+
+    with ThreadPoolExecutor(4) as pool:
+        made = [future.result(30) for future in [pool.submit(start) for _ in range(4)]]
+    assert _heads(database_url) == (migrations.head(),)
+    for store in made:
+        store.engine.dispose()
+
+
+def test_a_database_of_a_newer_revision_is_refused_and_left_alone(database_url):
+    Store(database_url).engine.dispose()
+    _set_revision(database_url, FUTURE)
+    with pytest.raises(migrations.SchemaError) as refused:
+        Store(database_url)
+    message = str(refused.value)
+    assert FUTURE in message and "upgrade localexport" in message and "\n" not in message
+    assert _heads(database_url) == (FUTURE,)
+
+
+def test_serve_refuses_a_newer_database_in_one_line(tmp_path):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    url = f"sqlite:///{data_dir / 'localexport.db'}"
+    Store(url).engine.dispose()
+    _set_revision(url, FUTURE)
+    result = CliRunner().invoke(main, ["serve", "--data-dir", str(data_dir)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"localexport: cannot start: the database's schema is at revision {FUTURE}")
+    assert result.stderr.count("\n") == 1
+
+
+# -- writers -------------------------------------------------------------------------------------
+
+
+def test_a_taken_key_is_refused_and_the_transaction_goes_on(database_url):
+    store = Store(database_url)
+    with store.transaction():
+        store.put(SCOPE, _doc("A"))
+        with pytest.raises(AlreadyExists):
+            store.put(SCOPE, _doc("A"))
+        store.insert_job(_job("j"))
+        with pytest.raises(AlreadyExists):
+            store.insert_job(_job("j"))
+        store.put(SCOPE, _doc("B"))
+    assert [d.key for d in store.all(SCOPE, "bot")] == ["A", "B"] and store.get_job("j") is not None
+    store.engine.dispose()
+
+
+def test_key_prefixes_match_literally(database_url):
+    store = Store(database_url)
+    for key in ("a_%\\b/1", "aX%\\b/2", "a_Z\\b/3"):
+        store.put(SCOPE, _doc(key))
+    assert [d.key for d in store.tree(SCOPE, "a_%\\b/")] == ["a_%\\b/1"]
+    store.remove_tree(SCOPE, "a_%\\b/")
+    assert sorted(d.key for d in store.all(SCOPE, "bot")) == ["aX%\\b/2", "a_Z\\b/3"]
+    store.engine.dispose()
+
+
+def test_a_claim_waiting_on_another_stores_claim_finds_the_job_taken(pg_stores):
+    first, second = pg_stores
+    first.insert_job(_job("j1"))
+    claimed: list[bool] = []
+    with first.transaction():
+        assert first.update_job("j1", only_from=("queued",), state="running", attempts=1)
+        waiting = threading.Thread(target=lambda: claimed.append(
+            second.update_job("j1", only_from=("queued",), state="running", attempts=7)))
+        waiting.start()
+        with first.engine.connect() as watcher:  # the second claim waits for the first one's row lock
+            _until(lambda: watcher.execute(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )).scalar() == 1)
+    waiting.join(10)
+    assert claimed == [False]  # re-checked on the committed row (READ COMMITTED): no longer queued
+    job = second.get_job("j1")
+    assert (job.state, job.attempts) == ("running", 1)
+
+
+def test_claims_racing_from_many_stores_have_exactly_one_winner(postgres):
+    url = postgres.database()
+    racers = [Store(url) for _ in range(6)]
+    ids = [f"job{i}" for i in range(30)]
+    for job_id in ids:
+        racers[0].insert_job(_job(job_id))
+    barrier = threading.Barrier(len(racers))
+    wins: list[str] = []
+
+    def race(store: Store) -> None:
+        barrier.wait()
+        wins.extend(i for i in ids if store.update_job(i, only_from=("queued",), state="running"))
+
+    threads = [threading.Thread(target=race, args=(store,)) for store in racers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(wins) == sorted(ids)
+    for store in racers:
+        store.engine.dispose()
+
+
+def test_two_engines_stepping_the_same_job_run_it_once(stores, tmp_path):
+    runs: list[str] = []
+    started = threading.Barrier(2)
+
+    def runner(job: Job) -> JobOutcome:
+        runs.append(job.id)
+        time.sleep(0.1)
+        return JobOutcome({})
+
+    engines = [JobEngine(store, ArtifactStore(tmp_path / "artifacts"), Clock(), mode="manual") for store in stores]
+    for engine in engines:
+        engine.register("export", runner)
+    engines[0].submit(SCOPE, "export", "j1", {})
+
+    def step(engine: JobEngine) -> None:
+        started.wait()
+        engine.advance("j1")
+
+    threads = [threading.Thread(target=step, args=(engine,)) for engine in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert runs == ["j1"] and stores[1].get_job("j1").state == "succeeded"
+    for engine in engines:
+        engine.close()
+
+
+def test_check_then_write_blocks_of_two_stores_do_not_interleave(stores):
+    """As an ingestion starts: none of the data set's may be running, then one is; two starts, one runs."""
+    barrier = threading.Barrier(2)
+
+    def start(store: Store, job_id: str) -> None:
+        barrier.wait()
+        with store.transaction():
+            if any(j.state == "running" for j in store.jobs(SCOPE, "export")):
+                return
+            time.sleep(0.2)  # the other start checks meanwhile, and waits
+            store.insert_job(_job(job_id, "running"))
+
+    threads = [threading.Thread(target=start, args=(store, f"j{i}")) for i, store in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(stores[0].jobs(SCOPE, "export")) == 1
+
+
+# -- a shared instance ---------------------------------------------------------------------------
+
+
+def test_two_servers_share_one_postgresql_database(server_factory, postgres, tmp_path):
+    env = {"LOCALEXPORT_DATABASE_URL": postgres.database(), "LOCALEXPORT_JOB_MODE": "immediate",
+           "LOCALEXPORT_JOB_RUNNER": "threads"}  # each runs the jobs it starts (no worker processes)
+    one, other = server_factory(tmp_path / "one", **env), server_factory(tmp_path / "two", **env)
+    lex, lex_too = client("lexv2-models", one.url), client("lexv2-models", other.url)
+    bot_id = simple_bot(lex)["botId"]
+    assert lex_too.describe_bot(botId=bot_id)["botStatus"] == "Available"
+    export_id = lex_too.create_export(resourceSpecification={"botExportSpecification": {
+        "botId": bot_id, "botVersion": "DRAFT"}}, fileFormat="LexJson")["exportId"]
+    assert lex.describe_export(exportId=export_id)["exportStatus"] == "Completed"
+
+
+def test_a_plain_postgresql_url_uses_the_shipped_driver(postgres):
+    store = Store(postgres.database().replace("postgresql+psycopg://", "postgresql://"))
+    assert store.engine.dialect.driver == "psycopg"
+    store.engine.dispose()
