@@ -290,6 +290,13 @@ def test_serve_refuses_a_data_dir_that_is_a_file(tmp_path):
     _refused(_serve(tmp_path / "file"), tmp_path / "file", "not a directory")
 
 
+@pytest.mark.parametrize("inside", ["s3", "artifacts/objects"])
+def test_serve_refuses_a_data_dir_whose_folders_it_cannot_use(tmp_path, inside):
+    (tmp_path / inside).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / inside).write_text("")  # where the server keeps its S3 or its archives: a file
+    _refused(_serve(tmp_path), tmp_path, f"{tmp_path / inside} is not a directory")
+
+
 def test_serve_refuses_a_database_it_cannot_write(tmp_path):
     (tmp_path / "localexport.db").mkdir()  # what no one can open for writing, root included
     _refused(_serve(tmp_path), tmp_path, "Is a directory")

@@ -30,16 +30,21 @@ def _data_dir_problem(settings) -> str | None:
     path = settings.data_dir
     if path.exists() and not path.is_dir():
         return f"the data dir {path} is not a directory"
-    probe = path / f".localexport-write-probe-{os.getpid()}"
     try:
         path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, b"probe")
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-            probe.unlink()
+        # the folders the server writes into, where they exist already (a read-only mount of one of them, say)
+        for folder in (path, path / "artifacts" / "objects", path / "artifacts" / "tmp", path / "s3"):
+            if folder.exists() and not folder.is_dir():
+                return f"the data dir {path} cannot be written: {folder} is not a directory"
+            if folder.is_dir():
+                probe = folder / f".localexport-write-probe-{os.getpid()}"
+                fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                try:
+                    os.write(fd, b"probe")
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                    probe.unlink()
         database = path / "localexport.db"
         if settings.database_url is None and database.exists():
             open(database, "r+b").close()  # opened for writing, not changed
