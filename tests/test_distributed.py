@@ -159,6 +159,17 @@ def test_every_flow_through_two_servers_and_two_workers(shared):
     assert again[:2] == b"PK"
 
 
+def test_with_no_worker_an_immediate_job_is_answered_queued_not_waited_for(shared):
+    server = shared.start_server(LOCALEXPORT_JOB_MODE="immediate")
+    lex = client("lexv2-models", server.url)
+    started = time.monotonic()
+    _, export_id = _export(lex)
+    assert time.monotonic() - started < 10  # not the minute a worker would be waited for
+    assert lex.describe_export(exportId=export_id)["exportStatus"] == "InProgress"
+    shared.start_worker()  # the job was kept: a worker that comes runs it
+    _until(lambda: lex.describe_export(exportId=export_id)["exportStatus"] == "Completed")
+
+
 def test_the_controls_of_one_server_hold_for_every_process(shared):
     one, two = shared.start_server(), shared.start_server()
     shared.start_worker()
@@ -183,8 +194,9 @@ def test_the_controls_of_one_server_hold_for_every_process(shared):
     assert 3600 <= after - before < 3660
 
 
-def _killed_mid_import(shared, **env: str):
-    """A big Personalize import whose first worker is killed while it runs; another worker started after."""
+def _interrupted_import(shared, how: str = "kill", **env: str):
+    """A big Personalize import whose first worker is stopped (SIGKILL, or SIGTERM with another worker there)
+    while it runs; the import as it ended, and our job."""
     server = shared.start_server(LOCALEXPORT_JOB_DELAY="0", **env)
     s3 = client("s3", shared.s3, account="")
     s3.create_bucket(Bucket="big-input")
@@ -198,21 +210,32 @@ def _killed_mid_import(shared, **env: str):
                                       roleArn=ROLE)["datasetImportJobArn"]
     jobs_url = f"{server.url}/_localexport/control/jobs"
     _until(lambda: requests.get(jobs_url, timeout=10).json()["jobs"][0]["state"] == "running")
-    first.kill()  # mid-import: no heartbeat any more
-    shared.start_worker(**env)
+    if how == "kill":
+        first.kill()  # mid-import: no heartbeat any more
+        shared.start_worker(**env)
+    else:
+        shared.start_worker(**env)
+        first.proc.terminate()  # it finishes the job, and Procrastinate's heartbeat stops meanwhile
     job = _until(lambda: (j := p.describe_dataset_import_job(datasetImportJobArn=arn)["datasetImportJob"])
                  ["status"] in ("ACTIVE", "CREATE FAILED") and j, timeout=120)
     return job, requests.get(jobs_url, timeout=10).json()["jobs"][0]
 
 
 def test_a_job_of_a_killed_worker_is_run_to_the_end_by_another(shared):
-    job, ours = _killed_mid_import(shared)
+    job, ours = _interrupted_import(shared)
     assert job["status"] == "ACTIVE", job.get("failureReason")
     assert (ours["state"], ours["attempts"]) == ("succeeded", 2)  # taken over once, finished once
 
 
+def test_a_worker_stopping_finishes_its_job_and_no_other_runs_it_too(shared):
+    job, ours = _interrupted_import(shared, "term", LOCALEXPORT_WORKER_HEARTBEAT="0.5",
+                                    LOCALEXPORT_WORKER_STALLED_AFTER="1.5")
+    assert job["status"] == "ACTIVE", job.get("failureReason")
+    assert (ours["state"], ours["attempts"]) == ("succeeded", 1)  # run once, by the worker that was stopping
+
+
 def test_a_job_interrupted_as_often_as_it_may_be_ends_failed(shared):
-    job, ours = _killed_mid_import(shared, LOCALEXPORT_JOB_MAX_ATTEMPTS="1")
+    job, ours = _interrupted_import(shared, LOCALEXPORT_JOB_MAX_ATTEMPTS="1")
     assert job["status"] == "CREATE FAILED"
     assert job["failureReason"] == "The job was interrupted 1 times and was not retried."
     assert (ours["state"], ours["attempts"]) == ("failed", 1)
@@ -242,8 +265,10 @@ def test_serve_with_several_processes_shares_one_sqlite_file(moto_s3, tmp_path):
         statuses = [_until(lambda e=e: (s := lex.describe_export(exportId=e)["exportStatus"]) != "InProgress" and s)
                     for e in exports]
         assert sorted(statuses) == ["Completed", "Completed", "Completed", "Failed"]
-        for _ in range(6):
-            assert requests.get(f"{url}/_localexport/control/timing", timeout=10).json()["mode"] == "realistic"
+        requests.post(f"{url}/_localexport/control/timing", json={"delay": 0.25}, timeout=10).raise_for_status()
+        for _ in range(8):  # on new connections: both processes answer, and both read what one was told
+            assert requests.get(f"{url}/_localexport/control/timing", timeout=10,
+                                headers={"Connection": "close"}).json()["delay"] == 0.25
     finally:
         proc.terminate()
         proc.wait(20)

@@ -72,7 +72,7 @@ class LocalExport:
         artifacts = ArtifactStore(artifacts_root) if in_memory else _artifact_store(self.settings, artifacts_root)
         queue = state = None
         if not in_memory and self.settings.uses_workers():
-            queue = _task_queue(self.settings, db_url)
+            queue = _task_queue(self.settings, db_url, store)
         if queue is not None or (self.settings.shared_state and not in_memory):
             state = StoredState(store, self.settings.job_mode, self.settings.job_delay)
             clock.share(state)
@@ -116,7 +116,7 @@ class LocalExport:
             shutil.rmtree(self._temp_root, ignore_errors=True)
 
 
-def _task_queue(settings: Settings, db_url: str):
+def _task_queue(settings: Settings, db_url: str, store: Store):
     from .core.task_queue import TaskQueue
 
     if not db_url.startswith("postgresql"):
@@ -126,7 +126,10 @@ def _task_queue(settings: Settings, db_url: str):
         raise SetupError("a distributed instance (PostgreSQL, jobs run by `localexport worker`) cannot keep S3 "
                          "in one process's memory: set LOCALEXPORT_S3_ENDPOINT_URL to an external S3 (MinIO, AWS, "
                          "a moto server), or LOCALEXPORT_JOB_RUNNER=threads for a single server")
-    return TaskQueue(db_url)
+    if not (settings.artifacts_url or "").startswith("s3://"):
+        log.warning("jobs run by workers with artifacts in a local folder: every server and worker must share "
+                    "that folder (one host); on several hosts set LOCALEXPORT_ARTIFACTS_URL=s3://bucket/prefix")
+    return TaskQueue(db_url, store, settings.worker_heartbeat, settings.worker_stalled_after)
 
 
 def _artifact_store(settings: Settings, default_root: Path) -> Artifacts:

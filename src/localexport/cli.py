@@ -87,6 +87,13 @@ def serve(host, port, data_dir, job_mode, job_delay, workers) -> None:
                    "process's memory): set LOCALEXPORT_S3_ENDPOINT_URL (MinIO, AWS, a moto server)", err=True)
         raise SystemExit(2)
     instance = _instance(settings)
+    from .core.shared_state import StoredState
+
+    given = _given(settings)
+    if isinstance(instance.runtime.engine.state, StoredState) and {"job_mode", "job_delay"} & given:
+        # a shared instance keeps its timing in the store: what this start was told wins over what it kept
+        instance.controls.set_timing(settings.job_mode if "job_mode" in given else None,
+                                     settings.job_delay if "job_delay" in given else None)
     runner = "`localexport worker` processes" if settings.uses_workers() else "threads"
     click.echo(f"localexport on http://{settings.host}:{settings.port} (data in {settings.data_dir}, "
                f"jobs {settings.job_mode}, run by {runner}, {workers} server process{'es' if workers > 1 else ''})",
@@ -120,7 +127,8 @@ def worker(concurrency) -> None:
     click.echo(f"localexport worker: jobs of {settings.resolved_database_url().split('@')[-1]}, "
                f"{concurrency or settings.job_workers} at a time", err=True)
     try:
-        engine.queue.run_worker(engine.run_task, concurrency or settings.job_workers, on_start=engine.resume)
+        engine.queue.run_worker(engine.run_task, concurrency or settings.job_workers, on_start=engine.resume,
+                                sweep=engine.sweep)
     finally:
         instance.close()
 
@@ -159,6 +167,12 @@ def _instance(settings):
     except (S3StateError, SchemaError, SetupError) as error:  # saved by another version, or settings at odds
         click.echo(f"localexport: cannot start: {error}", err=True)
         raise SystemExit(2) from None
+
+
+def _given(settings) -> set[str]:
+    """The settings given to this process (options or LOCALEXPORT_* variables), not defaulted."""
+    return set(settings.model_fields_set) | {name for name in type(settings).model_fields
+                                             if f"LOCALEXPORT_{name.upper()}" in os.environ}
 
 
 def _as_variables(settings, overrides: dict) -> dict[str, str]:

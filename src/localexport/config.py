@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # Keep the test controls' state (timing, clock, injected failures) in the store, for several processes
     # sharing one SQLite file (`serve --workers N` sets it); always so with workers.
     shared_state: bool = False
+    # A worker's heartbeat, and the silence after which its tasks are taken over by other workers.
+    worker_heartbeat: float = Field(default=2.0, gt=0, allow_inf_nan=False)
+    worker_stalled_after: float = Field(default=10.0, gt=0, allow_inf_nan=False)
     max_body_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     max_archive_entries: int = Field(default=10_000, ge=1)
     max_archive_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
@@ -137,10 +138,10 @@ class Artifacts(ABC):
 
 
 class ArtifactStore(Artifacts):
-    """A local folder: files in ``objects/``, temporary files in ``tmp/<process>/``.
+    """A local folder: files in ``objects/``, temporary files in ``tmp/<process>@<host>/``.
 
-    At start-up what dead processes left in ``tmp/`` is swept; the temporary files of another live process
-    sharing the folder (``serve --workers N``) are its own."""
+    At start-up what this host's dead processes left in ``tmp/`` is swept; the temporary files of another
+    live process sharing the folder (``serve --workers N``), or of another host's, are its own."""
 
     local = True
 
@@ -150,11 +151,17 @@ class ArtifactStore(Artifacts):
         tmp = self.root / "tmp"
         self._objects.mkdir(parents=True, exist_ok=True)
         tmp.mkdir(parents=True, exist_ok=True)
+        here = f"@{socket.gethostname()}"
         for left in tmp.iterdir():
-            if not processes.alive(left.name):
+            made_by, at, host = left.name.partition("@")
+            if left.name.startswith("."):  # (serve's write probe)
+                continue
+            # this host's dead processes' folders, and what versions before per-process folders left
+            if (not at and "-" not in made_by) or (f"@{host}" == here and not processes.alive(made_by)):
                 shutil.rmtree(left, ignore_errors=True) if left.is_dir() else left.unlink(missing_ok=True)
-        (tmp / processes.THIS).mkdir(exist_ok=True)
-        super().__init__(tmp / processes.THIS)
+        own = tmp / f"{processes.THIS}{here}"
+        own.mkdir(exist_ok=True)
+        super().__init__(own)
 
     def _path(self, key: str) -> Path:
         path = (self._objects / key).resolve()

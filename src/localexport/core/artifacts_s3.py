@@ -132,6 +132,9 @@ class S3Artifacts(Artifacts):
             # named by what was read, should the object have been replaced since the HEAD
             cached = self._copy(key, got["ETag"])
             os.replace(temp, cached)
+            for stale in self._cache.glob(f"{self._copies(key)}-*"):  # an older version's copy: never read again
+                if stale != cached:
+                    stale.unlink(missing_ok=True)
             return cached
         finally:
             temp.unlink(missing_ok=True)

@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..aws.errors import write_failure
@@ -231,7 +231,7 @@ class JobEngine:
         if self.queue is not None:
             return
         for job in self.store.jobs(states=("running",)):
-            if not processes.alive(job.extra.get(RUNNER)):  # (a sibling of `serve --workers N` may still run it)
+            if not self._runner_alive(job):  # (a sibling of `serve --workers N` may still run it)
                 self._interrupted(job)
         for job in self.store.jobs(states=("queued", "deleting")):
             self._schedule(job.id)
@@ -242,9 +242,25 @@ class JobEngine:
             self._finish(job, self._abandoned.get(job.kind) or _abandon,
                          [f"The job was interrupted {job.attempts} times and was not retried."])
             return False
-        queued = self.store.update_job(job.id, only_from=("running",), state="queued", updated_at=self.clock.now())
+        queued = self.store.update_job(job.id, only_from=("running",), only_attempt=job.attempts, state="queued",
+                                       updated_at=self.clock.now())
         log.info("re-queued job %s, interrupted", job.id)
         return queued
+
+    def _runner_alive(self, job: Job) -> bool:
+        """Whether the process (or worker) that took ``job`` still runs it."""
+        runner = job.extra.get(RUNNER)
+        return self.queue.running(runner, job.id) if self.queue is not None else processes.alive(runner)
+
+    def _runner(self) -> str:
+        return self.queue.worker_id if self.queue is not None else processes.THIS
+
+    def sweep(self) -> None:
+        """A worker's periodic look for jobs left ``running`` by no live worker (its task failed, or its
+        worker died and its task was lost): each is deferred again, and its task recovers it."""
+        for job in self.store.jobs(states=("running",)):
+            if not self._runner_alive(job):
+                self.queue.defer(job.id)
 
     def resume(self) -> None:
         """A worker's start: defer every job waiting to run (a job already deferred is not deferred twice)."""
@@ -260,9 +276,19 @@ class JobEngine:
         if job is None:
             return
         log.info("job %s (%s, %s): %s", job_id, job.kind, job.scope.account, job.state)
-        if job.state == "running" and not self._interrupted(job):
-            return
-        self._step(job_id)
+        if job.state == "running":
+            if self._runner_alive(job):  # a worker stopping (its task looked stalled) still runs it: look later
+                self.queue.defer(job_id, self.queue.RECHECK_SECONDS)
+                return
+            if not self._interrupted(job):
+                return
+        try:
+            self._step(job_id)
+        except Exception as error:  # the store refused the outcome, say: the job must not stay running
+            log.exception("job %s: its step failed", job_id)
+            current = self.store.get_job(job_id)
+            if current is not None and current.state == "running" and current.extra.get(RUNNER) == self._runner():
+                self._failed(current, ("running",), [internal_reason(error)])
         after = self.store.get_job(job_id)
         log.info("job %s (%s, %s): %s", job_id, job.kind, job.scope.account, after.state if after else "gone")
 
@@ -298,9 +324,12 @@ class JobEngine:
                 self._wake.notify()
 
     # How long a call waits for a worker to run its job (immediate mode, advance) before it answers anyway.
-    WAIT_SECONDS = 300.0
+    WAIT_SECONDS = 60.0
 
     def _await(self, job_id: str, done: Callable[[Job | None], bool]) -> None:
+        if not self.queue.health()["workers"]:  # no one would run it: answer now, the job waits for a worker
+            log.warning("job %s is queued, but no `localexport worker` is running", job_id)
+            return
         deadline = time.monotonic() + self.WAIT_SECONDS
         pause = 0.002
         while not done(self.store.get_job(job_id)):
@@ -338,11 +367,11 @@ class JobEngine:
         if job.state != "queued":
             return
         now = self.clock.now()
-        if not self.store.update_job(
-            job_id, only_from=("queued",), state="running", attempts=job.attempts + 1, updated_at=now,
-            extra={**job.extra, RUNNER: processes.THIS},
-        ):
+        claimed = replace(job, state="running", attempts=job.attempts + 1, extra={**job.extra, RUNNER: self._runner()})
+        if not self.store.update_job(job_id, only_from=("queued",), state="running", attempts=claimed.attempts,
+                                     updated_at=now, extra=claimed.extra):
             return  # someone else took it
+        job = claimed
         injected = self._take_injected(job.kind)
         runner = self._runners.get(job.kind)
         if injected is not None:
@@ -362,17 +391,21 @@ class JobEngine:
             log.exception("job %s failed", job.id)
             self._failed(job, ("running",), [internal_reason(error)])
         else:
-            done = self.store.update_job(job.id, only_from=("running",), state="succeeded", result=outcome.result,
-                                         artifact=outcome.artifact, extra=_without_secrets(job),
-                                         updated_at=self.clock.now())
-            if not done:  # deleted or failed meanwhile: drop what we wrote
-                for key in {outcome.artifact, *outcome.result.get("artifacts", [])} - {None}:
+            done = self.store.update_job(job.id, only_from=("running",), only_attempt=job.attempts,
+                                         state="succeeded", result=outcome.result, artifact=outcome.artifact,
+                                         extra=_without_secrets(job), updated_at=self.clock.now())
+            if not done:  # deleted, failed or taken over meanwhile: drop what we wrote, not what the job keeps
+                current = self.store.get_job(job.id)
+                kept = {current.artifact, *(current.result or {}).get("artifacts", [])} if current else set()
+                for key in {outcome.artifact, *outcome.result.get("artifacts", [])} - kept - {None}:
                     self.artifacts.delete(key)
 
     def _failed(self, job: Job, only_from: tuple[str, ...], reasons: list[Any],
                 result: dict[str, Any] | None = None) -> bool:
         """Every failure is stored here: bounded, and without the job's secrets."""
         kept = {"result": result} if result is not None else {}
+        if only_from == ("running",):  # a run ends only its own attempt
+            kept["only_attempt"] = job.attempts
         return self.store.update_job(job.id, only_from=only_from, state="failed", failure=bounded(reasons),
                                      extra=_without_secrets(job), updated_at=self.clock.now(), **kept)
 

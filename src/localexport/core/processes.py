@@ -22,6 +22,14 @@ def marker(pid: int) -> str | None:
 THIS = marker(os.getpid()) or f"{os.getpid()}-0"
 
 
+def _forked() -> None:  # a forked child is another process: its own marker
+    global THIS
+    THIS = marker(os.getpid()) or f"{os.getpid()}-0"
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 def alive(made_by: str | None) -> bool:
     """Whether the process of ``made_by`` still runs, other than this one (False for a marker of no process)."""
     if not made_by or made_by == THIS:

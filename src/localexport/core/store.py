@@ -217,7 +217,7 @@ def make_engine(url: str) -> Engine:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA busy_timeout=60000")  # a sibling process's long import may hold the lock
             cursor.close()
 
     return engine
@@ -248,7 +248,7 @@ class Store:
         self._shared = isinstance(self.engine.pool, StaticPool)
         self._local = threading.local()
         with self.transaction() as conn:  # several servers starting at once: one migrates, the others wait
-            migrations.upgrade(conn)
+            migrations.upgrade(conn, metadata)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -399,12 +399,16 @@ class Store:
         with self._read() as conn:
             return [_job(r) for r in conn.execute(query)]
 
-    def update_job(self, job_id: str, *, only_from: tuple[str, ...] = (), **values: Any) -> bool:
-        """Change a job's columns; with ``only_from``, only if its state is one of those."""
+    def update_job(self, job_id: str, *, only_from: tuple[str, ...] = (), only_attempt: int | None = None,
+                   **values: Any) -> bool:
+        """Change a job's columns; with ``only_from``, only if its state is one of those; with ``only_attempt``,
+        only if it is still in that attempt (a run that was taken over must not end the job)."""
         t = jobs
         query = update(t).where(t.c.id == job_id)
         if only_from:
             query = query.where(t.c.state.in_(only_from))
+        if only_attempt is not None:
+            query = query.where(t.c.attempts == only_attempt)
         with self._begin() as conn:
             return conn.execute(query.values(**values)).rowcount == 1
 
@@ -423,6 +427,17 @@ class Store:
         with self._read() as conn:
             row = conn.execute(select(settings.c.value).where(settings.c.name == name)).first()
         return row[0] if row else None
+
+    def put_setting(self, name: str, value: Any) -> None:
+        """Set ``name`` in one statement, outside the writers' lock (a heartbeat must not wait for an import)."""
+        insert = _INSERT_NEW[self.engine.dialect.name]
+        with self._begin() as conn:
+            query = insert(settings).values(name=name, value=value)
+            conn.execute(query.on_conflict_do_update(index_elements=[settings.c.name], set_={"value": value}))
+
+    def drop_setting(self, name: str) -> None:
+        with self._begin() as conn:
+            conn.execute(delete(settings).where(settings.c.name == name))
 
     def update_setting(self, name: str, change: Callable[[Any], Any]) -> Any:
         """Set ``name`` to ``change(its value or None)`` in one step (no other writer in between); the new value."""

@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Connection
 
 INITIAL = "0001"
@@ -29,8 +29,11 @@ def head() -> str:
     return _SCRIPTS.get_current_head()
 
 
-def upgrade(conn: Connection) -> None:
-    """Bring the database on ``conn`` (in a transaction the caller commits) to the head revision."""
+def upgrade(conn: Connection, metadata: MetaData | None = None) -> None:
+    """Bring the database on ``conn`` (in a transaction the caller commits) to the head revision.
+
+    An empty SQLite database (every in-process mock makes one) gets the tables of ``metadata`` at once and is
+    stamped at the head: the same schema as the revisions make there, without running them one by one."""
     current = set(MigrationContext.configure(conn).get_current_heads())
     unknown = current - {script.revision for script in _SCRIPTS.walk_revisions()}
     if unknown:
@@ -38,6 +41,10 @@ def upgrade(conn: Connection) -> None:
                           f"localexport does not know (its newest is {head()}): a newer localexport made it; "
                           f"upgrade localexport to use this database")
     if current == {head()}:
+        return
+    if not current and metadata is not None and conn.dialect.name == "sqlite" and not inspect(conn).get_table_names():
+        metadata.create_all(conn)
+        command.stamp(config(conn), "head")
         return
     if not current and inspect(conn).has_table("jobs"):
         command.stamp(config(conn), INITIAL)

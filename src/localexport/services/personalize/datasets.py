@@ -47,7 +47,7 @@ _compacting_guard = threading.Lock()
 
 
 def compact(ctx: RequestContext, dataset: Doc, con: duckdb.DuckDBPyConnection, fields: list[Field], scratch: Path) -> None:
-    """Compact the put logs written so far into one Parquet segment, named after the last of them.
+    """Compact the put logs written so far into one Parquet segment, named after the last of them (and unique).
 
     Logs are deleted only once their segment is published: a crash in between, or another process
     compacting the same logs at once, leaves their records twice, which exports read as once (put
@@ -70,7 +70,8 @@ def compact(ctx: RequestContext, dataset: Doc, con: duckdb.DuckDBPyConnection, f
         if joined.stat().st_size:
             segment = scratch / "put.parquet"
             records.compact_logs(con, joined, fields, segment)
-            artifacts.publish(segment, logs[-1].removesuffix(".jsonl") + ".parquet")
+            # a name of its own: another process compacting some of the same logs publishes beside it, never over it
+            artifacts.publish(segment, logs[-1].removesuffix(".jsonl") + f"-{uuid.uuid4().hex}.parquet")
         for key in logs:
             artifacts.delete(key)
 

@@ -19,7 +19,9 @@ def upgrade() -> None:
         sa.Column("name", sa.String(64), primary_key=True),
         sa.Column("value", sa.JSON, nullable=False),
     )
-    if op.get_bind().dialect.name == "postgresql":
+    bind = op.get_bind()
+    # (a database that has Procrastinate's schema already, of this pinned version, keeps it)
+    if bind.dialect.name == "postgresql" and not sa.inspect(bind).has_table("procrastinate_jobs"):
         from localexport.core.task_queue import schema_sql
 
         op.execute(sa.text(schema_sql().replace(":", r"\:")))
