@@ -1,7 +1,13 @@
 """DescribeBot / ListBots throughput and latency: localexport vs moto_server vs a bare
 Starlette floor, all on loopback in one run; plus DescribeExport on localexport.
 
-    pip install -e '.[bench]' && python bench/bench_describe.py [--seconds 3]
+    pip install -e '.[bench]' && python bench/bench_describe.py [--seconds 3] [--processes 1,2]
+
+With ``--processes 1,2`` (the default) it also runs ``localexport serve --workers 2``
+(one SQLite file shared by the processes, a moto server as the external S3 it needs)
+and the floor on ``uvicorn --workers 2``, in the same run, and prints a second
+table: DescribeBot and DescribeExport on N processes against 1, with the CPU each
+server and the load generator used (on a small machine they compete for it).
 
 The load generator is an asyncio HTTP/1.1 client with one keep-alive connection
 per concurrent caller, sending pre-built SigV4-shaped requests (neither server
@@ -46,6 +52,54 @@ def start(cmd: list[str], port: int, health: str, env: dict | None = None) -> su
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError(f"{cmd[0]} did not start")
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (uvicorn's worker processes, multiprocessing helpers)."""
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(child) for child in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """User + system CPU seconds used so far by ``pid`` and each of its live descendants."""
+    used = {}
+    for each in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        used[each] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return used
+
+
+def wait_for_processes(proc: subprocess.Popen, count: int, opened: str | None = None, timeout: float = 60) -> None:
+    """Until ``proc`` has ``count`` child processes (each holding a file named ``opened``, if given): uvicorn's
+    supervisor answers health as soon as its first worker does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        children = [pid for pid in process_tree(proc.pid)[1:] if _is_worker(pid, opened)]
+        if len(children) >= count:
+            time.sleep(0.5)
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{count} server processes did not start")
+
+
+def _is_worker(pid: int, opened: str | None) -> bool:
+    try:
+        if "resource_tracker" in Path(f"/proc/{pid}/cmdline").read_text():
+            return False
+        return opened is None or any(os.readlink(fd).endswith(opened) for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
 
 
 def request_bytes(port: int, method: str, path: str, body: bytes = b"") -> bytes:
@@ -94,6 +148,7 @@ async def _load(port: int, payload: bytes, concurrency: int, seconds: float) -> 
     elapsed = time.perf_counter() - start_t
     latencies.sort()
     return {
+        "elapsed": elapsed,
         "rps": len(latencies) / elapsed,
         "p50": statistics.median(latencies) * 1000,
         "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
@@ -101,9 +156,19 @@ async def _load(port: int, payload: bytes, concurrency: int, seconds: float) -> 
     }
 
 
-def measure(port: int, payload: bytes, concurrency: int, seconds: float) -> dict:
+def measure(port: int, payload: bytes, concurrency: int, seconds: float, pid: int | None = None) -> dict:
+    """Requests/s and latency; with ``pid``, also the CPU the server (its process tree) and this load
+    generator used, in cores (1.0 = one core busy for the whole run)."""
     asyncio.run(_load(port, payload, concurrency, 0.3))  # warm up
-    return asyncio.run(_load(port, payload, concurrency, seconds))
+    server0, client0 = cpu_seconds(pid) if pid else {}, time.process_time()
+    result = asyncio.run(_load(port, payload, concurrency, seconds))
+    result["client_cpu"] = (time.process_time() - client0) / result["elapsed"]
+    if pid:
+        used = {each: (spent - server0.get(each, 0.0)) / result["elapsed"] for each, spent in cpu_seconds(pid).items()}
+        result["server_cpu"] = sum(used.values())
+        # per process, busiest first (how the kernel spread the keep-alive connections over uvicorn's workers)
+        result["split"] = sorted((v for each, v in used.items() if each != pid or len(used) == 1), reverse=True)
+    return result
 
 
 def lex_client(port: int):
@@ -127,40 +192,90 @@ def seed(port: int, export: bool) -> dict:
     return ids
 
 
+def start_localexport(processes: int, s3_url: str | None) -> tuple[subprocess.Popen, int]:
+    """``localexport serve`` (``--workers N`` beyond one, on ``s3_url``): immediate jobs, SQLite in a temp dir."""
+    port = free_port()
+    data = tempfile.mkdtemp(prefix="localexport-bench-")
+    cmd = [sys.executable, "-m", "localexport", "serve", "--port", str(port), "--data-dir", data,
+           "--job-mode", "immediate"]
+    env = {"LOCALEXPORT_LOG_LEVEL": "warning"}
+    if processes > 1:
+        cmd += ["--workers", str(processes)]
+        env.update(LOCALEXPORT_S3_ENDPOINT_URL=s3_url, LOCALEXPORT_S3_ACCESS_KEY_ID="x",
+                   LOCALEXPORT_S3_SECRET_ACCESS_KEY="x")
+    proc = start(cmd, port, "/_localexport/health", env)
+    if processes > 1:
+        wait_for_processes(proc, processes, "localexport.db")
+    return proc, port
+
+
+def start_floor(processes: int) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(__file__).parent), "floor_app:app", "--port",
+           str(port), "--log-level", "warning", "--no-access-log"]
+    if processes > 1:
+        cmd += ["--workers", str(processes)]
+    proc = start(cmd, port, "/")
+    if processes > 1:
+        wait_for_processes(proc, processes)
+    return proc, port
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--processes", default="1,2",
+                        help="server process counts of localexport (and the floor) to compare; 1 is always run")
     args = parser.parse_args()
-    data = tempfile.mkdtemp(prefix="localexport-bench-")
-    ports = {"localexport": free_port(), "moto": free_port(), "floor": free_port()}
-    procs = [
-        start([sys.executable, "-m", "localexport", "serve", "--port", str(ports["localexport"]), "--data-dir", data,
-               "--job-mode", "immediate"], ports["localexport"], "/_localexport/health",
-              {"LOCALEXPORT_LOG_LEVEL": "warning"}),
-        start(["moto_server", "-p", str(ports["moto"])], ports["moto"], "/moto-api/"),
-        start([sys.executable, "-m", "uvicorn", "--app-dir", str(Path(__file__).parent), "floor_app:app", "--port",
-               str(ports["floor"]), "--log-level", "warning", "--no-access-log"], ports["floor"], "/"),
-    ]
+    counts = sorted({1, *(int(n) for n in args.processes.split(",") if n.strip())})
+    procs = []
     try:
-        ours = seed(ports["localexport"], export=True)
+        ports = {"moto": free_port()}
+        pids = {}
+        procs.append(start(["moto_server", "-p", str(ports["moto"])], ports["moto"], "/moto-api/"))
+        s3_url = None
+        if counts[-1] > 1:  # `serve --workers N` needs an external S3: a moto server of its own
+            s3_port = free_port()
+            procs.append(start([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(s3_port)], s3_port,
+                               "/moto-api/"))
+            s3_url = f"http://127.0.0.1:{s3_port}"
+        for n in counts:
+            proc, ports[("localexport", n)] = start_localexport(n, s3_url)
+            procs.append(proc)
+            pids[("localexport", n)] = proc.pid
+            proc, ports[("floor", n)] = start_floor(n)
+            procs.append(proc)
+            pids[("floor", n)] = proc.pid
+        ids = {n: seed(ports[("localexport", n)], export=True) for n in counts}  # any process answers
+        for n in counts:
+            described = lex_client(ports[("localexport", n)]).describe_export(exportId=ids[n]["exportId"])
+            assert described["exportStatus"] == "Completed", described
         theirs = seed(ports["moto"], export=False)
+
+        def run(target, n: int, method: str, path: str, body: bytes, c: int) -> dict:
+            port = ports[(target, n)]
+            return measure(port, request_bytes(port, method, path, body), c, args.seconds, pids[(target, n)])
+
         rows = []
-        for op, method, path_of in (
-            ("DescribeBot", "GET", lambda ids: f"/bots/{ids['botId']}/"),
-            ("ListBots", "POST", lambda ids: "/bots/"),
+        scaling = []  # (operation, concurrency, {n: localexport}, {n: floor})
+        for op, method, path_of, scale in (
+            ("DescribeBot", "GET", lambda ids: f"/bots/{ids['botId']}/", True),
+            ("ListBots", "POST", lambda ids: "/bots/", False),
+            ("DescribeExport", "GET", lambda ids: f"/exports/{ids['exportId']}/", True),
         ):
             body = b"{}" if method == "POST" else b""
             for c in CONCURRENCY:
-                floor = measure(ports["floor"], request_bytes(ports["floor"], method, path_of(ours), body), c, args.seconds)
-                le = measure(ports["localexport"], request_bytes(ports["localexport"], method, path_of(ours), body), c,
-                             args.seconds)
-                mo = measure(ports["moto"], request_bytes(ports["moto"], method, path_of(theirs), body), c, args.seconds)
-                rows.append((op, c, le, mo, floor))
-        for c in CONCURRENCY:
-            path = f"/exports/{ours['exportId']}/"
-            floor = measure(ports["floor"], request_bytes(ports["floor"], "GET", path), c, args.seconds)
-            le = measure(ports["localexport"], request_bytes(ports["localexport"], "GET", path), c, args.seconds)
-            rows.append(("DescribeExport", c, le, None, floor))
+                floors, ours = {}, {}
+                for n in counts if scale else (1,):
+                    floors[n] = run("floor", n, method, path_of(ids[1]), body, c)
+                    ours[n] = run("localexport", n, method, path_of(ids[n]), body, c)
+                mo = None
+                if op != "DescribeExport":
+                    port = ports["moto"]
+                    mo = measure(port, request_bytes(port, method, path_of(theirs), body), c, args.seconds)
+                rows.append((op, c, ours[1], mo, floors[1]))
+                if scale and len(counts) > 1:
+                    scaling.append((op, c, ours, floors))
     finally:
         for p in procs:
             p.terminate()
@@ -176,6 +291,28 @@ def main() -> None:
         bad = le["errors"] + (mo["errors"] if mo else 0)
         if bad:
             print(f"  ! {bad} error responses in {op} at concurrency {c}")
+    if scaling:
+        print()
+        print("server processes: r/s, p50/p99 ms, CPU cores used by the server (and by each of its worker processes)"
+              " / by the load generator")
+        print(f"{'operation':<15}{'conc':>5}{'procs':>6}{'localexport r/s':>17}{'p50 ms':>8}{'p99 ms':>8}"
+              f"{'cpu':>6}{'per process':>13}{'client':>7}{'x 1 proc':>9}{'floor r/s':>11}{'cpu':>6}{'client':>7}"
+              f"{'x 1 proc':>9}")
+        for op, c, ours, floors in scaling:
+            for n in counts:
+                le, fl = ours[n], floors[n]
+                print(f"{op:<15}{c:>5}{n:>6}{le['rps']:>17.0f}{le['p50']:>8.2f}{le['p99']:>8.2f}"
+                      f"{le['server_cpu']:>6.2f}{'+'.join(f'{v:.2f}' for v in le['split'][:n]):>13}"
+                      f"{le['client_cpu']:>7.2f}{le['rps'] / ours[1]['rps']:>9.2f}"
+                      f"{fl['rps']:>11.0f}{fl['server_cpu']:>6.2f}{fl['client_cpu']:>7.2f}"
+                      f"{fl['rps'] / floors[1]['rps']:>9.2f}")
+                if le["errors"]:
+                    print(f"  ! {le['errors']} error responses in {op} at concurrency {c} on {n} processes")
+        top = max(CONCURRENCY)
+        for op, c, ours, _ in scaling:
+            if c == top:
+                for n in counts[1:]:
+                    print(f"{op} at c={c}: {n} processes / 1 = {ours[n]['rps'] / ours[1]['rps']:.2f}x")
 
 
 if __name__ == "__main__":
