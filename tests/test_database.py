@@ -178,6 +178,17 @@ def test_serve_refuses_a_newer_database_in_one_line(tmp_path):
     assert result.stderr.count("\n") == 1
 
 
+def test_serve_says_in_one_line_that_the_database_cannot_be_reached(tmp_path):
+    from conftest import free_port
+
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing-listens-here"
+    result = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path / "data")],
+                                env={"LOCALEXPORT_DATABASE_URL": url, "LOCALEXPORT_JOB_RUNNER": "threads"})
+    assert result.exit_code == 2
+    assert result.stderr.startswith("localexport: cannot start: the database cannot be used: connection failed")
+    assert result.stderr.count("\n") == 1
+
+
 # -- writers -------------------------------------------------------------------------------------
 
 

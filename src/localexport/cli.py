@@ -153,6 +153,8 @@ def _settings(overrides: dict):
 
 def _instance(settings):
     """The instance of these settings, or one line on why there can be none."""
+    from sqlalchemy.exc import OperationalError
+
     from .app import LocalExport
     from .config import SetupError
     from .core.migrations import SchemaError
@@ -166,6 +168,10 @@ def _instance(settings):
         raise SystemExit(2) from None
     except (S3StateError, SchemaError, SetupError) as error:  # saved by another version, or settings at odds
         click.echo(f"localexport: cannot start: {error}", err=True)
+        raise SystemExit(2) from None
+    except OperationalError as error:  # the database is not there (yet), or refuses us
+        first = str(error.orig or error).strip().splitlines()[0]
+        click.echo(f"localexport: cannot start: the database cannot be used: {first}", err=True)
         raise SystemExit(2) from None
 
 
