@@ -194,6 +194,8 @@ def test_an_archive_exported_by_one_server_downloads_through_another(servers, s3
 def test_settings_refuse_other_urls():
     with pytest.raises(ValueError, match="s3://bucket"):
         Settings(artifacts_url="https://example.com/artifacts")
+    with pytest.raises(ValueError, match="needs a prefix"):
+        Settings(artifacts_url="s3://whole-bucket")
     assert Settings().artifacts_url is None
 
 

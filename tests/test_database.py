@@ -325,3 +325,24 @@ def test_a_plain_postgresql_url_uses_the_shipped_driver(postgres):
     store = Store(postgres.database().replace("postgresql+psycopg://", "postgresql://"))
     assert store.engine.dialect.driver == "psycopg"
     store.engine.dispose()
+
+
+def test_health_says_when_the_store_cannot_be_read(tmp_path):
+    from localexport.app import LocalExport
+    from localexport.config import Settings
+    from localexport.inprocess import InProcess
+
+    instance = LocalExport(Settings(data_dir=tmp_path / "data", job_mode="immediate"))
+    adapter = InProcess(instance)
+    try:
+        assert adapter.http.get("/_localexport/health").status_code == 200
+        instance.runtime.store.engine.dispose()
+        (tmp_path / "data" / "localexport.db").unlink()
+        (tmp_path / "data" / "localexport.db").mkdir()  # what no one can open as a database
+        answer = adapter.http.get("/_localexport/health")
+        assert answer.status_code == 503
+        assert answer.json()["status"] == "unavailable"
+        assert answer.json()["reason"].startswith("the store cannot be read: ")
+    finally:
+        adapter.close()
+        instance.close()

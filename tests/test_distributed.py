@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -248,16 +252,26 @@ def test_a_distributed_server_refuses_the_embedded_s3_in_one_line(postgres, tmp_
     assert "Traceback" not in str(refused.value)
 
 
-def test_serve_with_several_processes_shares_one_sqlite_file(moto_s3, tmp_path):
-    port = ServerProcess(tmp_path).port
+@contextlib.contextmanager
+def _server_processes(moto_s3: str, data_dir: Path, **extra: str):
+    """`localexport serve --workers 2` on a SQLite file, with a moto server as S3: its URL."""
+    port = ServerProcess(data_dir).port
     env = {**os.environ, "LOCALEXPORT_S3_ENDPOINT_URL": moto_s3, "LOCALEXPORT_S3_ACCESS_KEY_ID": "testing",
-           "LOCALEXPORT_S3_SECRET_ACCESS_KEY": "testing", "LOCALEXPORT_JOB_DELAY": "0.3"}
+           "LOCALEXPORT_S3_SECRET_ACCESS_KEY": "testing", "LOCALEXPORT_JOB_DELAY": "0.3", **extra}
     proc = subprocess.Popen([sys.executable, "-m", "localexport", "serve", "--workers", "2", "--port", str(port),
-                             "--data-dir", str(tmp_path / "data")], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+                             "--data-dir", str(data_dir)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         _until(lambda: _healthy(url), timeout=30)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def test_serve_with_several_processes_shares_one_sqlite_file(moto_s3, tmp_path):
+    with _server_processes(moto_s3, tmp_path / "data") as url:
         # each request may land in either process: what one sets, every later request sees
         requests.post(f"{url}/_localexport/control/fail-next", json={"reasons": ["shared"]}, timeout=10)
         lex = client("lexv2-models", url)
@@ -269,9 +283,33 @@ def test_serve_with_several_processes_shares_one_sqlite_file(moto_s3, tmp_path):
         for _ in range(8):  # on new connections: both processes answer, and both read what one was told
             assert requests.get(f"{url}/_localexport/control/timing", timeout=10,
                                 headers={"Connection": "close"}).json()["delay"] == 0.25
-    finally:
-        proc.terminate()
-        proc.wait(20)
+
+
+def test_a_job_of_a_killed_server_process_is_recovered_by_its_replacement(moto_s3, tmp_path):
+    """The process running a job dies; uvicorn starts another, which recovers that job (and only that one)."""
+    s3 = client("s3", moto_s3, account="")
+    s3.create_bucket(Bucket="big-input")
+    rows = [["USER_ID", "ITEM_ID", "EVENT_TYPE", "EVENT_VALUE", "TIMESTAMP"]]
+    rows += [[f"u{i % 5000}", f"i{i % 777}", "click", "1", str(1_700_000_000 + i)] for i in range(1_500_000)]
+    location = put_csv(s3, "big-input", "interactions.csv", rows)
+    with _server_processes(moto_s3, tmp_path / "data", LOCALEXPORT_JOB_DELAY="0") as url:
+        p = client("personalize", url)
+        data = dataset(p, p.create_dataset_group(name="big")["datasetGroupArn"], "Interactions", INTERACTIONS)
+        arn = p.create_dataset_import_job(jobName="big", datasetArn=data, dataSource={"dataLocation": location},
+                                          roleArn=ROLE)["datasetImportJobArn"]
+
+        def runner() -> str | None:
+            with sqlite3.connect(tmp_path / "data" / "localexport.db") as db:
+                found = db.execute("SELECT state, extra FROM jobs").fetchone()
+            return found and found[0] == "running" and json.loads(found[1]).get("runner")
+
+        marker = _until(runner)
+        os.kill(int(marker.split("-")[0]), signal.SIGKILL)  # the process that runs it, mid-import
+        job = _until(lambda: (j := p.describe_dataset_import_job(datasetImportJobArn=arn)["datasetImportJob"])
+                     ["status"] in ("ACTIVE", "CREATE FAILED") and j, timeout=120)
+        assert job["status"] == "ACTIVE", job.get("failureReason")
+        ours = requests.get(f"{url}/_localexport/control/jobs", timeout=10).json()["jobs"][0]
+        assert (ours["state"], ours["attempts"]) == ("succeeded", 2)
 
 
 def test_serve_with_several_processes_refuses_the_embedded_s3(tmp_path):

@@ -71,7 +71,10 @@ class Settings(BaseSettings):
     @classmethod
     def _folder_or_s3(cls, value):
         if value and "://" in value and not (value.startswith("s3://") and urlsplit(value).netloc):
-            raise ValueError("artifacts_url must be a folder or s3://bucket[/prefix]")
+            raise ValueError("artifacts_url must be a folder or s3://bucket/prefix")
+        if value and value.startswith("s3://") and not urlsplit(value).path.strip("/"):
+            # the prefix is localexport's alone (a reset empties it): never a whole bucket
+            raise ValueError("artifacts_url needs a prefix of localexport's own: s3://bucket/prefix")
         return value
 
     def resolved_database_url(self) -> str:

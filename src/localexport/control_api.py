@@ -30,6 +30,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote, urlsplit
@@ -37,6 +38,7 @@ from xml.sax.saxutils import escape
 
 import anyio
 import anyio.to_thread
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -52,6 +54,7 @@ from .core.urls import PREFIX, UrlRefused
 if TYPE_CHECKING:
     from .app import LocalExport
 
+log = logging.getLogger(__name__)
 TOKEN_HEADER = "X-Localexport-Token"
 # The names the in-process transports give the app (InProcess, mock_export): allowed only for an
 # in-memory instance, which no socket serves.
@@ -218,15 +221,22 @@ def routes(instance: LocalExport) -> list[Route]:
     controls = instance.controls
     runtime = instance.runtime
 
-    def health_answer() -> dict[str, Any]:
-        answer = {"status": "ok", "services": sorted(services.operations()), **controls.timing()}
-        queue = runtime.engine.queue
-        if queue is not None:  # a distributed instance: what waits, and who would run it
-            answer["tasks"] = queue.health()
-        return answer
+    def health_answer() -> tuple[int, dict[str, Any]]:
+        try:
+            runtime.store.ping()
+            answer = {"status": "ok", "services": sorted(services.operations()), **controls.timing()}
+            queue = runtime.engine.queue
+            if queue is not None:  # a distributed instance: what waits, and who would run it
+                answer["tasks"] = queue.health()
+        except (SQLAlchemyError, OSError) as error:  # the store (a database server) away: said, not a bare 500
+            log.warning("health: %s", error)
+            first = str(getattr(error, "orig", None) or error).strip().splitlines()[:1]
+            return 503, {"status": "unavailable", "reason": f"the store cannot be read: {''.join(first)}"[:500]}
+        return 200, answer
 
     async def health(request: Request) -> Response:  # (the timing may be a store read: off the loop)
-        return JSONResponse(await anyio.to_thread.run_sync(health_answer))
+        status, answer = await anyio.to_thread.run_sync(health_answer)
+        return JSONResponse(answer, status_code=status)
 
     async def download(request: Request) -> Response:
         key = request.path_params["key"]

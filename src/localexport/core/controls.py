@@ -55,8 +55,8 @@ class Controls:
         return handler(RequestContext(self.runtime, account, region, service, action, ""), params)
 
     def timing(self) -> dict[str, Any]:
-        engine = self.runtime.engine
-        return {"mode": engine.mode, "delay": engine.delay}
+        mode, delay = self.runtime.engine.state.timing()
+        return {"mode": mode, "delay": delay}
 
     def set_timing(self, mode: str | None = None, delay: float | None = None) -> dict[str, Any]:
         self.runtime.engine.configure(mode, None if delay is None else duration(delay, "delay"))

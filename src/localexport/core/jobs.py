@@ -155,8 +155,7 @@ class JobEngine:
 
     def settle_at(self) -> float:
         """When a transition started now should end (resource statuses follow the timing mode too)."""
-        state = self.state
-        return self.clock.now() + (state.delay if state.mode == "realistic" else 0.0)
+        return self.clock.now() + self._delay()
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -303,10 +302,11 @@ class JobEngine:
     # -- running -------------------------------------------------------------
 
     def _delay(self) -> float:
-        return self.delay if self.mode == "realistic" else 0.0
+        mode, delay = self.state.timing()
+        return delay if mode == "realistic" else 0.0
 
     def _schedule(self, job_id: str) -> None:
-        mode = self.mode
+        mode, delay = self.state.timing()
         if mode == "immediate":
             if self.store.in_transaction():  # the runner's all-or-nothing would join the caller's and not roll back
                 raise RuntimeError("an immediate job cannot run inside a store transaction: submit it after it")
@@ -317,10 +317,10 @@ class JobEngine:
                 self._await(job_id, lambda job: job is None or job.state not in ("queued", "running", "deleting"))
         elif mode == "realistic":
             if self.queue is not None:
-                self.queue.defer(job_id, self.delay)
+                self.queue.defer(job_id, delay)
                 return
             with self._wake:
-                heapq.heappush(self._timers, (time.monotonic() + self.delay, next(self._seq), job_id))
+                heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), job_id))
                 self._wake.notify()
 
     # How long a call waits for a worker to run its job (immediate mode, advance) before it answers anyway.

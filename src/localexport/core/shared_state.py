@@ -17,6 +17,9 @@ class State(Protocol):
     delay: float
     offset: float
 
+    def timing(self) -> tuple[str, float]:
+        """(mode, delay), read together."""
+
     def add_offset(self, seconds: float) -> float:
         """Move the clock's offset by ``seconds`` (one step, so two advances never lose one); the new offset."""
 
@@ -43,6 +46,9 @@ class MemoryState:
         self.offset = offset
         self._injected: list[list[Any]] = []
         self._lock = threading.Lock()
+
+    def timing(self) -> tuple[str, float]:
+        return self.mode, self.delay
 
     def add_offset(self, seconds: float) -> float:
         with self._lock:
@@ -75,6 +81,10 @@ class StoredState:
 
     def _set(self, name: str, value: Any) -> None:
         self.store.update_setting(self.NAME, lambda saved: {**self._defaults, **(saved or {}), name: value})
+
+    def timing(self) -> tuple[str, float]:
+        saved = {**self._defaults, **(self.store.setting(self.NAME) or {})}  # one read, not two
+        return saved["mode"], saved["delay"]
 
     mode = property(lambda self: self._get("mode"), lambda self, v: self._set("mode", v))
     delay = property(lambda self: self._get("delay"), lambda self, v: self._set("delay", v))

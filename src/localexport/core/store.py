@@ -421,6 +421,11 @@ class Store:
             for t in (resources, jobs):
                 conn.execute(delete(t) if account is None else delete(t).where(t.c.account == account))
 
+    def ping(self) -> None:
+        """A read of nothing: raises if the database cannot be reached."""
+        with self._read() as conn:
+            conn.execute(select(1))
+
     # -- settings ------------------------------------------------------------
 
     def setting(self, name: str) -> Any:

@@ -112,12 +112,17 @@ class TaskQueue:
 
     def health(self) -> dict[str, int]:
         """Queue depth (tasks waiting, due or not; tasks running) and the workers alive (a heartbeat lately)."""
-        self.open()
-        stats = next(iter(self.app.job_manager.list_queues(queue=QUEUE)), {})
-        rows = self.app.connector.get_sync_connector().execute_query_all(
-            query="SELECT count(*) AS alive FROM procrastinate_workers "
-                  "WHERE last_heartbeat > now() - make_interval(secs => %(seconds)s)",
-            seconds=self.stalled_after)
+        from procrastinate.exceptions import ConnectorException
+
+        try:
+            self.open()
+            stats = next(iter(self.app.job_manager.list_queues(queue=QUEUE)), {})
+            rows = self.app.connector.get_sync_connector().execute_query_all(
+                query="SELECT count(*) AS alive FROM procrastinate_workers "
+                      "WHERE last_heartbeat > now() - make_interval(secs => %(seconds)s)",
+                seconds=self.stalled_after)
+        except ConnectorException as error:  # the database away: as any other unreachable store
+            raise OSError(f"the task queue cannot be read: {error}") from error
         return {"queued": stats.get("todo", 0), "running": stats.get("doing", 0), "workers": rows[0]["alive"]}
 
     def run_worker(self, step: Callable[[str], None], concurrency: int,

@@ -38,15 +38,16 @@ def upgrade(conn: Connection, metadata: MetaData | None = None) -> None:
     unknown = current - {script.revision for script in _SCRIPTS.walk_revisions()}
     if unknown:
         raise SchemaError(f"the database's schema is at revision {', '.join(sorted(unknown))}, which this "
-                          f"localexport does not know (its newest is {head()}): a newer localexport made it; "
-                          f"upgrade localexport to use this database")
+                          f"localexport does not know (its newest is {head()}): a newer localexport made it (upgrade "
+                          f"localexport to use this database), or it is another application's database")
     if current == {head()}:
         return
     if not current and metadata is not None and conn.dialect.name == "sqlite" and not inspect(conn).get_table_names():
         metadata.create_all(conn)
         command.stamp(config(conn), "head")
         return
-    if not current and inspect(conn).has_table("jobs"):
+    tables = set(inspect(conn).get_table_names())
+    if not current and {"resources", "jobs"} <= tables:  # ours, made before revisions (by create_all)
         command.stamp(config(conn), INITIAL)
     command.upgrade(config(conn), "head")
 
