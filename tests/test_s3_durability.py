@@ -147,7 +147,8 @@ def on_disk(tmp_path):
     instance.close()
 
 
-def test_a_put_the_disk_refuses_is_an_error_and_is_not_kept(on_disk, monkeypatch):
+def _filled(on_disk, monkeypatch):
+    """A bucket holding doc.txt, on a disk that then refuses every write: (client, bucket)."""
     s3 = on_disk("s3")
     name = f"full-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=name)
@@ -157,6 +158,11 @@ def test_a_put_the_disk_refuses_is_an_error_and_is_not_kept(on_disk, monkeypatch
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(s3_disk, "_write_atomic", full)
+    return s3, name
+
+
+def test_a_put_the_disk_refuses_is_an_error_and_is_not_kept(on_disk, monkeypatch):
+    s3, name = _filled(on_disk, monkeypatch)
     for key in ("doc.txt", "new.txt"):
         with pytest.raises(ClientError) as caught:
             s3.put_object(Bucket=name, Key=key, Body=b"lost")
@@ -168,17 +174,8 @@ def test_a_put_the_disk_refuses_is_an_error_and_is_not_kept(on_disk, monkeypatch
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=name)["Contents"]] == ["doc.txt"]
 
 
-
 def test_a_bucket_level_write_the_disk_refuses_is_undone(on_disk, monkeypatch):
-    s3 = on_disk("s3")
-    name = f"full-{uuid.uuid4().hex[:8]}"
-    s3.create_bucket(Bucket=name)
-    s3.put_object(Bucket=name, Key="doc.txt", Body=b"kept")
-
-    def full(*_args, **_kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(s3_disk, "_write_atomic", full)
+    s3, name = _filled(on_disk, monkeypatch)
     policy = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                                         "Resource": f"arn:aws:s3:::{name}/*"}]})
     for call in (lambda: s3.delete_objects(Bucket=name, Delete={"Objects": [{"Key": "doc.txt"}]}),
