@@ -262,22 +262,24 @@ class JobEngine:
                 self.queue.defer(job.id)
 
     def resume(self) -> None:
-        """A worker's start: defer every job waiting to run (a job already deferred is not deferred twice)."""
+        """A worker's start: defer every job waiting to run, due when its delay ends (a job deferred already
+        gets a second task, which finds nothing left to do)."""
         if self.mode == "manual":
             return
+        delay, now = self._delay(), self.clock.now()
         for job in self.store.jobs(states=("queued", "deleting")):
-            self.queue.defer(job.id, max(0.0, job.updated_at + self._delay() - self.clock.now()))
+            self.queue.defer(job.id, max(0.0, job.updated_at + delay - now))
 
     def run_task(self, job_id: str) -> None:
-        """A worker's step of ``job_id``; a job still ``running`` was interrupted (its task is run again only
-        when its worker stopped: tasks of one job never run at once)."""
+        """A worker's step of ``job_id``. A job found ``running`` is still run by its worker if that worker's
+        heartbeat says so (looked at again later), else it was interrupted and is recovered."""
         job = self.store.get_job(job_id)
         if job is None:
             return
         log.info("job %s (%s, %s): %s", job_id, job.kind, job.scope.account, job.state)
         if job.state == "running":
             if self._runner_alive(job):  # a worker stopping (its task looked stalled) still runs it: look later
-                self.queue.defer(job_id, self.queue.RECHECK_SECONDS)
+                self.queue.defer(job_id, self.queue.heartbeat)
                 return
             if not self._interrupted(job):
                 return

@@ -1,7 +1,7 @@
 """What the test controls set (timing mode and delay, the clock's offset, injected failures), kept where
 every process that runs jobs sees it.
 
-One process keeps it in memory (``MemoryState``).  An instance of several processes (``serve --workers N``,
+One process keeps it in memory (``MemoryState``; its clock keeps its own offset, ``clock.py``).  An instance of several processes (``serve --workers N``,
 or servers and ``localexport worker`` processes on PostgreSQL) keeps it in the store (``StoredState``): a
 ``fail-next`` sent to one server fails the next job any worker runs, a clock advanced through one server
 moves every server's clock.
@@ -9,19 +9,16 @@ moves every server's clock.
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Protocol
 
 
 class State(Protocol):
     mode: str
     delay: float
-    offset: float
 
     def timing(self) -> tuple[str, float]:
         """(mode, delay), read together."""
-
-    def add_offset(self, seconds: float) -> float:
-        """Move the clock's offset by ``seconds`` (one step, so two advances never lose one); the new offset."""
 
     def push_failure(self, kind: str | None, reasons: list[str]) -> None: ...
 
@@ -38,22 +35,14 @@ def _take(injected: list[list[Any]], kind: str) -> list[str] | None:
 
 
 class MemoryState:
-    def __init__(self, mode: str, delay: float, offset: float = 0.0):
-        import threading
-
+    def __init__(self, mode: str, delay: float):
         self.mode = mode
         self.delay = delay
-        self.offset = offset
         self._injected: list[list[Any]] = []
         self._lock = threading.Lock()
 
     def timing(self) -> tuple[str, float]:
         return self.mode, self.delay
-
-    def add_offset(self, seconds: float) -> float:
-        with self._lock:
-            self.offset += seconds
-            return self.offset
 
     def push_failure(self, kind: str | None, reasons: list[str]) -> None:
         with self._lock:
@@ -91,6 +80,9 @@ class StoredState:
     offset = property(lambda self: self._get("offset"), lambda self, v: self._set("offset", v))
 
     def add_offset(self, seconds: float) -> float:
+        """Move the shared clock's offset by ``seconds`` in one step (two advances never lose one); the new
+        offset (``Clock.share`` reads ``offset`` and calls this)."""
+
         def add(saved):
             saved = {**self._defaults, **(saved or {})}
             return {**saved, "offset": saved["offset"] + seconds}

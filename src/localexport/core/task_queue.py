@@ -52,7 +52,7 @@ class TaskQueue:
         its tasks are taken over."""
         import procrastinate
 
-        self.heartbeat = self.RECHECK_SECONDS = heartbeat
+        self.heartbeat = heartbeat
         self.stalled_after = stalled_after
         self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(database_url)))
         self.store = store
@@ -98,17 +98,12 @@ class TaskQueue:
             self._opened = False
 
     def defer(self, job_id: str, delay: float = 0.0) -> None:
-        """Have a worker step ``job_id`` after ``delay`` seconds (once: already queued is fine)."""
-        from procrastinate.exceptions import AlreadyEnqueued
-
+        """Have a worker step ``job_id`` after ``delay`` seconds."""
         self.open()
         options = {"lock": job_id}
         if delay > 0:
             options["schedule_in"] = {"seconds": delay}
-        try:
-            self.task.configure(**options).defer(job_id=job_id)
-        except AlreadyEnqueued:
-            pass
+        self.task.configure(**options).defer(job_id=job_id)
 
     def health(self) -> dict[str, int]:
         """Queue depth (tasks waiting, due or not; tasks running) and the workers alive (a heartbeat lately)."""
