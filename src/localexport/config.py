@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     max_archive_entries: int = Field(default=10_000, ge=1)
     max_archive_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
     # Threads that answer AWS calls (store reads and writes, immediate jobs) off the event loop.
-    call_threads: int = Field(default=4, ge=1)
+    call_threads: int = Field(default=8, ge=1)
     log_level: str = "info"
     # None: S3 is answered by localexport itself (moto's S3 backend, on this endpoint).
     # Else jobs read and write S3 objects at this endpoint (AWS, MinIO, LocalStack, a moto server).
