@@ -17,7 +17,9 @@ lock on PostgreSQL, SQLite's write lock (``BEGIN IMMEDIATE``) on SQLite.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -215,9 +217,9 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):
             cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=60000")  # a sibling process's long import may hold the lock
+            _wal(cursor)
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
     return engine
@@ -235,6 +237,21 @@ def _insert_new(conn: Connection, table: Table, **values: Any) -> bool:
     query = _INSERT_NEW[conn.dialect.name](table).values(**values).on_conflict_do_nothing()
     # SQLAlchemy keeps the row count of an INSERT only when asked
     return conn.execute(query.execution_options(preserve_rowcount=True)).rowcount == 1
+
+
+def _wal(cursor) -> None:
+    """Put the database file in WAL mode (kept by the file: a no-op once done). Switching needs the file to
+    itself and SQLite answers "locked" at once, not after the busy timeout, while another connection of a
+    process starting beside this one has it: try again for a while."""
+    for attempt in range(200):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == 199:
+                raise
+            time.sleep(0.05)
 
 
 class Store:
