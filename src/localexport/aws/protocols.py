@@ -16,6 +16,7 @@ from itertools import accumulate, count
 from operator import sub
 from typing import Any, NoReturn
 
+import orjson
 from botocore.model import OperationModel, Shape
 
 from .errors import MAX_MESSAGE, AWSError, ValidationError, cut
@@ -234,8 +235,16 @@ def serialize_response(service: str, op: OperationModel, output: dict[str, Any])
         member, value = payload
         if member.type_name in ("blob", "string"):
             return status, headers, value if isinstance(value, bytes) else str(value).encode()
-        return status, headers, json.dumps(to_wire(member, value)).encode()
-    return status, headers, json.dumps(to_wire(shape, body_value), separators=(",", ":")).encode()
+        return status, headers, _dumps(to_wire(member, value))
+    return status, headers, _dumps(to_wire(shape, body_value))
+
+
+def _dumps(value: Any) -> bytes:
+    """Compact JSON in UTF-8 (as AWS answers)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # what orjson cannot write (integers past 64 bits)
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def serialize_error(service: str | None, error: AWSError, request_id: str | None = None,

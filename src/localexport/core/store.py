@@ -47,7 +47,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
-from . import migrations
+from . import inline, migrations
+from . import sqlite_reads as sql
+from .sqlite_reads import SqliteReads
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +199,19 @@ def _job(row) -> Job:
     )
 
 
+def _raw_doc(row: tuple) -> Doc:
+    """A document from a row of ``sqlite_reads`` (columns in its order, JSON as text)."""
+    kind, key, parent, name, body, created_at, updated_at = row
+    return Doc(kind, key, parent, name, sql.loads(body), created_at, updated_at)
+
+
+def _raw_job(row: tuple) -> Job:
+    (job_id, account, region, service, kind, state, spec, result, failure, artifact, attempts, extra, created_at,
+     updated_at) = row
+    return Job(job_id, Scope(account, region, service), kind, state, sql.loads(spec), created_at, updated_at,
+               sql.loads(result), sql.loads(failure), artifact, attempts, sql.loads(extra) or {})
+
+
 def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -266,6 +281,31 @@ class Store:
         self._local = threading.local()
         with self.transaction() as conn:  # several servers starting at once: one migrates, the others wait
             migrations.upgrade(conn, metadata)
+        self._sqlite = None if self._postgres else self._sqlite_reads()
+
+    def _sqlite_reads(self) -> SqliteReads:
+        if not self._shared:
+            return SqliteReads(path=self.engine.url.database)
+        proxy = self.engine.raw_connection()  # the pool's one connection: it stays open when handed back
+        shared = proxy.dbapi_connection
+        proxy.close()
+        return SqliteReads(shared=shared, lock=self._lock)
+
+    @property
+    def reads_never_wait(self) -> bool:
+        """Whether a read can be answered on the event loop (SQLite: it never waits, or says it would)."""
+        return self._sqlite is not None
+
+    def _fast(self) -> SqliteReads | None:
+        """The plain SQLite reads, unless this thread is in a transaction (whose writes they would not see)."""
+        if self._sqlite is None or getattr(self._local, "conn", None) is not None:
+            return None
+        return self._sqlite
+
+    def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
+        self.engine.dispose()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -280,6 +320,7 @@ class Store:
         if current is not None:
             yield current
             return
+        inline.check()  # a write: never on the event loop
         with self._lock, self.engine.begin() as conn:
             if exclusive:
                 conn.execute(_WRITERS_LOCK if self._postgres else _SQLITE_WRITE_LOCK)
@@ -308,20 +349,29 @@ class Store:
     # -- documents -----------------------------------------------------------
 
     def get(self, scope: Scope, kind: str, key: str) -> Doc | None:
+        if fast := self._fast():
+            found = fast.rows(sql.GET, (scope.account, scope.region, scope.service, kind, key), _raw_doc)
+            return found[0] if found else None
         with self._read() as conn:
             row = conn.execute(_GET_DOC, _args(scope, kind=kind, key=key)).first()
         return _doc(row) if row else None
 
     def children(self, scope: Scope, kind: str, parent: str) -> list[Doc]:
+        if fast := self._fast():
+            return fast.rows(sql.CHILDREN, (scope.account, scope.region, scope.service, kind, parent), _raw_doc)
         with self._read() as conn:
             return [_doc(r) for r in conn.execute(_CHILDREN, _args(scope, kind=kind, parent=parent))]
 
     def all(self, scope: Scope, kind: str) -> list[Doc]:
+        if fast := self._fast():
+            return fast.rows(sql.ALL, (scope.account, scope.region, scope.service, kind), _raw_doc)
         with self._read() as conn:
             return [_doc(r) for r in conn.execute(_ALL_OF_KIND, _args(scope, kind=kind))]
 
     def tree(self, scope: Scope, key_prefix: str) -> list[Doc]:
         """Every document whose key starts with ``key_prefix``, any kind."""
+        if fast := self._fast():
+            return fast.rows(sql.TREE, (scope.account, scope.region, scope.service, _like_prefix(key_prefix)), _raw_doc)
         t = resources
         with self._read() as conn:
             rows = conn.execute(
@@ -330,6 +380,11 @@ class Store:
             return [_doc(r) for r in rows]
 
     def find(self, scope: Scope, kind: str, parent: str | None, name: str) -> Doc | None:
+        if fast := self._fast():
+            where = (scope.account, scope.region, scope.service, kind)
+            found = (fast.rows(sql.FIND_TOP, (*where, name), _raw_doc) if parent is None
+                     else fast.rows(sql.FIND, (*where, parent, name), _raw_doc))
+            return found[0] if found else None
         t = resources
         with self._read() as conn:
             if parent is None:  # "= NULL" matches nothing in SQL
@@ -382,6 +437,10 @@ class Store:
         return job
 
     def get_job(self, job_id: str, scope: Scope | None = None) -> Job | None:
+        if fast := self._fast():
+            found = (fast.rows(sql.JOB, (job_id,), _raw_job) if scope is None
+                     else fast.rows(sql.JOB_IN_SCOPE, (scope.account, scope.region, scope.service, job_id), _raw_job))
+            return found[0] if found else None
         with self._read() as conn:
             if scope is None:
                 row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
@@ -391,6 +450,8 @@ class Store:
 
     def old_jobs(self, scope: Scope, kind: str, before: float) -> list[Job]:
         """``kind`` jobs of ``scope`` created before ``before`` (the retention sweep, run on every call)."""
+        if fast := self._fast():
+            return fast.rows(sql.OLD_JOBS, (scope.account, scope.region, scope.service, kind, before), _raw_job)
         with self._read() as conn:
             return [_job(r) for r in conn.execute(_OLD_JOBS, _args(scope, kind=kind, before=before))]
 
@@ -400,6 +461,9 @@ class Store:
         kind: str | None = None,
         states: tuple[str, ...] = (),
     ) -> list[Job]:
+        if fast := self._fast():
+            args = ((scope.account, scope.region, scope.service) if scope else ()) + ((kind,) if kind else ()) + tuple(states)
+            return fast.rows(sql.jobs_query(scope is not None, kind is not None, len(states)), args, _raw_job)
         if scope is not None and kind is not None:  # the hot case (listings, conflict checks): a built query
             with self._read() as conn:
                 rows = conn.execute(_JOBS_OF_KIND_IN if states else _JOBS_OF_KIND,
@@ -440,12 +504,15 @@ class Store:
 
     def ping(self) -> None:
         """A read of nothing: raises if the database cannot be reached."""
-        with self._read() as conn:
+        with self._read() as conn:  # a connection of its own: one kept open may hold a file since replaced
             conn.execute(select(1))
 
     # -- settings ------------------------------------------------------------
 
     def setting(self, name: str) -> Any:
+        if fast := self._fast():
+            found = fast.rows(sql.SETTING, (name,), lambda row: sql.loads(row[0]))
+            return found[0] if found else None
         with self._read() as conn:
             row = conn.execute(select(settings.c.value).where(settings.c.name == name)).first()
         return row[0] if row else None
