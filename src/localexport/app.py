@@ -17,10 +17,11 @@ from starlette.applications import Starlette
 
 from . import control_api, services
 from .aws.errors import not_implemented
-from .aws.gateway import Gateway
+from .aws.gateway import Gateway, WouldBlock
 from .aws.identity import Caller, caller_from
 from .aws.signatures import SignatureError, Verifier
 from .config import Settings, SetupError
+from .core import inline
 from .core.artifacts import Artifacts, ArtifactStore
 from .core.clock import Clock
 from .core.controls import Controls
@@ -111,7 +112,7 @@ class LocalExport:
 
     def close(self) -> None:
         self.runtime.engine.close()
-        self.runtime.store.engine.dispose()
+        self.runtime.store.close()
         if self._temp_root is not None:  # an in-memory instance leaves nothing behind
             shutil.rmtree(self._temp_root, ignore_errors=True)
 
@@ -159,8 +160,10 @@ def _asgi(instance: LocalExport):
     objects = instance.runtime.objects
     # moto's S3 behind a2wsgi (its own threads, so bodies stream and the loop stays free)
     s3 = WSGIMiddleware(objects.wsgi_app(gateway.verifier is not None)) if isinstance(objects, EmbeddedS3) else None
-    # AWS calls touch the store and may run a job in immediate mode: on threads, so the loop keeps answering
+    # AWS calls touch the store and may run a job in immediate mode: on threads, so the loop keeps answering;
+    # reads on a store that never waits are answered on the loop (the hop to a thread costs more than they do)
     calls = anyio.CapacityLimiter(instance.settings.call_threads)
+    reads_inline = instance.runtime.store.reads_never_wait
 
     async def app(scope, receive, send):
         if scope["type"] != "http" or scope["path"].startswith("/_localexport/"):
@@ -199,10 +202,17 @@ def _asgi(instance: LocalExport):
         else:
             host = headers.get("host") or f"{scope['server'][0]}:{scope['server'][1]}"
             base_url = f"{scope.get('scheme', 'http')}://{host}"
-            path = _raw_path(scope)
-            result = await anyio.to_thread.run_sync(
-                gateway.handle, scope["method"], path, scope["query_string"].decode("latin-1"), headers,
-                b"".join(chunks), base_url, limiter=calls)
+            request = (scope["method"], _raw_path(scope), scope["query_string"].decode("latin-1"), headers,
+                       b"".join(chunks), base_url)
+            result = None
+            if reads_inline:
+                try:
+                    with inline.answering():
+                        result = gateway.handle(*request, inline=True)
+                except WouldBlock:
+                    pass
+            if result is None:
+                result = await anyio.to_thread.run_sync(gateway.handle, *request, limiter=calls)
         await _send(send, result.status, result.headers, result.body if result.has_content else None)
 
     return app

@@ -43,6 +43,13 @@ class WireResponse:
 
 _TOO_LARGE = AWSError("RequestEntityTooLargeException", "Request body is too large.", status=413)
 
+# Operations that only read (by AWS's naming), which a server may answer on its event loop (``handle(inline=True)``)
+_READS = ("Describe", "List", "Get", "Search")
+
+
+class WouldBlock(Exception):
+    """A call answered inline would wait or change something: nothing has changed yet; answer it on a thread."""
+
 
 class Gateway:
     def __init__(self, dispatch: Dispatch, max_body: int, claims: Claims | None = None,
@@ -64,9 +71,11 @@ class Gateway:
         return WireResponse(status, headers, body)
 
     def handle(
-        self, method: str, path: str, query_string: str, headers: Mapping[str, str], body: bytes, base_url: str
+        self, method: str, path: str, query_string: str, headers: Mapping[str, str], body: bytes, base_url: str,
+        inline: bool = False,
     ) -> WireResponse:
-        """``headers`` must have lower-case names."""
+        """``headers`` must have lower-case names.  ``inline``: the caller is the event loop, which only reads
+        (anything else raises ``WouldBlock``, here or in the handler, before it changes anything)."""
         request_id = str(uuid.uuid4())
         query = parse_qs(query_string, keep_blank_values=True)
         caller = caller_from(headers.get("authorization"), (query.get("X-Amz-Credential") or [None])[0])
@@ -77,6 +86,8 @@ class Gateway:
             candidates = route(method, path, query, headers, caller.signing_service)
             if candidates:
                 service = candidates[0].service  # whose errors a request no candidate can parse gets
+                if inline and not all(c.operation.name.startswith(_READS) for c in candidates):
+                    raise WouldBlock
             if self.verifier is not None:  # before anything else: AWS tells an unsigned caller nothing
                 caller = self._authenticate(caller, service, method, path, query_string, headers, body)
             if not candidates:
@@ -90,6 +101,8 @@ class Gateway:
         except AWSError as error:
             status, out_headers, out_body = serialize_error(service, error, request_id,
                                                             self.styles.get(service, DEFAULT_STYLE))
+        except WouldBlock:
+            raise
         except Exception as error:  # a fault of ours (or of our disk), never the client's input
             log.exception("unhandled error in %s %s", method, cut(path))
             code = internal_error_code(service, operation) if service else "InternalFailure"

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..aws.errors import write_failure
-from . import processes
+from . import inline, processes
 from .artifacts import Artifacts
 from .clock import Clock, duration
 from .shared_state import MemoryState, State
@@ -211,6 +211,7 @@ class JobEngine:
         self.state.push_failure(kind, list(reasons))
 
     def purge(self, job: Job) -> None:
+        inline.check()  # before the artifacts go
         for key in {job.artifact, *((job.result or {}).get("artifacts", []))} - {None}:
             self.artifacts.delete(key)
         self.store.delete_job(job.id)
