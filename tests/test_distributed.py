@@ -65,13 +65,29 @@ def shared(postgres, moto_s3, tmp_path):
             return server
 
         def start_worker(self, **extra: str) -> WorkerProcess:
+            """A worker, once it takes tasks (as a server is started once it answers)."""
+            before = _workers_alive(env["LOCALEXPORT_DATABASE_URL"])
             worker = WorkerProcess({**env, "LOCALEXPORT_DATA_DIR": str(tmp_path / f"worker-{len(started)}"), **extra})
             started.append(worker)
+            _until(lambda: worker.proc.poll() is not None or _workers_alive(env["LOCALEXPORT_DATABASE_URL"]) > before)
             return worker
 
     yield Instance()
     for process in reversed(started):
         process.stop()
+
+
+def _workers_alive(database_url: str) -> int:
+    """Workers registered with Procrastinate that sent a heartbeat lately."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sqlalchemy.text("SELECT count(*) FROM procrastinate_workers "
+                                                "WHERE last_heartbeat > now() - interval '10 seconds'")).scalar()
+    finally:
+        engine.dispose()
 
 
 def _until(check, timeout: float = 60.0):
