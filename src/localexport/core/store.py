@@ -116,6 +116,7 @@ resources = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Index("ix_resources_parent", "account", "region", "service", "kind", "parent"),
+    Index("ix_resources_name", "account", "region", "service", "kind", "parent", "name"),
 )
 
 jobs = Table(
@@ -246,12 +247,19 @@ _SQLITE_WRITE_LOCK = text("BEGIN IMMEDIATE")  # the driver then begins no transa
 _INSERT_NEW = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
+# Built once per dialect and table (building a statement costs more than SQLite spends running it); the
+# row's values are the parameters.  SQLAlchemy keeps the row count of an INSERT only when asked.
+_INSERTS = {(dialect, t.name): insert(t).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+            for dialect, insert in _INSERT_NEW.items() for t in (resources, jobs)}
+_REPLACE_DOC = update(resources).where(
+    *(resources.c[c] == bindparam(f"w_{c}") for c in ("account", "region", "service", "kind", "key"))
+).values(name=bindparam("name"), body=bindparam("body"), updated_at=bindparam("updated_at"))
+
+
 def _insert_new(conn: Connection, table: Table, **values: Any) -> bool:
     """Insert a row unless its primary key is taken (then False): one statement, so two writers racing
     cannot both insert, and a conflict leaves a PostgreSQL transaction usable."""
-    query = _INSERT_NEW[conn.dialect.name](table).values(**values).on_conflict_do_nothing()
-    # SQLAlchemy keeps the row count of an INSERT only when asked
-    return conn.execute(query.execution_options(preserve_rowcount=True)).rowcount == 1
+    return conn.execute(_INSERTS[conn.dialect.name, table.name], values).rowcount == 1
 
 
 def _wal(cursor) -> None:
@@ -404,13 +412,10 @@ class Store:
         return doc
 
     def replace(self, scope: Scope, doc: Doc) -> Doc:
-        t = resources
         with self._begin() as conn:
-            conn.execute(
-                update(t)
-                .where(_scope_of(t, scope), t.c.kind == doc.kind, t.c.key == doc.key)
-                .values(name=doc.name, body=doc.body, updated_at=doc.updated_at)
-            )
+            conn.execute(_REPLACE_DOC, {"w_account": scope.account, "w_region": scope.region,
+                                        "w_service": scope.service, "w_kind": doc.kind, "w_key": doc.key,
+                                        "name": doc.name, "body": doc.body, "updated_at": doc.updated_at})
         return doc
 
     def remove(self, scope: Scope, kind: str, key: str) -> None:
