@@ -53,6 +53,7 @@ def aws_response(request: AWSPreparedRequest, status: int, headers: dict, body: 
 class InProcess:
     def __init__(self, instance: LocalExport, base_url: str = "http://localexport"):
         self.http = TestClient(instance.app, base_url=base_url, raise_server_exceptions=True)
+        self.http.__enter__()  # one event loop thread for every request (else each request starts its own)
 
     def send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
         # the whole body goes at once: a chunked transfer-encoding header (S3 streaming uploads) would lie
@@ -68,4 +69,4 @@ class InProcess:
         return self.http.get(url, **kwargs)
 
     def close(self) -> None:
-        self.http.close()
+        self.http.__exit__(None, None, None)
