@@ -346,3 +346,8 @@ def test_health_says_when_the_store_cannot_be_read(tmp_path):
     finally:
         adapter.close()
         instance.close()
+
+
+def test_the_head_the_store_knows_without_alembic_is_alembics():
+    """``HEAD`` lets a current or empty database start without importing Alembic: it must name the newest revision."""
+    assert migrations.HEAD == migrations.head()

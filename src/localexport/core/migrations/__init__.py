@@ -8,25 +8,46 @@ Revisions are the modules in ``versions/`` (one per schema change, ``down_revisi
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect, select
 from sqlalchemy.engine import Connection
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
 INITIAL = "0001"
-_SCRIPTS = ScriptDirectory(str(Path(__file__).parent))
+# The newest revision (a test holds it to Alembic's own head): a database already there, or an empty one, is
+# dealt with without importing Alembic, which costs more than the rest of a start.
+HEAD = "0004"
+# Alembic's table of the current revision, as Alembic makes it
+_VERSION = Table("alembic_version", MetaData(), Column("version_num", String(32), nullable=False),
+                 PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))
 
 
 class SchemaError(Exception):
     """The database's schema is one this code cannot use: it must not be written to."""
 
 
+@cache
+def _scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(Path(__file__).parent))
+
+
 def head() -> str:
-    return _SCRIPTS.get_current_head()
+    """The newest revision, as Alembic reads the revisions."""
+    return _scripts().get_current_head()
+
+
+def _current(conn: Connection) -> set[str]:
+    if not inspect(conn).has_table("alembic_version"):
+        return set()
+    return set(conn.execute(select(_VERSION.c.version_num)).scalars())
 
 
 def upgrade(conn: Connection, metadata: MetaData | None = None) -> None:
@@ -34,18 +55,21 @@ def upgrade(conn: Connection, metadata: MetaData | None = None) -> None:
 
     An empty SQLite database (every in-process mock makes one) gets the tables of ``metadata`` at once and is
     stamped at the head: the same schema as the revisions make there, without running them one by one."""
-    current = set(MigrationContext.configure(conn).get_current_heads())
-    unknown = current - {script.revision for script in _SCRIPTS.walk_revisions()}
+    current = _current(conn)
+    if current == {HEAD}:
+        return
+    if not current and metadata is not None and conn.dialect.name == "sqlite" and not inspect(conn).get_table_names():
+        metadata.create_all(conn)
+        _VERSION.create(conn)
+        conn.execute(_VERSION.insert().values(version_num=HEAD))
+        return
+    from alembic import command
+
+    unknown = current - {script.revision for script in _scripts().walk_revisions()}
     if unknown:
         raise SchemaError(f"the database's schema is at revision {', '.join(sorted(unknown))}, which this "
                           f"localexport does not know (its newest is {head()}): a newer localexport made it (upgrade "
                           f"localexport to use this database), or it is another application's database")
-    if current == {head()}:
-        return
-    if not current and metadata is not None and conn.dialect.name == "sqlite" and not inspect(conn).get_table_names():
-        metadata.create_all(conn)
-        command.stamp(config(conn), "head")
-        return
     tables = set(inspect(conn).get_table_names())
     if not current and {"resources", "jobs"} <= tables:  # ours, made before revisions (by create_all)
         command.stamp(config(conn), INITIAL)
@@ -54,7 +78,9 @@ def upgrade(conn: Connection, metadata: MetaData | None = None) -> None:
 
 def config(conn: Connection) -> Config:
     """What Alembic's commands need to run these revisions on ``conn``."""
+    from alembic.config import Config
+
     made = Config()
-    made.set_main_option("script_location", _SCRIPTS.dir)
+    made.set_main_option("script_location", _scripts().dir)
     made.attributes["connection"] = conn
     return made
