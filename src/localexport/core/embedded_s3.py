@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import pickle
 import shutil
+import threading
 from pathlib import Path
 from typing import BinaryIO
 
@@ -52,10 +53,21 @@ class EmbeddedS3:
 
     def wsgi_app(self, verify_payload: bool = False):
         """moto's S3 Flask app behind the account checks and the write-through (and, when signatures are
-        verified, the check of each body against its signed hash)."""
-        from moto.server import create_backend_app
+        verified, the check of each body against its signed hash); made at the first S3 request, since
+        importing moto's server and Flask costs a third of a second that a run calling no S3 need not pay."""
+        made: list[S3Front] = []
+        lock = threading.Lock()
 
-        return S3Front(create_backend_app("s3"), self.disk, verify_payload)
+        def app(environ, start_response):
+            if not made:
+                with lock:
+                    if not made:
+                        from moto.server import create_backend_app
+
+                        made.append(S3Front(create_backend_app("s3"), self.disk, verify_payload))
+            return made[0](environ, start_response)
+
+        return app
 
     def _backend(self, account: str):
         from moto.s3.models import s3_backends
