@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -30,8 +31,12 @@ from pathlib import Path
 import boto3
 import requests
 
-AUTH = ("AWS4-HMAC-SHA256 Credential=123456789012/20260101/us-east-1/lex/aws4_request, "
+AUTH = ("AWS4-HMAC-SHA256 Credential=123456789012/20260101/us-east-1/{service}/aws4_request, "
         "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64)
+ACCOUNT = "123456789012"
+SCHEMA = ('{"type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema", "fields": ['
+          '{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"}, '
+          '{"name": "TIMESTAMP", "type": "long"}], "version": "1.0"}')
 CONCURRENCY = (1, 8, 64)
 
 
@@ -102,9 +107,13 @@ def _is_worker(pid: int, opened: str | None) -> bool:
         return False
 
 
-def request_bytes(port: int, method: str, path: str, body: bytes = b"") -> bytes:
-    head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: {AUTH}\r\n"
-            f"X-Amz-Date: 20260101T000000Z\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+def request_bytes(port: int, method: str, path: str, body: bytes = b"", service: str = "lex",
+                  target: str | None = None) -> bytes:
+    """A request as an SDK sends it (``target``: the X-Amz-Target of a JSON-protocol operation)."""
+    kind = "application/x-amz-json-1.1" if target else "application/json"
+    head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: {AUTH.format(service=service)}\r\n"
+            + (f"X-Amz-Target: {target}\r\n" if target else "")
+            + f"X-Amz-Date: 20260101T000000Z\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n\r\n")
     return head.encode() + body
 
 
@@ -189,7 +198,40 @@ def seed(port: int, export: bool) -> dict:
         ids["exportId"] = lex.create_export(
             resourceSpecification={"botExportSpecification": {"botId": bot["botId"], "botVersion": "DRAFT"}},
             fileFormat="LexJson")["exportId"]
+        ids["datasetArn"] = seed_personalize(port)
+        seed_quicksight(port)
     return ids
+
+
+def _client(service: str, port: int):
+    return boto3.client(service, endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                        aws_access_key_id=ACCOUNT, aws_secret_access_key="x")
+
+
+def seed_personalize(port: int) -> str:
+    personalize = _client("personalize", port)
+    schema = personalize.create_schema(name="bench", schema=SCHEMA)["schemaArn"]
+    group = personalize.create_dataset_group(name="bench")["datasetGroupArn"]
+    return personalize.create_dataset(name="bench", schemaArn=schema, datasetGroupArn=group,
+                                      datasetType="Interactions")["datasetArn"]
+
+
+def seed_quicksight(port: int) -> None:
+    """A dashboard (id ``bench``) on a data set of an Athena data source."""
+    qs = _client("quicksight", port)
+    source = qs.create_data_source(AwsAccountId=ACCOUNT, DataSourceId="bench", Name="Bench", Type="ATHENA",
+                                   DataSourceParameters={"AthenaParameters": {"WorkGroup": "primary"}})["Arn"]
+    data_set = qs.create_data_set(
+        AwsAccountId=ACCOUNT, DataSetId="bench", Name="Bench", ImportMode="SPICE",
+        PhysicalTableMap={"t1": {"RelationalTable": {"DataSourceArn": source, "Schema": "db", "Name": "sales",
+                                                     "InputColumns": [{"Name": "country", "Type": "STRING"}]}}},
+        LogicalTableMap={"l1": {"Alias": "sales", "Source": {"PhysicalTableId": "t1"}}})["Arn"]
+    column = {"DataSetIdentifier": "sales", "ColumnName": "country"}
+    qs.create_dashboard(AwsAccountId=ACCOUNT, DashboardId="bench", Name="Bench", Definition={
+        "DataSetIdentifierDeclarations": [{"Identifier": "sales", "DataSetArn": data_set}],
+        "Sheets": [{"SheetId": "sheet1", "Name": "Overview", "Visuals": [{"TableVisual": {
+            "VisualId": "table1", "ChartConfiguration": {"FieldWells": {"TableAggregatedFieldWells": {
+                "GroupBy": [{"CategoricalDimensionField": {"FieldId": "f1", "Column": column}}]}}}}}]}]})
 
 
 def start_localexport(processes: int, s3_url: str | None) -> tuple[subprocess.Popen, int]:
@@ -252,27 +294,34 @@ def main() -> None:
             assert described["exportStatus"] == "Completed", described
         theirs = seed(ports["moto"], export=False)
 
-        def run(target, n: int, method: str, path: str, body: bytes, c: int) -> dict:
+        def run(target, n: int, method: str, path: str, body: bytes, c: int, service: str, target_header) -> dict:
             port = ports[(target, n)]
-            return measure(port, request_bytes(port, method, path, body), c, args.seconds, pids[(target, n)])
+            return measure(port, request_bytes(port, method, path, body, service, target_header), c, args.seconds,
+                           pids[(target, n)])
 
         rows = []
         scaling = []  # (operation, concurrency, {n: localexport}, {n: floor})
-        for op, method, path_of, scale in (
-            ("DescribeBot", "GET", lambda ids: f"/bots/{ids['botId']}/", True),
-            ("ListBots", "POST", lambda ids: "/bots/", False),
-            ("DescribeExport", "GET", lambda ids: f"/exports/{ids['exportId']}/", True),
+        for op, method, path_of, scale, service, target in (
+            ("DescribeBot", "GET", lambda ids: f"/bots/{ids['botId']}/", True, "lex", None),
+            ("ListBots", "POST", lambda ids: "/bots/", False, "lex", None),
+            ("DescribeExport", "GET", lambda ids: f"/exports/{ids['exportId']}/", True, "lex", None),
+            ("ListExports", "POST", lambda ids: "/exports/", False, "lex", None),
+            ("DescribeDashboard", "GET", lambda ids: f"/accounts/{ACCOUNT}/dashboards/bench", False, "quicksight",
+             None),
+            ("DescribeDataset", "POST", lambda ids: "/", False, "personalize", "AmazonPersonalize.DescribeDataset"),
         ):
-            body = b"{}" if method == "POST" else b""
             for c in CONCURRENCY:
                 floors, ours = {}, {}
                 for n in counts if scale else (1,):
-                    floors[n] = run("floor", n, method, path_of(ids[1]), body, c)
-                    ours[n] = run("localexport", n, method, path_of(ids[n]), body, c)
+                    body = (json.dumps({"datasetArn": ids[n]["datasetArn"]}).encode() if target
+                            else b"{}" if method == "POST" else b"")
+                    floors[n] = run("floor", n, method, path_of(ids[1]), body, c, service, target)
+                    ours[n] = run("localexport", n, method, path_of(ids[n]), body, c, service, target)
                 mo = None
-                if op != "DescribeExport":
+                if op in ("DescribeBot", "ListBots"):  # moto's Lex V2 has bots only
                     port = ports["moto"]
-                    mo = measure(port, request_bytes(port, method, path_of(theirs), body), c, args.seconds)
+                    mo = measure(port, request_bytes(port, method, path_of(theirs), b"{}" if method == "POST" else b""),
+                                 c, args.seconds)
                 rows.append((op, c, ours[1], mo, floors[1]))
                 if scale and len(counts) > 1:
                     scaling.append((op, c, ours, floors))
@@ -281,12 +330,12 @@ def main() -> None:
             p.terminate()
             p.wait(10)
 
-    print(f"{'operation':<15}{'conc':>5}{'localexport r/s':>17}{'p50 ms':>8}{'p99 ms':>8}{'moto r/s':>10}"
+    print(f"{'operation':<18}{'conc':>5}{'localexport r/s':>17}{'p50 ms':>8}{'p99 ms':>8}{'moto r/s':>10}"
           f"{'p50 ms':>8}{'p99 ms':>8}{'floor r/s':>11}{'x moto':>8}{'of floor':>9}")
     for op, c, le, mo, floor in rows:
         moto_cols = f"{mo['rps']:>10.0f}{mo['p50']:>8.2f}{mo['p99']:>8.2f}" if mo else f"{'-':>10}{'-':>8}{'-':>8}"
         ratio = f"{le['rps'] / mo['rps']:>8.2f}" if mo else f"{'-':>8}"
-        print(f"{op:<15}{c:>5}{le['rps']:>17.0f}{le['p50']:>8.2f}{le['p99']:>8.2f}{moto_cols}{floor['rps']:>11.0f}"
+        print(f"{op:<18}{c:>5}{le['rps']:>17.0f}{le['p50']:>8.2f}{le['p99']:>8.2f}{moto_cols}{floor['rps']:>11.0f}"
               f"{ratio}{le['rps'] / floor['rps']:>9.0%}")
         bad = le["errors"] + (mo["errors"] if mo else 0)
         if bad:
@@ -295,13 +344,13 @@ def main() -> None:
         print()
         print("server processes: r/s, p50/p99 ms, CPU cores used by the server (and by each of its worker processes)"
               " / by the load generator")
-        print(f"{'operation':<15}{'conc':>5}{'procs':>6}{'localexport r/s':>17}{'p50 ms':>8}{'p99 ms':>8}"
+        print(f"{'operation':<18}{'conc':>5}{'procs':>6}{'localexport r/s':>17}{'p50 ms':>8}{'p99 ms':>8}"
               f"{'cpu':>6}{'per process':>13}{'client':>7}{'x 1 proc':>9}{'floor r/s':>11}{'cpu':>6}{'client':>7}"
               f"{'x 1 proc':>9}")
         for op, c, ours, floors in scaling:
             for n in counts:
                 le, fl = ours[n], floors[n]
-                print(f"{op:<15}{c:>5}{n:>6}{le['rps']:>17.0f}{le['p50']:>8.2f}{le['p99']:>8.2f}"
+                print(f"{op:<18}{c:>5}{n:>6}{le['rps']:>17.0f}{le['p50']:>8.2f}{le['p99']:>8.2f}"
                       f"{le['server_cpu']:>6.2f}{'+'.join(f'{v:.2f}' for v in le['split'][:n]):>13}"
                       f"{le['client_cpu']:>7.2f}{le['rps'] / ours[1]['rps']:>9.2f}"
                       f"{fl['rps']:>11.0f}{fl['server_cpu']:>6.2f}{fl['client_cpu']:>7.2f}"
