@@ -200,6 +200,11 @@ def _job(row) -> Job:
     )
 
 
+def _where(scope: Scope) -> tuple[str, str, str]:
+    """A scope as the first parameters of a ``sqlite_reads`` query."""
+    return scope.account, scope.region, scope.service
+
+
 def _raw_doc(row: tuple) -> Doc:
     """A document from a row of ``sqlite_reads`` (columns in its order, JSON as text)."""
     kind, key, parent, name, body, created_at, updated_at = row
@@ -358,7 +363,7 @@ class Store:
 
     def get(self, scope: Scope, kind: str, key: str) -> Doc | None:
         if fast := self._fast():
-            found = fast.rows(sql.GET, (scope.account, scope.region, scope.service, kind, key), _raw_doc)
+            found = fast.rows(sql.GET, (*_where(scope), kind, key), _raw_doc)
             return found[0] if found else None
         with self._read() as conn:
             row = conn.execute(_GET_DOC, _args(scope, kind=kind, key=key)).first()
@@ -366,20 +371,20 @@ class Store:
 
     def children(self, scope: Scope, kind: str, parent: str) -> list[Doc]:
         if fast := self._fast():
-            return fast.rows(sql.CHILDREN, (scope.account, scope.region, scope.service, kind, parent), _raw_doc)
+            return fast.rows(sql.CHILDREN, (*_where(scope), kind, parent), _raw_doc)
         with self._read() as conn:
             return [_doc(r) for r in conn.execute(_CHILDREN, _args(scope, kind=kind, parent=parent))]
 
     def all(self, scope: Scope, kind: str) -> list[Doc]:
         if fast := self._fast():
-            return fast.rows(sql.ALL, (scope.account, scope.region, scope.service, kind), _raw_doc)
+            return fast.rows(sql.ALL, (*_where(scope), kind), _raw_doc)
         with self._read() as conn:
             return [_doc(r) for r in conn.execute(_ALL_OF_KIND, _args(scope, kind=kind))]
 
     def tree(self, scope: Scope, key_prefix: str) -> list[Doc]:
         """Every document whose key starts with ``key_prefix``, any kind."""
         if fast := self._fast():
-            return fast.rows(sql.TREE, (scope.account, scope.region, scope.service, _like_prefix(key_prefix)), _raw_doc)
+            return fast.rows(sql.TREE, (*_where(scope), _like_prefix(key_prefix)), _raw_doc)
         t = resources
         with self._read() as conn:
             rows = conn.execute(
@@ -389,7 +394,7 @@ class Store:
 
     def find(self, scope: Scope, kind: str, parent: str | None, name: str) -> Doc | None:
         if fast := self._fast():
-            where = (scope.account, scope.region, scope.service, kind)
+            where = (*_where(scope), kind)
             found = (fast.rows(sql.FIND_TOP, (*where, name), _raw_doc) if parent is None
                      else fast.rows(sql.FIND, (*where, parent, name), _raw_doc))
             return found[0] if found else None
@@ -444,7 +449,7 @@ class Store:
     def get_job(self, job_id: str, scope: Scope | None = None) -> Job | None:
         if fast := self._fast():
             found = (fast.rows(sql.JOB, (job_id,), _raw_job) if scope is None
-                     else fast.rows(sql.JOB_IN_SCOPE, (scope.account, scope.region, scope.service, job_id), _raw_job))
+                     else fast.rows(sql.JOB_IN_SCOPE, (*_where(scope), job_id), _raw_job))
             return found[0] if found else None
         with self._read() as conn:
             if scope is None:
@@ -456,7 +461,7 @@ class Store:
     def old_jobs(self, scope: Scope, kind: str, before: float) -> list[Job]:
         """``kind`` jobs of ``scope`` created before ``before`` (the retention sweep, run on every call)."""
         if fast := self._fast():
-            return fast.rows(sql.OLD_JOBS, (scope.account, scope.region, scope.service, kind, before), _raw_job)
+            return fast.rows(sql.OLD_JOBS, (*_where(scope), kind, before), _raw_job)
         with self._read() as conn:
             return [_job(r) for r in conn.execute(_OLD_JOBS, _args(scope, kind=kind, before=before))]
 
@@ -467,7 +472,7 @@ class Store:
         states: tuple[str, ...] = (),
     ) -> list[Job]:
         if fast := self._fast():
-            args = ((scope.account, scope.region, scope.service) if scope else ()) + ((kind,) if kind else ()) + tuple(states)
+            args = (_where(scope) if scope else ()) + ((kind,) if kind else ()) + tuple(states)
             return fast.rows(sql.jobs_query(scope is not None, kind is not None, len(states)), args, _raw_job)
         if scope is not None and kind is not None:  # the hot case (listings, conflict checks): a built query
             with self._read() as conn:
