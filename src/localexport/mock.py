@@ -25,16 +25,18 @@ import httpx
 import urllib3
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.handlers import BUILTIN_HANDLERS
+from botocore.model import ServiceId
 
 from .app import LocalExport
-from .aws.models import SERVICES, service_model
+from .aws.models import KNOWN
 from .config import Settings
 from .inprocess import InProcess, aws_response, request_body
 
 MOCK_HOST = "localexport.mock"
 _FAKE_ENV = {"AWS_ACCESS_KEY_ID": "FOOBARKEY", "AWS_SECRET_ACCESS_KEY": "FOOBARSECRET"}
 BASE_URL = f"http://{MOCK_HOST}"
-_OURS = {service_model(name).service_id.hyphenize() for name in SERVICES}
+# botocore's event names hold the hyphenated service id (``before-send.lex-models-v2.DescribeBot``)
+_OURS = frozenset(ServiceId(known.service_id).hyphenize() for known in KNOWN.values()) | {"s3"}
 _active: list[mock_export] = []
 _lock = threading.RLock()
 
@@ -42,7 +44,7 @@ _lock = threading.RLock()
 def _before_send(request: AWSPreparedRequest, event_name: str = "", **_: Any) -> AWSResponse | None:
     """botocore's ``before-send.{service-id}.{Operation}``: ours while a mock is active, else None (next handler)."""
     parts = event_name.split(".")
-    if not _active or len(parts) < 2 or parts[1] not in (*_OURS, "s3"):
+    if not _active or len(parts) < 2 or parts[1] not in _OURS:
         return None
     # S3 (where Personalize jobs read and write) is answered by the app's embedded S3
     response = _active[-1].wire.send(request) if parts[1] == "s3" else _active[-1].send(request)

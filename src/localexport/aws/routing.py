@@ -27,14 +27,16 @@ from urllib.parse import unquote
 
 from botocore.model import OperationModel
 
-from .models import SERVICES, service_model, signing_name
+from .models import KNOWN, service_model
+
+_SIGNERS = frozenset(known.signing_name for known in KNOWN.values())
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
     service: str
     operation: OperationModel
-    pattern: re.Pattern[str]
+    regex: str  # compiled at its first use (the ~450 templates cost 65 ms to compile; a call tries ~20)
     params: tuple[str, ...]
     query_literals: tuple[str, ...]
     weight: int
@@ -48,7 +50,12 @@ class Match:
     uri_params: dict[str, str]
 
 
-def _compile(uri: str) -> tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...], int]:
+@cache
+def _pattern(regex: str) -> re.Pattern[str]:
+    return re.compile(regex)
+
+
+def _template(uri: str) -> tuple[str, tuple[str, ...], tuple[str, ...], int]:
     path, _, query = uri.partition("?")
     params: list[str] = []
     regex = ""
@@ -62,7 +69,7 @@ def _compile(uri: str) -> tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...
             regex += re.escape(piece)
     literals = tuple(q.split("=")[0] for q in query.split("&") if q)
     weight = len(re.sub(r"\{[^}]+\}", "", path)) + 10 * len(literals)
-    return re.compile(regex + "/?"), tuple(params), literals, weight
+    return regex + "/?", tuple(params), literals, weight
 
 
 def _first_segment(path: str) -> str:
@@ -72,21 +79,21 @@ def _first_segment(path: str) -> str:
 
 
 @cache
-def _rest_routes() -> dict[tuple[str, str, str], list[Route]]:
-    """(signing name, method, first path segment) -> routes, most literal first."""
-    table: dict[tuple[str, str, str], list[Route]] = {}
-    for name in SERVICES:
-        model = service_model(name)
-        if model.protocol != "rest-json":
+def _rest_routes(signer: str) -> dict[tuple[str, str], list[Route]]:
+    """(method, first path segment) -> the routes of the services signed as ``signer`` ("*": unsigned, all),
+    most literal first; built for a signing name at its first request, loading only its models."""
+    table: dict[tuple[str, str], list[Route]] = {}
+    for name, known in KNOWN.items():
+        if known.protocol != "rest-json" or signer not in (known.signing_name, "*"):
             continue
+        model = service_model(name)
         for op_name in model.operation_names:
             op = model.operation_model(op_name)
-            pattern, params, literals, weight = _compile(op.http["requestUri"])
+            regex, params, literals, weight = _template(op.http["requestUri"])
             slash = op.http["requestUri"].split("?")[0].endswith("/")
-            route = Route(name, op, pattern, params, literals, weight, slash)
+            route = Route(name, op, regex, params, literals, weight, slash)
             first = _first_segment(op.http["requestUri"].split("?")[0])
-            for signer in (signing_name(model), "*"):
-                table.setdefault((signer, op.http["method"], first), []).append(route)
+            table.setdefault((op.http["method"], first), []).append(route)
     for routes in table.values():
         routes.sort(key=lambda r: -r.weight)
     return table
@@ -95,9 +102,9 @@ def _rest_routes() -> dict[tuple[str, str, str], list[Route]]:
 @cache
 def _json_targets() -> dict[str, tuple[str, OperationModel]]:
     table = {}
-    for name in SERVICES:
-        model = service_model(name)
-        if model.protocol == "json":
+    for name, known in KNOWN.items():
+        if known.protocol == "json":
+            model = service_model(name)
             prefix = model.metadata["targetPrefix"]
             for op_name in model.operation_names:
                 table[f"{prefix}.{op_name}"] = (name, model.operation_model(op_name))
@@ -111,7 +118,7 @@ def _plain(name: str) -> str:
 @cache
 def _api_ids() -> dict[str, str]:
     """The names SDKs give each API in their user agent (``serviceId``, lower-cased, no separators) -> service."""
-    return {_plain(service_model(name).metadata["serviceId"]): name for name in SERVICES}
+    return {_plain(known.service_id): name for name, known in KNOWN.items()}
 
 
 _UA_API = re.compile(r"(?:^|\s)api/([A-Za-z0-9._-]+)")
@@ -133,13 +140,14 @@ def route(method: str, path: str, query: dict[str, list[str]], headers, signing:
     if target:
         found = _json_targets().get(target)
         return [Match(found[0], found[1], {})] if found else []
-    table = _rest_routes()
-    signer = signing or "*"
-    candidates = [*table.get((signer, method, _first_segment(path)), ()), *table.get((signer, method, ""), ())]
+    if signing is not None and signing not in _SIGNERS:
+        return []  # signed for a service none of ours is
+    table = _rest_routes(signing or "*")
+    candidates = [*table.get((method, _first_segment(path)), ()), *table.get((method, ""), ())]
     scored: list[tuple[tuple, Match]] = []
     named = named_api(headers)
     for r in candidates:
-        m = r.pattern.fullmatch(path)
+        m = _pattern(r.regex).fullmatch(path)
         if m and all(q in query for q in r.query_literals):
             params = {name: unquote(m.group(f"p{i}")) for i, name in enumerate(r.params)}
             score = (named is not None and r.service == named, r.trailing_slash == path.endswith("/"), r.weight)

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import BinaryIO
 from zlib import error as zlib_error
 
-import pyzipper
-import stream_unzip as su
+from .lazy import LazyModule
+
+pyzipper = LazyModule("pyzipper")
+su = LazyModule("stream_unzip")
 
 
 def write_zip(out: BinaryIO, entries: Iterable[tuple[str, bytes]], password: str | None = None,
@@ -49,14 +51,14 @@ WRONG_PASSWORD = "The password is incorrect for the archive."
 # looking ahead (a data descriptor check reads up to 28 bytes, the next signature included).
 END_OF_ENTRIES = b"PK\x01\x02" + bytes(28)
 # Why stream-unzip refused an entry, in words (its exceptions carry no message); first match wins.
-REASONS: tuple[tuple[type[Exception], str], ...] = (
-    (su.TruncatedDataError, "the data ends inside an entry"),
-    (su.IntegrityError, "the data does not match its checksum or sizes"),
-    (su.UncompressError, "the compressed data is corrupt"),
-    (su.UnsupportedCompressionTypeError, "the compression method is not supported"),
-    (su.NotStreamUnzippable, "a stored entry with a data descriptor cannot be read without the central directory"),
-    (su.UnsupportedFeatureError, "it uses a zip feature that is not supported"),
-    (su.UnexpectedSignatureError, "unexpected bytes where a zip header should be"),
+REASONS: tuple[tuple[str, str], ...] = (
+    ("TruncatedDataError", "the data ends inside an entry"),
+    ("IntegrityError", "the data does not match its checksum or sizes"),
+    ("UncompressError", "the compressed data is corrupt"),
+    ("UnsupportedCompressionTypeError", "the compression method is not supported"),
+    ("NotStreamUnzippable", "a stored entry with a data descriptor cannot be read without the central directory"),
+    ("UnsupportedFeatureError", "it uses a zip feature that is not supported"),
+    ("UnexpectedSignatureError", "unexpected bytes where a zip header should be"),
 )
 
 
@@ -177,6 +179,6 @@ def _refusal(error: Exception, entry: str | None, past_end: bool) -> ArchiveErro
         return ArchiveError(NO_PASSWORD)
     if isinstance(error, su.IncorrectPasswordError):
         return ArchiveError(WRONG_PASSWORD)
-    reason = next((text for kind, text in REASONS if isinstance(error, kind)), type(error).__name__)
+    reason = next((text for kind, text in REASONS if isinstance(error, getattr(su, kind))), type(error).__name__)
     where = f"The archive entry {entry!r}" if entry is not None else "The archive"
     return ArchiveError(f"{where} cannot be read: {reason}.")

@@ -17,12 +17,14 @@ lock on PostgreSQL, SQLite's write lock (``BEGIN IMMEDIATE``) on SQLite.
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -43,7 +45,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
@@ -249,13 +250,20 @@ def make_engine(url: str) -> Engine:
 # What ``transaction()`` blocks hold from their start (the advisory lock's key is any number, the same everywhere).
 _WRITERS_LOCK = text("SELECT pg_advisory_xact_lock(7210354416)")
 _SQLITE_WRITE_LOCK = text("BEGIN IMMEDIATE")  # the driver then begins no transaction of its own
-_INSERT_NEW = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+_DIALECTS = ("sqlite", "postgresql")
 
 
-# Built once per dialect and table (building a statement costs more than SQLite spends running it); the
-# row's values are the parameters.  SQLAlchemy keeps the row count of an INSERT only when asked.
-_INSERTS = {(dialect, t.name): insert(t).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
-            for dialect, insert in _INSERT_NEW.items() for t in (resources, jobs)}
+def _dialect_insert(dialect: str):
+    """The dialect's INSERT with ON CONFLICT (imported at first use: the PostgreSQL dialect costs 40 ms)."""
+    return importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
+
+
+@cache
+def _insert_once(dialect: str, table: str):
+    """Built once per dialect and table (building a statement costs more than SQLite spends running it); the
+    row's values are the parameters.  SQLAlchemy keeps the row count of an INSERT only when asked."""
+    target = resources if table == resources.name else jobs
+    return _dialect_insert(dialect)(target).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
 _REPLACE_DOC = update(resources).where(
     *(resources.c[c] == bindparam(f"w_{c}") for c in ("account", "region", "service", "kind", "key"))
 ).values(name=bindparam("name"), body=bindparam("body"), updated_at=bindparam("updated_at"))
@@ -264,7 +272,7 @@ _REPLACE_DOC = update(resources).where(
 def _insert_new(conn: Connection, table: Table, **values: Any) -> bool:
     """Insert a row unless its primary key is taken (then False): one statement, so two writers racing
     cannot both insert, and a conflict leaves a PostgreSQL transaction usable."""
-    return conn.execute(_INSERTS[conn.dialect.name, table.name], values).rowcount == 1
+    return conn.execute(_insert_once(conn.dialect.name, table.name), values).rowcount == 1
 
 
 def _wal(cursor) -> None:
@@ -285,7 +293,7 @@ def _wal(cursor) -> None:
 class Store:
     def __init__(self, url: str):
         self.engine = make_engine(url)
-        if self.engine.dialect.name not in _INSERT_NEW:
+        if self.engine.dialect.name not in _DIALECTS:
             raise ValueError(f"the store runs on SQLite or PostgreSQL, not {self.engine.dialect.name}")
         self._postgres = self.engine.dialect.name == "postgresql"
         # SQLite allows one writer; a shared in-memory connection allows one user at all.
@@ -529,7 +537,7 @@ class Store:
 
     def put_setting(self, name: str, value: Any) -> None:
         """Set ``name`` in one statement, outside the writers' lock (a heartbeat must not wait for an import)."""
-        insert = _INSERT_NEW[self.engine.dialect.name]
+        insert = _dialect_insert(self.engine.dialect.name)
         with self._begin() as conn:
             query = insert(settings).values(name=name, value=value)
             conn.execute(query.on_conflict_do_update(index_elements=[settings.c.name], set_={"value": value}))

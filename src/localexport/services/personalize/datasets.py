@@ -8,9 +8,7 @@ import shutil
 import threading
 import uuid
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from ...core.runtime import RequestContext
 from ...core.store import Doc
@@ -18,6 +16,9 @@ from . import jobs, records
 from . import resources as r
 from .records import Segment
 from .schemas import Field
+
+if TYPE_CHECKING:
+    import duckdb
 
 EXPORT = "personalize.dataset-export"
 

@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import pyarrow as pa
-
+from ...core.lazy import LazyModule
 from .schemas import Field
+
+duckdb = LazyModule("duckdb")
+pa = LazyModule("pyarrow")
 
 MEMORY_LIMIT = "256MB"
 _BATCH_ROWS = 128 * 1024
