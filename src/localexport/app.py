@@ -15,7 +15,7 @@ import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
 
-from . import control_api, services
+from . import control_api
 from .aws.errors import not_implemented
 from .aws.gateway import Gateway, WouldBlock
 from .aws.identity import Caller, caller_from
@@ -33,6 +33,7 @@ from .core.runtime import Limits, RequestContext, Runtime
 from .core.shared_state import StoredState
 from .core.store import Store
 from .core.urls import UrlSigner
+from .services import Services
 
 log = logging.getLogger(__name__)
 
@@ -84,28 +85,25 @@ class LocalExport:
         self.runtime = Runtime(store, artifacts, clock, ids or Ids(), engine, urls, limits,
                                objects=_object_store(self.settings, data_dir),
                                options={"export_part_rows": self.settings.export_part_rows})
-        services.install(self.runtime)
-        registry = services.operations().items()
-        self.handlers = {(name, op): fn for name, ops in registry for op, fn in ops.handlers.items()}
-        self._claims = {(name, op): fn for name, ops in registry for op, fn in ops.claims.items()}
-        styles = {name: ops.validation for name, ops in registry if ops.validation is not None}
-        self.gateway = Gateway(self._dispatch, self.settings.max_body_bytes, self._claim, styles,
+        self.services = Services(self.runtime)  # each imported at its first use
+        self.handlers = self.services.handlers
+        self.gateway = Gateway(self._dispatch, self.settings.max_body_bytes, self._claim, self.services.validation,
                                Verifier.load(self.settings.credentials) if self.settings.credentials else None)
-        self.controls = Controls(self.runtime, {(name, action): fn for name, ops in registry
-                                                for action, fn in ops.console_actions.items()})
+        self.controls = Controls(self.runtime, self.services.console_action)
         engine.recover()
         self.app = _asgi(self)
 
     def _dispatch(self, caller: Caller, service: str, operation: str, params: dict[str, Any], base_url: str,
                   request_id: str = ""):
-        handler = self.handlers.get((service, operation))
-        if handler is None:
-            raise not_implemented(service, operation)
+        try:
+            handler = self.handlers[service, operation]
+        except KeyError:
+            raise not_implemented(service, operation) from None
         ctx = RequestContext(self.runtime, caller.account, caller.region, service, operation, base_url, request_id)
         return handler(ctx, params)
 
     def _claim(self, caller: Caller, service: str, operation: str, params: dict[str, Any]) -> bool:
-        claim = self._claims.get((service, operation))
+        claim = self.services.claim(service, operation)
         if claim is None:
             return False
         return claim(RequestContext(self.runtime, caller.account, caller.region, service, operation, ""), params)

@@ -224,7 +224,7 @@ def routes(instance: LocalExport) -> list[Route]:
     def health_answer() -> tuple[int, dict[str, Any]]:
         try:
             runtime.store.ping()
-            answer = {"status": "ok", "services": sorted(services.operations()), **controls.timing()}
+            answer = {"status": "ok", "services": sorted(services.PACKAGES), **controls.timing()}
             queue = runtime.engine.queue
             if queue is not None:  # a distributed instance: what waits, and who would run it
                 answer["tasks"] = queue.health()

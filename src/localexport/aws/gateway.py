@@ -53,16 +53,19 @@ class WouldBlock(Exception):
 
 class Gateway:
     def __init__(self, dispatch: Dispatch, max_body: int, claims: Claims | None = None,
-                 styles: Mapping[str, ValidationStyle] | None = None, verifier: Verifier | None = None):
+                 style_of: Callable[[str], ValidationStyle | None] | None = None, verifier: Verifier | None = None):
         self.dispatch = dispatch
         self.max_body = max_body
         self.claims = claims
-        self.styles = dict(styles or {})  # service -> how it words a constraint failure
+        self._style_of = style_of  # service -> how it words a constraint failure (None: the default)
         self.verifier = verifier  # None: signatures unchecked, the access key's digits pick the account
 
+    def _style(self, service: str | None) -> ValidationStyle:
+        found = self._style_of(service) if service is not None and self._style_of is not None else None
+        return found or DEFAULT_STYLE
+
     def _parse(self, match: Match, query, headers, body: bytes) -> dict:
-        style = self.styles.get(match.service, DEFAULT_STYLE)
-        return parse_request(match.operation, match.uri_params, query, headers, body, style)
+        return parse_request(match.operation, match.uri_params, query, headers, body, self._style(match.service))
 
     def too_large(self) -> WireResponse:
         """The answer to a body over ``max_body``, for servers that stop reading it early."""
@@ -100,7 +103,7 @@ class Gateway:
             status, out_headers, out_body = serialize_response(service, match.operation, output or {})
         except AWSError as error:
             status, out_headers, out_body = serialize_error(service, error, request_id,
-                                                            self.styles.get(service, DEFAULT_STYLE))
+                                                            self._style(service))
         except WouldBlock:
             raise
         except Exception as error:  # a fault of ours (or of our disk), never the client's input

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Any
 
 from .artifacts import account_prefix
@@ -42,14 +42,14 @@ class UnknownAction(LookupError):
 
 
 class Controls:
-    def __init__(self, runtime: Runtime, console_actions: Mapping[tuple[str, str], Handler] | None = None):
+    def __init__(self, runtime: Runtime, console_action: Callable[[str, str], Handler | None] | None = None):
         self.runtime = runtime
-        self._console = dict(console_actions or {})
+        self._console_action = console_action  # (service, action) -> what the service registered, or None
 
     def console(self, service: str, action: str, account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
         """Do what the AWS console can and the API cannot (a service registers such actions), in one
         account and region; the service's AWS errors are raised as they are."""
-        handler = self._console.get((service, action))
+        handler = self._console_action(service, action) if self._console_action else None
         if handler is None:
             raise UnknownAction(f"{service} has no console action {action}")
         return handler(RequestContext(self.runtime, account, region, service, action, ""), params)

@@ -120,6 +120,9 @@ class JobEngine:
         self.max_attempts = max_attempts
         self._runners: dict[str, Runner] = {}
         self._abandoned: dict[str, Abandoned] = {}
+        # Called with a job's service when no runner of its kind is registered yet (a service registers its
+        # runners when it is first used; a job recovered at start or run by a worker may come first).
+        self.loader: Callable[[str], object] | None = None
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="localexport-job")
         self._timers: list[tuple[float, int, str]] = []
         self._seq = itertools.count()
@@ -144,6 +147,13 @@ class JobEngine:
         self._runners[kind] = runner
         if on_abandoned is not None:
             self._abandoned[kind] = on_abandoned
+
+    def _runner_of(self, job: Job) -> Runner | None:
+        runner = self._runners.get(job.kind)
+        if runner is None and self.loader is not None:
+            self.loader(job.scope.service)
+            runner = self._runners.get(job.kind)
+        return runner
 
     def configure(self, mode: str | None = None, delay: float | None = None) -> None:
         if mode is not None:
@@ -239,6 +249,7 @@ class JobEngine:
     def _interrupted(self, job: Job) -> bool:
         """A job found ``running`` by no one running it: queued again (True), or ended after its attempts."""
         if job.attempts >= self.max_attempts:
+            self._runner_of(job)  # (its service installs what a half-run job of its kind needs undone)
             self._finish(job, self._abandoned.get(job.kind) or _abandon,
                          [f"The job was interrupted {job.attempts} times and was not retried."])
             return False
@@ -376,7 +387,7 @@ class JobEngine:
             return  # someone else took it
         job = claimed
         injected = self._take_injected(job.kind)
-        runner = self._runners.get(job.kind)
+        runner = self._runner_of(job)
         if injected is not None:
             self._failed(job, ("running",), injected)
         elif runner is None:
