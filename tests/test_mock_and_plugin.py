@@ -10,7 +10,7 @@ import httpx
 import pytest
 import requests
 import urllib3
-from botocore.exceptions import WaiterError
+from botocore.exceptions import ClientError, WaiterError
 from moto import mock_aws
 
 from localexport import mock_export
@@ -233,3 +233,33 @@ def test_personalize_and_its_s3_in_process(with_moto):
         assert status["datasetExportJob"]["status"] == "ACTIVE"
         body = s3.get_object(Bucket="in-process-data", Key="o/e/part-00000.csv")["Body"].read()
         assert body.decode().splitlines() == ["USER_ID,AGE", "u1,30"]
+
+
+def test_inside_the_mock_calls_are_not_signed_yet_each_key_is_its_own_account():
+    seen = []
+    with mock_export():
+        alice = boto3.client("lexv2-models", region_name="eu-west-1", aws_access_key_id="111111111111",
+                             aws_secret_access_key="x")
+        bob = boto3.client("lexv2-models", region_name="eu-west-1", aws_access_key_id="222222222222",
+                           aws_secret_access_key="x")
+        alice.meta.events.register("before-send", lambda request, **_: seen.append(request.headers["Authorization"]))
+        alice.create_bot(botName="AliceBot", roleArn=ROLE, dataPrivacy={"childDirected": False},
+                         idleSessionTTLInSeconds=300)
+        assert [b["botName"] for b in alice.list_bots()["botSummaries"]] == ["AliceBot"]
+        assert bob.list_bots()["botSummaries"] == []
+    assert seen and all(b"Credential=111111111111/" in h and b"/eu-west-1/lex/aws4_request" in h
+                        and b"Signature=unsigned-inside-the-mock" in h for h in seen), seen
+
+
+def test_a_mock_that_checks_signatures_gets_them_signed(tmp_path, monkeypatch):
+    keys = tmp_path / "credentials.json"
+    keys.write_text('{"AKIAALICE00000000001": {"secret": "alice-secret", "account": "111111111111"}}')
+    monkeypatch.setenv("LOCALEXPORT_CREDENTIALS", str(keys))
+    with mock_export():
+        def lex(secret: str):
+            return boto3.client("lexv2-models", region_name="us-east-1", aws_access_key_id="AKIAALICE00000000001",
+                                aws_secret_access_key=secret)
+        assert lex("alice-secret").list_bots()["botSummaries"] == []
+        with pytest.raises(ClientError) as refused:
+            lex("not-her-secret").list_bots()
+        assert refused.value.response["Error"]["Code"] == "InvalidSignatureException"
