@@ -7,7 +7,6 @@ see on the wire (status, headers, error form) is decided here and in protocols.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,6 +16,7 @@ from .errors import AWSError, cut, internal_error
 from .identity import Caller, caller_from
 from .models import internal_error_code, service_model
 from .protocols import body_members, has_content, input_members, parse_request, serialize_error, serialize_response
+from .request_ids import new_request_id
 from .routing import Match, route
 from .signatures import SignatureError, Verifier
 from .validation import DEFAULT_STYLE, ValidationStyle
@@ -70,7 +70,7 @@ class Gateway:
     def too_large(self) -> WireResponse:
         """The answer to a body over ``max_body``, for servers that stop reading it early."""
         status, headers, body = serialize_error(None, _TOO_LARGE)
-        headers["x-amzn-RequestId"] = str(uuid.uuid4())
+        headers["x-amzn-RequestId"] = new_request_id()
         return WireResponse(status, headers, body)
 
     def handle(
@@ -79,7 +79,7 @@ class Gateway:
     ) -> WireResponse:
         """``headers`` must have lower-case names.  ``inline``: the caller is the event loop, which only reads
         (anything else raises ``WouldBlock``, here or in the handler, before it changes anything)."""
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         query = parse_qs(query_string, keep_blank_values=True)
         caller = caller_from(headers.get("authorization"), (query.get("X-Amz-Credential") or [None])[0])
         service = operation = None

@@ -41,6 +41,7 @@ class Route:
     query_literals: tuple[str, ...]
     weight: int
     trailing_slash: bool
+    segments: int | None  # how many path segments it matches (None: any, it has a greedy parameter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +92,33 @@ def _rest_routes(signer: str) -> dict[tuple[str, str], list[Route]]:
             op = model.operation_model(op_name)
             regex, params, literals, weight = _template(op.http["requestUri"])
             slash = op.http["requestUri"].split("?")[0].endswith("/")
-            route = Route(name, op, regex, params, literals, weight, slash)
-            first = _first_segment(op.http["requestUri"].split("?")[0])
+            path = op.http["requestUri"].split("?")[0]
+            segments = None if "+}" in path else path.strip("/").count("/") + 1  # (a greedy one spans several)
+            route = Route(name, op, regex, params, literals, weight, slash, segments)
+            first = _first_segment(path)
             table.setdefault((op.http["method"], first), []).append(route)
     for routes in table.values():
         routes.sort(key=lambda r: -r.weight)
     return table
+
+
+_MAX_SEGMENTS = 12  # more than any template has: such paths get every route of their first segment, uncached
+
+
+def _candidates(signer: str, method: str, first: str, segments: int) -> tuple[Route, ...]:
+    """The routes a path of ``segments`` segments can match, most literal first: those of its first segment,
+    then those starting with a parameter; of each, those with as many segments or a greedy parameter."""
+    if segments > _MAX_SEGMENTS:
+        table = _rest_routes(signer)
+        return (*table.get((method, first), ()), *table.get((method, ""), ()))
+    return _candidates_of_length(signer, method, first, segments)
+
+
+@cache
+def _candidates_of_length(signer: str, method: str, first: str, segments: int) -> tuple[Route, ...]:
+    table = _rest_routes(signer)
+    return tuple(r for r in (*table.get((method, first), ()), *table.get((method, ""), ()))
+                 if r.segments in (segments, None))
 
 
 @cache
@@ -142,8 +164,7 @@ def route(method: str, path: str, query: dict[str, list[str]], headers, signing:
         return [Match(found[0], found[1], {})] if found else []
     if signing is not None and signing not in _SIGNERS:
         return []  # signed for a service none of ours is
-    table = _rest_routes(signing or "*")
-    candidates = [*table.get((method, _first_segment(path)), ()), *table.get((method, ""), ())]
+    candidates = _candidates(signing or "*", method, _first_segment(path), path.strip("/").count("/") + 1)
     scored: list[tuple[tuple, Match]] = []
     named = named_api(headers)
     for r in candidates:
