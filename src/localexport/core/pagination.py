@@ -25,17 +25,16 @@ def page(items: Sequence[T], limit: int, token: str | None, query: Any = None) -
     A token from another query, or not made here, is refused with InvalidToken.
     """
     start = 0
-    fingerprint = _fingerprint(query)
     if token:
         try:
             data = json.loads(base64.urlsafe_b64decode(token.encode() + b"=="))
             start, bound = int(data["o"]), data["q"]
         except (ValueError, KeyError, TypeError):
             raise InvalidToken("The nextToken is not valid.") from None
-        if bound != fingerprint or start < 0:
+        if bound != _fingerprint(query) or start < 0:
             raise InvalidToken("The nextToken is not valid for this request.")
     end = start + limit
-    if end >= len(items):
+    if end >= len(items):  # the last page (most lists are one): no token, nothing to hash
         return items[start:], None
-    raw = json.dumps({"o": end, "q": fingerprint}, separators=(",", ":")).encode()
+    raw = json.dumps({"o": end, "q": _fingerprint(query)}, separators=(",", ":")).encode()
     return items[start:end], base64.urlsafe_b64encode(raw).decode().rstrip("=")
