@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
+import pytest
 from lexv2_helpers import simple_bot
 from postgres import on_both_backends
+
+from localexport.core.controls import AmbiguousJob
 
 pytestmark = on_both_backends  # the job engine's rules hold on either store
 
@@ -63,3 +70,33 @@ def test_reset_of_one_account_leaves_the_others(lex, make_client, local, wire):
     kept = other.list_exports()["exportSummaries"]
     assert len(other.list_bots()["botSummaries"]) == 1 and len(kept) == 1
     assert wire.get(other.describe_export(exportId=kept[0]["exportId"])["downloadUrl"]).status_code == 200
+
+
+def test_jobs_are_found_by_the_id_their_service_answered(make_client, local):
+    """The engine's ids are its own (a QuickSight job id is hashed with its scope); the controls find a job by
+    either, and say where an AWS id is not unique."""
+    v1 = make_client("lex-models")
+    imported = v1.start_import(payload=_v1_slot_type_zip(), resourceType="SLOT_TYPE",
+                               mergeStrategy="OVERWRITE_LATEST")["importId"]
+    assert local.controls.job(imported)["aws_id"] == imported
+    for region in ("us-east-1", "eu-west-1"):
+        qs = make_client("quicksight", region=region)
+        qs.start_asset_bundle_export_job(AwsAccountId="123456789012", AssetBundleExportJobId="nightly",
+                                         ResourceArns=[f"arn:aws:quicksight:{region}:123456789012:theme/gone"],
+                                         ExportFormat="QUICKSIGHT_JSON")
+    with pytest.raises(AmbiguousJob, match="nightly names jobs in regions eu-west-1, us-east-1 of account"):
+        local.controls.job("nightly")
+    found = local.controls.job("nightly", region="eu-west-1")
+    assert (found["aws_id"], found["region"], found["output"]) == ("nightly", "eu-west-1", None)
+    assert local.controls.job(found["id"]) == found  # and by its engine id
+    assert local.controls.job("nightly", account="111111111111") is None
+
+
+def _v1_slot_type_zip() -> bytes:
+    document = {"metadata": {"schemaVersion": "1.0", "importType": "LEX", "importFormat": "JSON"},
+                "resource": {"name": "Sizes", "version": "1", "enumerationValues": [{"value": "small"}],
+                             "valueSelectionStrategy": "ORIGINAL_VALUE"}}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("Sizes_Export.json", json.dumps(document))
+    return out.getvalue()

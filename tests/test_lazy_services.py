@@ -43,7 +43,7 @@ print(json.dumps(seen))
 
 
 def test_a_call_imports_its_own_service_and_none_of_the_others():
-    done = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["lexv2"] == []

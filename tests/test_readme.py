@@ -33,17 +33,19 @@ def _example(service: str) -> str:
 
 def test_readme_quicksight_examples_run(server_factory, capsys):
     server = server_factory(LOCALEXPORT_JOB_DELAY="0.2")
-    namespace: dict = {}
-    for block in _examples("quicksight"):  # one session: the identity block goes on with the bundle's accounts
-        exec(compile(block.replace("http://127.0.0.1:4577", server.url), "README.md", "exec"), namespace)  # noqa: S102
-    assert capsys.readouterr().out.split("\n")[:2] == ["SUCCESSFUL ['kpis']", "['kpis']"]
+    for _ in range(2):  # a reader may run them again on the same server
+        namespace: dict = {}
+        for block in _examples("quicksight"):  # one session: the identity block goes on with the bundle's accounts
+            exec(compile(block.replace("http://127.0.0.1:4577", server.url), "README.md", "exec"), namespace)  # noqa: S102
+        assert capsys.readouterr().out.split("\n")[:2] == ["SUCCESSFUL ['kpis']", "['kpis']"]
 
 
 def test_readme_personalize_example_runs(server_factory, capsys):
     server = server_factory(LOCALEXPORT_JOB_DELAY="0.2")
-    exec(compile(_example("personalize").replace("http://127.0.0.1:4577", server.url), "README.md", "exec"), {})  # noqa: S102
-    header, *rows = capsys.readouterr().out.split()
-    assert header == "ITEM_ID,PRICE" and sorted(rows) == ["hat,10.0", "shoe,40.0"]
+    for _ in range(2):  # a reader may run it again on the same server
+        exec(compile(_example("personalize").replace("http://127.0.0.1:4577", server.url), "README.md", "exec"), {})  # noqa: S102
+        header, *rows = capsys.readouterr().out.split()
+        assert header == "ITEM_ID,PRICE" and sorted(rows) == ["hat,10.0", "shoe,40.0"]
 
 
 def test_readme_server_examples_run(server_factory, tmp_path, monkeypatch, capsys):
@@ -51,9 +53,10 @@ def test_readme_server_examples_run(server_factory, tmp_path, monkeypatch, capsy
     export, import_, release, v1 = blocks("python")[:4]
     assert "http://127.0.0.1:4577" in export and "create_bot_alias" in release and "lex-models" in v1
     monkeypatch.chdir(tmp_path)
-    namespace: dict = {}
-    for block in (export, import_, release, v1):  # one session, as a reader would paste them
-        exec(compile(block.replace("http://127.0.0.1:4577", server.url), "README.md", "exec"), namespace)  # noqa: S102
+    for _ in range(2):  # a reader may paste them again on the same server
+        namespace: dict = {}
+        for block in (export, import_, release, v1):  # one session, as a reader would paste them
+            exec(compile(block.replace("http://127.0.0.1:4577", server.url), "README.md", "exec"), namespace)  # noqa: S102
     with zipfile.ZipFile(tmp_path / "PizzaBot.zip") as archive:
         assert any(n.endswith("PizzaBot/Bot.json") for n in archive.namelist())
     lex = namespace["lex"]
@@ -61,7 +64,7 @@ def test_readme_server_examples_run(server_factory, tmp_path, monkeypatch, capsy
     assert {b["botName"] for b in lex.list_bots()["botSummaries"]} == {"PizzaBot", "PizzaBotCopy", "GreeterV2"}
     alias = lex.describe_bot_alias(botId=namespace["copy"], botAliasId=namespace["alias"]["botAliasId"])
     assert (alias["botAliasStatus"], alias["botVersion"]) == ("Available", "1")
-    assert capsys.readouterr().out.split() == ["READY", "GreeterV2"]
+    assert capsys.readouterr().out.split() == ["READY", "GreeterV2"] * 2
 
 
 def test_readme_in_process_example_runs():

@@ -89,7 +89,7 @@ class LocalExport:
         self.handlers = self.services.handlers
         self.gateway = Gateway(self._dispatch, self.settings.max_body_bytes, self._claim, self.services.validation,
                                Verifier.load(self.settings.credentials) if self.settings.credentials else None)
-        self.controls = Controls(self.runtime, self.services.console_action)
+        self.controls = Controls(self.runtime, self.services.console_action, self.services.job_name)
         engine.recover()
         self.app = _asgi(self)
 

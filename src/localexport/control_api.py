@@ -48,7 +48,7 @@ from .aws.errors import AWSError
 from .aws.identity import DEFAULT_ACCOUNT, DEFAULT_REGION
 from .aws.protocols import serialize_error
 from .core.clock import duration
-from .core.controls import UnknownAction
+from .core.controls import AmbiguousJob, UnknownAction
 from .core.urls import PREFIX, UrlRefused
 
 if TYPE_CHECKING:
@@ -304,7 +304,7 @@ def routes(instance: LocalExport) -> list[Route]:
 
     def jobs(request: Request, body: dict[str, Any]) -> Response:
         query = request.query_params
-        return JSONResponse({"jobs": controls.jobs(query.get("service"), query.get("state"))})
+        return JSONResponse({"jobs": controls.jobs(*(query.get(k) for k in ("service", "state", "account", "region")))})
 
     def job_download(request: Request, body: dict[str, Any]) -> Response:
         url = controls.download_url(request.path_params["job_id"], str(request.base_url))
@@ -313,7 +313,13 @@ def routes(instance: LocalExport) -> list[Route]:
         return JSONResponse({"url": url})
 
     def job(request: Request, body: dict[str, Any]) -> Response:
-        found = controls.job(request.path_params["job_id"])
+        """By engine id or AWS id (a Personalize ARN has slashes), in ``?account=`` / ``&region=`` if given."""
+        query = request.query_params
+        try:
+            found = controls.job(request.path_params["job_id"], query.get("account"), query.get("region"))
+        except AmbiguousJob as error:
+            return JSONResponse({"error": str(error), "accounts": error.accounts, "regions": error.regions},
+                                status_code=409)
         return JSONResponse(found) if found else JSONResponse({"error": "no such job"}, status_code=404)
 
     def advance(request: Request, body: dict[str, Any]) -> Response:
@@ -364,10 +370,10 @@ def routes(instance: LocalExport) -> list[Route]:
     control_routes = [
         (f"{base}/control/timing", timing, ["GET", "POST"]),
         (f"{base}/control/jobs", jobs, ["GET"]),
-        (f"{base}/control/jobs/{{job_id}}", job, ["GET"]),
         (f"{base}/control/jobs/{{job_id}}/advance", advance, ["POST"]),
         (f"{base}/control/jobs/{{job_id}}/download", job_download, ["GET"]),
         (f"{base}/control/jobs/{{job_id}}/fail", fail, ["POST"]),
+        (f"{base}/control/jobs/{{job_id:path}}", job, ["GET"]),  # after the routes above: it takes any tail
         (f"{base}/control/fail-next", fail_next, ["POST"]),
         (f"{base}/control/clock", clock, ["POST"]),
         (f"{base}/control/reset", reset, ["POST"]),

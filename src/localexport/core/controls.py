@@ -7,7 +7,7 @@ from typing import Any
 
 from .artifacts import account_prefix
 from .clock import duration
-from .runtime import Handler, RequestContext, Runtime
+from .runtime import Handler, JobName, RequestContext, Runtime
 from .store import Job
 
 
@@ -19,10 +19,12 @@ def _leaves(value: Any) -> list[str]:
     return [str(value)] if isinstance(value, (str, int)) and not isinstance(value, bool) else []
 
 
-def job_view(job: Job, size: int | None = None) -> dict[str, Any]:
-    """A job in core terms, for the control API and the CLI."""
+def job_view(job: Job, size: int | None = None, name: JobName | None = None) -> dict[str, Any]:
+    """A job in core terms, for the control API and the CLI, with what its service's API calls it."""
     return {
         "id": job.id,
+        "aws_id": name.aws_id if name else job.id,
+        "output": name.output if name else None,
         "service": job.scope.service,
         "account": job.scope.account,
         "region": job.scope.region,
@@ -41,10 +43,27 @@ class UnknownAction(LookupError):
     pass
 
 
+class AmbiguousJob(LookupError):
+    """An AWS id that names several jobs: QuickSight's are unique only per account, region and kind."""
+
+    def __init__(self, ident: str, jobs: list[Job]):
+        self.accounts = sorted({j.scope.account for j in jobs})
+        self.regions = sorted({j.scope.region for j in jobs})
+        if len(self.accounts) > 1:
+            where = f"accounts {', '.join(self.accounts)}"
+        elif len(self.regions) > 1:
+            where = f"regions {', '.join(self.regions)} of account {self.accounts[0]}"
+        else:
+            where = f"account {self.accounts[0]}, of kinds {', '.join(sorted({j.kind for j in jobs}))}"
+        super().__init__(f"{ident} names jobs in {where}")
+
+
 class Controls:
-    def __init__(self, runtime: Runtime, console_action: Callable[[str, str], Handler | None] | None = None):
+    def __init__(self, runtime: Runtime, console_action: Callable[[str, str], Handler | None] | None = None,
+                 job_name: Callable[[Job], JobName | None] | None = None):
         self.runtime = runtime
         self._console_action = console_action  # (service, action) -> what the service registered, or None
+        self._job_name = job_name or (lambda job: None)  # what the job's service calls it; None: its engine id
 
     def console(self, service: str, action: str, account: str, region: str, params: dict[str, Any]) -> dict[str, Any]:
         """Do what the AWS console can and the API cannot (a service registers such actions), in one
@@ -63,14 +82,36 @@ class Controls:
         return self.timing()
 
     def _view(self, job: Job) -> dict[str, Any]:
-        return job_view(job, self.runtime.artifacts.size(job.artifact) if job.artifact else None)
+        return job_view(job, self.runtime.artifacts.size(job.artifact) if job.artifact else None,
+                        self._job_name(job))
 
-    def jobs(self, service: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
+    def jobs(self, service: str | None = None, state: str | None = None, account: str | None = None,
+             region: str | None = None) -> list[dict[str, Any]]:
+        wanted = {"service": service, "account": account, "region": region}
         return [self._view(j) for j in self.runtime.store.jobs(states=(state,) if state else ())
-                if service is None or j.scope.service == service]
+                if all(value is None or getattr(j.scope, field) == value for field, value in wanted.items())]
 
-    def job(self, job_id: str) -> dict[str, Any] | None:
-        job = self.runtime.store.get_job(job_id)
+    def find(self, ident: str, account: str | None = None, region: str | None = None) -> Job | None:
+        """The job with this engine id, or with this AWS id (AmbiguousJob if that names jobs of several
+        accounts, regions or kinds and ``account`` / ``region`` do not say which)."""
+
+        def wanted(job: Job) -> bool:
+            return (account is None or job.scope.account == account) and (region is None or job.scope.region == region)
+
+        job = self.runtime.store.get_job(ident)
+        if job is not None and wanted(job):
+            return job
+        named = [j for j in self.runtime.store.jobs() if wanted(j) and (self._job_name(j) or JobName(j.id)).aws_id
+                 == ident]
+        if len({(j.scope.account, j.scope.region, j.kind) for j in named}) > 1:
+            raise AmbiguousJob(ident, named)
+        # within one account, region and kind, an id names one job at a time: the newest (a Lex V1 export's,
+        # as GetExport reports it)
+        return max(named, key=lambda j: j.created_at) if named else None
+
+    def job(self, ident: str, account: str | None = None, region: str | None = None) -> dict[str, Any] | None:
+        """A job by engine id or AWS id (see ``find``), in core terms."""
+        job = self.find(ident, account, region)
         return self._view(job) if job else None
 
     def advance(self, job_id: str) -> dict[str, Any] | None:

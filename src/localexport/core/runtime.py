@@ -13,7 +13,7 @@ from .embedded_s3 import EmbeddedS3
 from .ids import Ids
 from .jobs import JobEngine
 from .objects import ObjectStore
-from .store import Scope, Store
+from .store import Job, Scope, Store
 from .urls import UrlSigner
 
 
@@ -74,6 +74,18 @@ Handler = Callable[[RequestContext, dict[str, Any]], dict[str, Any]]
 Claim = Callable[[RequestContext, dict[str, Any]], bool]
 
 
+@dataclass(frozen=True)
+class JobName:
+    """How the service's own API names a job (the engine id is often a hash of it), and where its result
+    is when it lives in the account's S3 rather than as an archive."""
+
+    aws_id: str
+    output: str | None = None  # an s3:// URI
+
+
+Namer = Callable[[Job], JobName]
+
+
 class Operations:
     """Handlers of one service, registered by operation name."""
 
@@ -83,6 +95,7 @@ class Operations:
         self.handlers: dict[str, Handler] = {}
         self.claims: dict[str, Claim] = {}
         self.console_actions: dict[str, Handler] = {}
+        self.job_names: dict[str, Namer] = {}  # job kind -> its name; a kind not here is named by its engine id
 
     def __call__(self, name: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
@@ -96,6 +109,16 @@ class Operations:
 
         def register(fn: Handler) -> Handler:
             self.console_actions[name] = fn
+            return fn
+
+        return register
+
+    def names_jobs(self, *kinds: str) -> Callable[[Namer], Namer]:
+        """How jobs of ``kinds`` are named by the service's API, for the test controls and the CLI."""
+
+        def register(fn: Namer) -> Namer:
+            for kind in kinds:
+                self.job_names[kind] = fn
             return fn
 
         return register

@@ -7,7 +7,8 @@ import threading
 from typing import Any
 
 from ..core import inline
-from ..core.runtime import Claim, Handler, Operations, Runtime
+from ..core.runtime import Claim, Handler, JobName, Operations, Runtime
+from ..core.store import Job
 
 # The AWS service (its botocore model's name) -> the package that answers it.
 PACKAGES = {
@@ -86,6 +87,12 @@ class Services:
     def console_action(self, service: str, action: str) -> Handler | None:
         ops = self.operations(service)
         return ops.console_actions.get(action) if ops else None
+
+    def job_name(self, job: Job) -> JobName | None:
+        """What the job's service calls it (None: its engine id, no output elsewhere)."""
+        ops = self.operations(job.scope.service)
+        namer = ops.job_names.get(job.kind) if ops else None
+        return namer(job) if namer else None
 
     def validation(self, service: str) -> Any:
         """How ``service`` words a constraint failure (None: as the default)."""

@@ -7,7 +7,7 @@ from typing import Any
 from ...aws.errors import AWSError
 from ...core.archives import ArchiveError, open_zip, write_zip
 from ...core.jobs import JobFailed, JobOutcome
-from ...core.runtime import RequestContext, Runtime, holds_job
+from ...core.runtime import JobName, RequestContext, Runtime, holds_job
 from ...core.store import Job
 from ...core.tags import from_pairs
 from . import alexa, lexformat
@@ -52,6 +52,12 @@ def get_export(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         out["failureReason"] = "; ".join(job.failure or [])
         ctx.store.update_job(job.id, extra={**job.extra, "reported": True})  # the next call tries again
     return out
+
+
+@op.names_jobs(EXPORT)
+def _export_name(job: Job) -> JobName:
+    """GetExport answers no job id: an export is named by what it exports (its newest job, as GetExport)."""
+    return JobName(":".join(job.spec[k] for k in ("name", "version", "resourceType")))
 
 
 def _small(ctx: RequestContext, kind: str, name: str, version: str) -> bool:

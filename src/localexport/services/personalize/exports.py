@@ -8,7 +8,7 @@ from typing import Any
 
 from ...core.jobs import JobFailed, JobOutcome
 from ...core.objects import ObjectError, S3Url
-from ...core.runtime import RequestContext, Runtime
+from ...core.runtime import JobName, RequestContext, Runtime
 from ...core.store import Job
 from . import datasets, jobs, records, schemas
 from . import resources as r
@@ -47,6 +47,13 @@ def output_prefix(path: str, job_name: str) -> S3Url:
     url = S3Url.parse(path)
     folder = url.key if not url.key or url.key.endswith("/") else url.key + "/"
     return S3Url(url.bucket, f"{folder}{job_name}/")
+
+
+@op.names_jobs(KIND)
+def _name(job: Job) -> JobName:
+    """Its ARN, and the folder its CSV files go to: its result is in the account's S3, not an archive."""
+    target = output_prefix(job.spec["jobOutput"]["s3DataDestination"]["path"], job.spec["jobName"])
+    return JobName(job.spec["arn"], str(target))
 
 
 def make_runner(runtime: Runtime):

@@ -6,7 +6,7 @@ from typing import Any
 
 from ...core.jobs import JobFailed, JobOutcome
 from ...core.objects import ObjectError, S3Url
-from ...core.runtime import RequestContext, Runtime
+from ...core.runtime import JobName, RequestContext, Runtime
 from ...core.store import Job
 from . import datasets, jobs, records
 from . import resources as r
@@ -16,6 +16,7 @@ from .handlers import dataset_fields, op
 KIND = "personalize.dataset-import"
 MEMBERS = ("jobName", "datasetArn", "dataSource", "roleArn", "importMode", "publishAttributionMetricsToS3")
 SUMMARY = ("jobName", "importMode")
+op.names_jobs(KIND)(lambda job: JobName(job.spec["arn"]))
 MAX_ACTIVE = 5  # pending or in-progress import jobs per region
 
 

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ...core.jobs import JobOutcome
-from ...core.runtime import RequestContext, Runtime
+from ...core.runtime import JobName, RequestContext, Runtime
 from ...core.store import Job
 from . import assets as a
 from . import bundle, cfn, checks, jobs
@@ -17,6 +17,7 @@ from .errors import invalid
 KIND = "quicksight.asset-bundle-export"
 LABEL = "Asset bundle export job"
 URL_SECONDS = 300
+op.names_jobs(KIND)(lambda job: JobName(job.spec["AssetBundleExportJobId"]))
 EXPORTABLE = {"analysis", "dashboard", "dataset", "datasource", "theme", "vpcConnection", "folder"}
 DEFAULTS = {"IncludeAllDependencies": False, "IncludePermissions": False, "IncludeTags": False,
             "IncludeFolderMemberships": False, "IncludeFolderMembers": "NONE"}

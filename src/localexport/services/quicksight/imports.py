@@ -15,7 +15,7 @@ from ...aws.validation import SerializationError, validate
 from ...core.archives import ArchiveError, open_zip
 from ...core.jobs import JobFailed, JobOutcome, cut
 from ...core.objects import ObjectError, S3Url
-from ...core.runtime import RequestContext, Runtime
+from ...core.runtime import JobName, RequestContext, Runtime
 from ...core.store import Job
 from . import assets as a
 from . import bundle, checks, jobs, principals, versions
@@ -25,6 +25,7 @@ from .errors import invalid
 KIND = "quicksight.asset-bundle-import"
 LABEL = "Asset bundle import job"
 URL_SECONDS = 300
+op.names_jobs(KIND)(lambda job: JobName(job.spec["AssetBundleImportJobId"]))
 _ARN = re.compile(r"arn:aws:quicksight:[a-z0-9-]+:\d{12}:(datasource|dataset|theme|analysis|dashboard|folder|"
                   r"vpcConnection)/([\w-]+)")
 _PRINCIPAL = re.compile(r"^(arn:aws:quicksight:[a-z0-9-]+:)\d{12}(:(?:user|group|namespace)/)")

@@ -62,7 +62,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ...core.jobs import HELD, JobFailed, JobOutcome, scoped_job_id
 from ...core.objects import ObjectError, S3Url
-from ...core.runtime import RequestContext, Runtime
+from ...core.runtime import JobName, RequestContext, Runtime
 from ...core.store import AlreadyExists, Doc, Job
 from . import assets as a
 from . import jobs
@@ -77,6 +77,7 @@ MANUAL_PER_DAY = 32  # CreateIngestion's documented limit for an Enterprise edit
 DAY = 24 * 3600
 MAX_MANIFEST_BYTES = 1024 * 1024  # a manifest is a short JSON document
 MAX_FILES = 1000  # files one S3 manifest may name (QuickSight's S3 data source quota)
+op.names_jobs(KIND)(lambda job: JobName(job.spec["IngestionId"]))  # unique within its data set
 _IDS = uuid.UUID("6b1f0c52-2d43-4c1e-9a55-5e7a1c3b9d20")  # the namespace of scheduled ingestions' ids
 
 
