@@ -154,6 +154,7 @@ def _asgi(instance: LocalExport):
     from a2wsgi import WSGIMiddleware
 
     control = Starlette(routes=control_api.routes(instance))
+    pages = _console(instance)
     gateway = instance.gateway
     objects = instance.runtime.objects
     # moto's S3 behind a2wsgi (its own threads, so bodies stream and the loop stays free)
@@ -164,8 +165,11 @@ def _asgi(instance: LocalExport):
     reads_inline = instance.runtime.store.reads_never_wait
 
     async def app(scope, receive, send):
-        if scope["type"] != "http" or scope["path"].startswith("/_localexport/"):
+        if scope["type"] != "http":
             await control(scope, receive, send)
+            return
+        if scope["path"].startswith("/_localexport/"):
+            await (pages if scope["path"].startswith(CONSOLE) else control)(scope, receive, send)
             return
         if s3 is not None:
             caller = _caller(scope)
@@ -214,6 +218,24 @@ def _asgi(instance: LocalExport):
         await _send(send, result.status, result.headers, result.body if result.has_content else None)
 
     return app
+
+
+CONSOLE = "/_localexport/ui"
+
+
+def _console(instance: LocalExport):
+    """The web console, its modules and templates loaded at its first request (nothing of it on the AWS path)."""
+    app = None
+
+    async def pages(scope, receive, send):
+        nonlocal app
+        if app is None:
+            from . import console
+
+            app = Starlette(routes=console.routes(instance))
+        await app(scope, receive, send)
+
+    return pages
 
 
 def _headers(scope) -> dict[str, str]:

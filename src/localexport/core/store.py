@@ -442,6 +442,13 @@ class Store:
         with self._begin() as conn:
             conn.execute(delete(t).where(_scope_of(t, scope), t.c.key.like(_like_prefix(key_prefix), escape="\\")))
 
+    def scopes(self) -> list[Scope]:
+        """Every scope holding a document or a job (what the web console lists); a full scan, not for AWS calls."""
+        with self._read() as conn:
+            rows = {tuple(r) for t in (resources, jobs)
+                    for r in conn.execute(select(t.c.account, t.c.region, t.c.service).distinct())}
+        return [Scope(*r) for r in sorted(rows)]
+
     # -- jobs ----------------------------------------------------------------
 
     def insert_job(self, job: Job) -> Job:
