@@ -53,14 +53,19 @@ def test_jobs_wait_download_reset(server_factory, tmp_path):
     assert lex.list_bots()["botSummaries"] == []
 
 
-def test_failed_job_makes_wait_fail(server_factory):
-    server = server_factory(LOCALEXPORT_JOB_MODE="immediate")
+def _failed_export(server) -> str:
+    """The id of a Lex V2 export that failed with "disk full"."""
     lex = client("lexv2-models", server.url)
     bot_id = simple_bot(lex)["botId"]
     RemoteControls(server.url).fail_next(["disk full"])
-    export_id = lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id,
-                                                                                   "botVersion": "DRAFT"}},
-                                  fileFormat="LexJson")["exportId"]
+    return lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id,
+                                                                              "botVersion": "DRAFT"}},
+                             fileFormat="LexJson")["exportId"]
+
+
+def test_failed_job_makes_wait_fail(server_factory):
+    server = server_factory(LOCALEXPORT_JOB_MODE="immediate")
+    export_id = _failed_export(server)
     waited = CliRunner().invoke(main, ["wait", export_id, "--url", server.url])
     assert waited.exit_code == 1 and "disk full" in waited.output
 
@@ -178,12 +183,7 @@ def test_aws_ids_of_every_service(server_factory, tmp_path):
 
 def test_download_says_what_a_job_lacks(server_factory):
     server = server_factory(LOCALEXPORT_JOB_MODE="immediate")
-    lex = client("lexv2-models", server.url)
-    bot_id = simple_bot(lex)["botId"]
-    RemoteControls(server.url).fail_next(["disk full"])
-    export_id = lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id,
-                                                                                   "botVersion": "DRAFT"}},
-                                  fileFormat="LexJson")["exportId"]
+    export_id = _failed_export(server)
     failed = _run("download", export_id, "--url", server.url)
     assert failed.exit_code == 1
     assert failed.stderr.strip() == f"localexport: {export_id} failed, nothing to save: disk full"
