@@ -9,12 +9,14 @@ def invalid(message: str) -> AWSError:
     return AWSError("InvalidInputException", message)
 
 
+# One wording for every Personalize resource, as real answers read: moto's captures for a missing
+# resource, and a real CreateSchema answer quoted in aws-samples/retail-demo-store#219 for a duplicate.
 def not_found(arn: str) -> AWSError:
-    return AWSError("ResourceNotFoundException", f"Could not find resource with arn: {arn}")
+    return AWSError("ResourceNotFoundException", f"Resource Arn {arn} does not exist.")
 
 
 def already_exists(arn: str) -> AWSError:
-    return AWSError("ResourceAlreadyExistsException", f"A resource already exists with the arn: {arn}")
+    return AWSError("ResourceAlreadyExistsException", f"Another resource with Arn {arn} already exists.")
 
 
 def in_use(message: str) -> AWSError:
