@@ -84,7 +84,7 @@ class LocalExport:
         urls = UrlSigner(_secret(data_dir, store), clock)
         self.runtime = Runtime(store, artifacts, clock, ids or Ids(), engine, urls, limits,
                                objects=_object_store(self.settings, data_dir),
-                               options={"export_part_rows": self.settings.export_part_rows})
+                               options=self.settings.runtime_options())
         self.services = Services(self.runtime)  # each imported at its first use
         self.handlers = self.services.handlers
         self.gateway = Gateway(self._dispatch, self.settings.max_body_bytes, self._claim, self.services.validation,

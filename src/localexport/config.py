@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         "A JSON file of access key -> secret key and account: every AWS call is SigV4-verified against it."))
     export_part_rows: int = Field(default=1_000_000, ge=1,
                                   description="Rows per CSV file of a Personalize dataset export.")
+    personalize_min_interactions: int = Field(default=1000, ge=1, description=(
+        "Interaction records a Personalize solution version needs to train (AWS's minimum: 1000); lower it to "
+        "train on small test data."))
+    personalize_min_users: int = Field(default=25, ge=1, description=(
+        "Users with 2 or more interactions a Personalize solution version needs to train (AWS's minimum: 25)."))
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
@@ -91,6 +96,10 @@ class Settings(BaseSettings):
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'localexport.db'}"
+
+    def runtime_options(self) -> dict[str, int]:
+        """The settings services read through ``Runtime.options``."""
+        return self.model_dump(include={"export_part_rows", "personalize_min_interactions", "personalize_min_users"})
 
     def uses_workers(self) -> bool:
         """Whether jobs run in `localexport worker` processes (a distributed instance)."""

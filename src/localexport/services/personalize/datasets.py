@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import duckdb
 
 EXPORT = "personalize.dataset-export"
+TRAINING = "personalize.solution-version"  # (training.py's jobs, which read the records too)
 
 
 def now_ns(ctx: RequestContext) -> int:
@@ -99,9 +100,16 @@ def commit_bulk(ctx: RequestContext, dataset_arn: str, segment: dict[str, Any], 
         r.save(ctx, doc, {**doc.body, "_bulk": bulk, "_retired": retired, r.UPDATED: ctx.clock.now()})
 
 
+def _readers(ctx: RequestContext, dataset_arn: str, group_arn: str) -> list:
+    """The jobs that may be reading a dataset's segments: its exports, and its group's trainings."""
+    return [*jobs.active(ctx, EXPORT, dataset_arn),
+            *(job for job in jobs.active(ctx, TRAINING) if job.spec["datasetGroupArn"] == group_arn)]
+
+
 def sweep(ctx: RequestContext, dataset_arn: str, running: str | None = None) -> None:
-    """Delete retired segment files once no export of the dataset (but ``running``, the caller) is running."""
-    if any(job.id != running for job in jobs.active(ctx, EXPORT, dataset_arn)):
+    """Delete retired segment files once no job reading the dataset (but ``running``, the caller) runs."""
+    found = r.find(ctx, r.DATASET, dataset_arn)
+    if found is None or any(job.id != running for job in _readers(ctx, dataset_arn, found.body["datasetGroupArn"])):
         return
     with ctx.store.transaction():
         doc = r.find(ctx, r.DATASET, dataset_arn)

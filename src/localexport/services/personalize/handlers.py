@@ -8,8 +8,8 @@ from typing import Any
 from ...core.artifacts import account_prefix
 from ...core.runtime import Operations, RequestContext
 from ...core.store import Doc
+from . import datasets, schemas
 from . import resources as r
-from . import schemas
 from .errors import already_exists, in_use, invalid, limit
 
 op = Operations("personalize")
@@ -51,9 +51,9 @@ def list_dataset_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str
 @op("DeleteDatasetGroup")
 def delete_dataset_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     doc = r.load(ctx, r.DATASET_GROUP, params["datasetGroupArn"])
-    if r.alive(ctx, r.DATASET, doc.key) or r.alive(ctx, r.EVENT_TRACKER, doc.key):
-        raise in_use(f"Dataset group {params['datasetGroupArn']} still has datasets or event trackers; delete them "
-                     "first.")
+    if r.alive(ctx, r.DATASET, doc.key) or r.alive(ctx, r.EVENT_TRACKER, doc.key) or r.alive(ctx, r.SOLUTION, doc.key):
+        raise in_use(f"Dataset group {params['datasetGroupArn']} still has datasets, event trackers or solutions; "
+                     "delete them first.")
     r.delete(ctx, r.DATASET_GROUP, doc)
     return {}
 
@@ -155,7 +155,8 @@ def list_datasets(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
 def delete_dataset(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     doc = r.load(ctx, r.DATASET, params["datasetArn"])
     for job in ctx.store.jobs(r.scope(ctx), states=("queued", "running")):
-        if job.spec.get("datasetArn") == params["datasetArn"]:
+        training = job.kind == datasets.TRAINING and job.spec["datasetGroupArn"] == doc.body["datasetGroupArn"]
+        if job.spec.get("datasetArn") == params["datasetArn"] or training:
             raise in_use(f"Dataset {params['datasetArn']} has a job in progress: {job.spec['arn']}.")
     r.delete(ctx, r.DATASET, doc)
     ctx.runtime.artifacts.delete_tree(doc.body["_storage"])

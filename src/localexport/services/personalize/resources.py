@@ -1,4 +1,4 @@
-"""Personalize resources (dataset groups, schemas, datasets, event trackers): ARNs,
+"""Personalize resources (dataset groups, schemas, datasets, event trackers, solutions, campaigns): ARNs,
 documents and their settling statuses.
 
 A document's key is the resource part of its ARN (``dataset/Group/INTERACTIONS``),
@@ -38,6 +38,8 @@ DATASET_GROUP = Kind("dataset_group", "dataset group", "datasetGroupArn", "datas
 SCHEMA = Kind("schema", "schema", "schemaArn", "schema", has_status=False)
 DATASET = Kind("dataset", "dataset", "datasetArn", "dataset")
 EVENT_TRACKER = Kind("event_tracker", "event tracker", "eventTrackerArn", "event-tracker")
+SOLUTION = Kind("solution", "solution", "solutionArn", "solution")
+CAMPAIGN = Kind("campaign", "campaign", "campaignArn", "campaign")
 
 
 def scope(ctx: RequestContext) -> Scope:

@@ -13,12 +13,19 @@ from .handlers import op
 
 MAX_TAGS = 50  # user tags per resource (AWS's tag quota)
 PAIR = ("tagKey", "tagValue")  # how Personalize spells a tag
-_DOCS = {k.arn_part: k for k in (r.DATASET_GROUP, r.DATASET, r.EVENT_TRACKER)}
-_JOBS = ("dataset-import-job", "dataset-export-job")
+_DOCS = {k.arn_part: k for k in (r.DATASET_GROUP, r.DATASET, r.EVENT_TRACKER, r.SOLUTION, r.CAMPAIGN)}
+_JOBS = ("dataset-import-job", "dataset-export-job", "solution-version")
+
+
+def _part(arn: str) -> str:
+    resource = arn.split(":", 5)[-1]
+    if resource.count("/") == 2 and resource.startswith("solution/"):
+        return "solution-version"  # solution/<name>/<id>: a training job
+    return resource.split("/", 1)[0]
 
 
 def _tags(ctx: RequestContext, arn: str) -> list[dict[str, str]]:
-    part = arn.split(":", 5)[-1].split("/", 1)[0]
+    part = _part(arn)
     if part in _DOCS:
         return r.load(ctx, _DOCS[part], arn).body.get("_tags") or []
     if part in _JOBS:
@@ -34,7 +41,7 @@ def _job(ctx: RequestContext, arn: str):
 
 
 def _save(ctx: RequestContext, arn: str, tags: list[dict[str, str]]) -> None:
-    part = arn.split(":", 5)[-1].split("/", 1)[0]
+    part = _part(arn)
     if part in _DOCS:
         doc = r.load(ctx, _DOCS[part], arn)
         r.save(ctx, doc, {**doc.body, "_tags": tags})

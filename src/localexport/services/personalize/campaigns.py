@@ -1,0 +1,96 @@
+"""Campaigns: CreateCampaign, DescribeCampaign, ListCampaigns, UpdateCampaign, DeleteCampaign.
+
+A campaign is a document (``campaign/<name>``, child of its solution) deploying an ACTIVE solution
+version; its status, and that of its latest update, settle like every Personalize resource's.
+(Recommendations from it, personalize-runtime, come with a later change.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...core import statuses
+from ...core.runtime import RequestContext
+from ...core.store import Doc
+from . import recipes, training
+from . import resources as r
+from .errors import in_use, invalid
+from .handlers import op
+
+SUMMARY = ("name", "campaignArn", "status", r.CREATED, r.UPDATED, "failureReason")
+UPDATE = "_updateStatus"  # the settling status of latestCampaignUpdate
+
+
+def _check_config(ctx: RequestContext, version_arn: str, config: dict[str, Any] | None) -> str:
+    """The solution of an ACTIVE version, and a campaignConfig its recipe takes."""
+    job = training.load_active(ctx, version_arn)
+    recipe = recipes.find(job.spec["recipeArn"])
+    if (config or {}).get("itemExplorationConfig") and recipe.name != "aws-user-personalization":
+        raise invalid(f"itemExplorationConfig is only for the User-Personalization recipe; solution version "
+                      f"{version_arn} uses {recipe.name}.")
+    return job.spec["solutionArn"]
+
+
+@op("CreateCampaign")
+def create_campaign(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    solution_arn = _check_config(ctx, params["solutionVersionArn"], params.get("campaignConfig"))
+    solution = r.load(ctx, r.SOLUTION, solution_arn)
+    body = {"name": params["name"], "solutionVersionArn": params["solutionVersionArn"],
+            "minProvisionedTPS": params.get("minProvisionedTPS", 1), "campaignConfig": params.get("campaignConfig"),
+            "_tags": params.get("tags")}
+    doc = r.create(ctx, r.CAMPAIGN, f"campaign/{params['name']}", body, parent=solution.key)
+    return {"campaignArn": doc.body["campaignArn"]}
+
+
+def view(ctx: RequestContext, doc: Doc) -> dict[str, Any]:
+    body = r.view(ctx, doc)
+    if doc.body.get("_update"):
+        body["latestCampaignUpdate"] = {**doc.body["_update"],
+                                        "status": statuses.settle(doc.body, ctx.clock.now())[UPDATE]}
+    return body
+
+
+@op("DescribeCampaign")
+def describe_campaign(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {"campaign": view(ctx, r.load(ctx, r.CAMPAIGN, params["campaignArn"]))}
+
+
+@op("ListCampaigns")
+def list_campaigns(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    solution = params.get("solutionArn")  # an unknown solution lists nothing (ListCampaigns has no NotFound)
+    if solution:
+        prefix = r.arn(ctx, "solution/")
+        docs = r.alive(ctx, r.CAMPAIGN, solution.split(":", 5)[5]) if solution.startswith(prefix) else []
+    else:
+        docs = r.alive(ctx, r.CAMPAIGN)
+    items = [{k: body.get(k) for k in SUMMARY} for body in (r.view(ctx, d) for d in docs)]
+    chunk, token = r.page_of(items, params, ["ListCampaigns", solution])
+    return {"campaigns": chunk, "nextToken": token}
+
+
+@op("UpdateCampaign")
+def update_campaign(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    doc = r.load_active(ctx, r.CAMPAIGN, params["campaignArn"])
+    if statuses.settle(doc.body, ctx.clock.now()).get(UPDATE) not in (None, r.ACTIVE, "CREATE FAILED"):
+        raise in_use(f"Campaign {params['campaignArn']} has an update in progress.")
+    version = params.get("solutionVersionArn") or doc.body["solutionVersionArn"]
+    config = params["campaignConfig"] if "campaignConfig" in params else doc.body.get("campaignConfig")
+    solution_arn = _check_config(ctx, version, config)
+    if r.key_of(ctx, r.SOLUTION, solution_arn) != doc.parent:
+        raise invalid(f"Solution version {version} is not a version of the campaign's solution.")
+    now = ctx.clock.now()
+    tps = params.get("minProvisionedTPS", doc.body["minProvisionedTPS"])
+    body = {**doc.body, "solutionVersionArn": version, "minProvisionedTPS": tps, "campaignConfig": config,
+            r.UPDATED: now}
+    body["_update"] = {"solutionVersionArn": version, "minProvisionedTPS": tps, "campaignConfig": config,
+                       "creationDateTime": now, "lastUpdatedDateTime": now}
+    at = ctx.engine.settle_at()
+    statuses.begin(body, UPDATE, "CREATE PENDING", r.ACTIVE, at, via=("CREATE IN_PROGRESS", (now + at) / 2))
+    r.save(ctx, doc, body)
+    return {"campaignArn": params["campaignArn"]}
+
+
+@op("DeleteCampaign")
+def delete_campaign(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    r.delete(ctx, r.CAMPAIGN, r.load(ctx, r.CAMPAIGN, params["campaignArn"]))
+    return {}

@@ -1,0 +1,196 @@
+"""The models a solution version trains: small, deterministic, explainable, computed by DuckDB.
+
+Input: the solution's interaction records ``events(USER_ID, ITEM_ID, TIMESTAMP)`` (after the
+solution's eventType and eventValueThreshold filters) and the catalogue (every item of the
+interactions and of the Items dataset).  Output: three tables, written as Parquet files
+
+    popularity(ITEM_ID, score)                 every interacted item; scores in [0, 1], summing to 1
+    similar(ITEM_ID, RELATED_ITEM_ID, score)   at most NEIGHBOURS per item; cosine in [0, 1]
+    history(USER_ID, ITEM_ID, TIMESTAMP)       each user's latest HISTORY distinct items
+
+and metrics computed on a held-out split.
+
+- popularity (aws-popularity-count): an item's score is the number of distinct users who
+  interacted with it, over the sum of those counts for all items.
+- trending (aws-trending-now): the same, each user's latest interaction with the item weighted
+  by recency, ``0.5 ** (age / half_life)`` with ``age`` from the newest interaction and
+  ``half_life`` the trend discovery frequency (30 minutes, 1 hour, 3 hours or 1 day).
+- similar (aws-similar-items, aws-sims): item-to-item co-occurrence in user histories, as the
+  cosine ``users(a and b) / sqrt(users(a) * users(b))``; the NEIGHBOURS best per item.
+- personalization and ranking (aws-user-personalization(-v2), aws-personalized-ranking(-v2)):
+  a user's raw score of an item is the sum of its similarity to each item of their history,
+  plus FALLBACK times its popularity (so a user without history gets the popular items);
+  items already in the history are not recommended.  Scores are a user's raw scores over
+  their sum across the catalogue, so they lie in [0, 1] and sum to at most 1, as AWS's
+  USER_PERSONALIZATION scores do; ranking a list uses the same raw scores.
+  Items with no interactions (cold items) have no similarity nor popularity: they score 0.
+
+Ties always break by item id, so the same records give the same model.
+
+Metrics: each user with 2 or more interactions keeps their latest 10 % (at least one) apart;
+the model trained on the rest recommends K items to each of them (personalization, ranking:
+from their history; similar: from their latest remaining item; popularity, trending: the top
+items), and the held-out items not already in their history are the relevant ones (at most
+EVAL_USERS users, always the same ones for the same ids).  Named as
+GetSolutionMetrics names them: coverage (distinct recommended items over the catalogue),
+mean_reciprocal_rank_at_25, normalized_discounted_cumulative_gain_at_5/10/25 (binary
+relevance) and precision_at_5/10/25, averaged over the held-out users.  The model kept is then
+trained on every record.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .records import duckdb
+
+HISTORY = 200  # distinct items per user that count (bounds the co-occurrence self-join)
+NEIGHBOURS = 100
+FALLBACK = 0.01
+K = 25
+HOLD_OUT = 0.1
+EVAL_USERS = 5000  # held-out users the metrics average over (a fixed sample: the lowest md5 of their ids)
+TABLES = ("popularity", "similar", "history")
+# Trend discovery frequencies (seconds) the Trending-Now recipe accepts.
+FREQUENCIES = {"30 minutes": 1800, "1 hour": 3600, "3 hours": 10800, "1 day": 86400}
+DEFAULT_FREQUENCY = "1 day"
+USES_SIMILARITY = ("similar", "personalization", "ranking")
+EXCLUDES_HISTORY = ("personalization", "ranking")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _build(con: duckdb.DuckDBPyConnection, src: str, p: str, model: str, half_life: float) -> None:
+    """Tables ``{p}_popularity``, ``{p}_similar``, ``{p}_history`` from the records of table ``src``."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_history AS
+        SELECT * FROM (SELECT USER_ID, ITEM_ID, max(TIMESTAMP) AS TIMESTAMP FROM {src} GROUP BY USER_ID, ITEM_ID)
+        QUALIFY row_number() OVER (PARTITION BY USER_ID ORDER BY TIMESTAMP DESC, ITEM_ID) <= {HISTORY}""")
+    if model == "trending":
+        weight = f"pow(0.5, ((SELECT max(TIMESTAMP) FROM {p}_history) - TIMESTAMP) / {half_life})"
+    else:
+        weight = "1.0"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {p}_popularity AS
+        WITH w AS (SELECT ITEM_ID, sum({weight}) AS w FROM (
+            SELECT USER_ID, ITEM_ID, max(TIMESTAMP) AS TIMESTAMP FROM {src} GROUP BY USER_ID, ITEM_ID) GROUP BY ITEM_ID)
+        SELECT ITEM_ID, w / sum(w) OVER () AS score FROM w""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {p}_similar (ITEM_ID INTEGER, RELATED_ITEM_ID INTEGER, score DOUBLE)")
+    if model in USES_SIMILARITY:
+        con.execute(f"""INSERT INTO {p}_similar
+            WITH n AS (SELECT ITEM_ID, count(*) AS n FROM {p}_history GROUP BY ITEM_ID),
+            c AS (SELECT a.ITEM_ID, b.ITEM_ID AS RELATED_ITEM_ID, count(*) AS c FROM {p}_history a
+                  JOIN {p}_history b ON a.USER_ID = b.USER_ID AND a.ITEM_ID <> b.ITEM_ID GROUP BY ALL)
+            SELECT c.ITEM_ID, c.RELATED_ITEM_ID, least(1.0, c.c / sqrt(na.n * nb.n)) AS score FROM c
+            JOIN n na ON na.ITEM_ID = c.ITEM_ID JOIN n nb ON nb.ITEM_ID = c.RELATED_ITEM_ID
+            QUALIFY row_number() OVER (PARTITION BY c.ITEM_ID ORDER BY score DESC, c.RELATED_ITEM_ID)
+                <= {NEIGHBOURS}""")
+
+
+def _recommend(con: duckdb.DuckDBPyConnection, p: str, model: str, queries: str, out: str) -> None:
+    """Table ``out(USER_ID, ITEM_ID, rank)``: the top K items for each user of ``queries(USER_ID, ITEM_ID)``,
+    the items their recommendations start from."""
+    seen = (f"AND NOT EXISTS (SELECT 1 FROM {p}_history h WHERE h.USER_ID = s.USER_ID AND h.ITEM_ID = s.ITEM_ID)"
+            if model in EXCLUDES_HISTORY else "")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {out} AS
+        WITH users AS (SELECT DISTINCT USER_ID FROM {queries}),
+        co AS (SELECT q.USER_ID, m.RELATED_ITEM_ID AS ITEM_ID, sum(m.score) AS raw FROM {queries} q
+               JOIN {p}_similar m ON m.ITEM_ID = q.ITEM_ID GROUP BY ALL),
+        top AS (SELECT ITEM_ID FROM {p}_popularity ORDER BY score DESC, ITEM_ID LIMIT {K + HISTORY}),
+        cand AS (SELECT USER_ID, ITEM_ID, raw FROM co UNION ALL SELECT USER_ID, ITEM_ID, 0 FROM users, top),
+        s AS (SELECT c.USER_ID, c.ITEM_ID, sum(c.raw) + {FALLBACK} * max(coalesce(pop.score, 0)) AS raw
+              FROM cand c LEFT JOIN {p}_popularity pop ON pop.ITEM_ID = c.ITEM_ID GROUP BY c.USER_ID, c.ITEM_ID)
+        SELECT USER_ID, ITEM_ID, row_number() OVER (PARTITION BY USER_ID ORDER BY raw DESC, ITEM_ID) AS rank
+        FROM s WHERE TRUE {seen} QUALIFY rank <= {K}""")
+
+
+def _metrics(con: duckdb.DuckDBPyConnection, recs: str, test: str) -> dict[str, float]:
+    ks = (5, 10, 25)
+    hits = ", ".join(f"count(h.rank) FILTER (WHERE h.rank <= {k}) AS h{k}, "
+                     f"coalesce(sum(1 / log2(h.rank + 1)) FILTER (WHERE h.rank <= {k}), 0) AS d{k}" for k in ks)
+    ideal = ", ".join(f"(SELECT v FROM ideal WHERE m = least(u.n, {k})) AS i{k}" for k in ks)
+    averages = ", ".join(f"avg(h{k} / {k}), avg(d{k} / i{k})" for k in ks)
+    row = con.execute(f"""
+        WITH t AS (SELECT USER_ID, count(*) AS n FROM {test} GROUP BY USER_ID),
+        h AS (SELECT r.USER_ID, r.rank FROM {recs} r JOIN {test} USING (USER_ID, ITEM_ID)),
+        ideal AS (SELECT j AS m, sum(1 / log2(j + 1)) OVER (ORDER BY j) AS v FROM range(1, {K + 1}) t(j)),
+        u AS (SELECT t.USER_ID, t.n, {hits}, coalesce(max(1.0 / h.rank), 0) AS rr
+              FROM t LEFT JOIN h USING (USER_ID) GROUP BY t.USER_ID, t.n)
+        SELECT count(*), avg(rr), {averages}, (SELECT count(DISTINCT ITEM_ID) FROM {recs}
+            WHERE USER_ID IN (SELECT USER_ID FROM t)), (SELECT count(*) FROM catalogue)
+        FROM (SELECT *, {ideal} FROM u) u""").fetchone()
+    users, values, (recommended, catalogue) = row[0], row[1:-2], row[-2:]
+    if not users:
+        values = (0.0,) * len(values)
+    names = ["mean_reciprocal_rank_at_25"]
+    for k in ks:
+        names += [f"precision_at_{k}", f"normalized_discounted_cumulative_gain_at_{k}"]
+    metrics = {"coverage": recommended / catalogue if catalogue else 0.0}
+    metrics.update({name: float(v or 0.0) for name, v in zip(names, values, strict=True)})
+    return {name: round(min(1.0, max(0.0, v)), 4) for name, v in sorted(metrics.items())}
+
+
+def train(con: duckdb.DuckDBPyConnection, model: str, half_life: float, folder: Path) -> tuple[dict[str, Path],
+                                                                                            dict[str, float]]:
+    """Train on tables ``events`` and ``catalogue``: the model's Parquet files in ``folder``, and its metrics."""
+    con.execute("SET preserve_insertion_order = false")  # lets DuckDB spill; every output is ordered anyway
+    # users and items as integers (numbered in id order, so ties still break by id): far less to hash and sort
+    for table, column in (("item_ids", "ITEM_ID"), ("user_ids", "USER_ID")):
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS SELECT {column} AS name,
+            (row_number() OVER (ORDER BY {column}))::INTEGER AS id FROM (SELECT DISTINCT {column} FROM events)""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE coded AS SELECT u.id AS USER_ID, i.id AS ITEM_ID, e.TIMESTAMP
+        FROM events e JOIN user_ids u ON u.name = e.USER_ID JOIN item_ids i ON i.name = e.ITEM_ID""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE ranked AS SELECT *,
+        row_number() OVER (PARTITION BY USER_ID ORDER BY TIMESTAMP, ITEM_ID) AS rn,
+        count(*) OVER (PARTITION BY USER_ID) AS n FROM coded""")
+    kept = f"(n < 2 OR rn <= n - greatest(1, floor(n * {HOLD_OUT})::BIGINT))"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE train AS SELECT USER_ID, ITEM_ID, TIMESTAMP FROM ranked WHERE {kept}")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE test AS SELECT DISTINCT USER_ID, ITEM_ID FROM ranked WHERE NOT {kept}
+        EXCEPT SELECT USER_ID, ITEM_ID FROM train""")
+    con.execute(f"""DELETE FROM test WHERE USER_ID NOT IN (SELECT id FROM user_ids
+        WHERE id IN (SELECT USER_ID FROM test) ORDER BY md5(name), name LIMIT {EVAL_USERS})""")
+    _build(con, "train", "e", model, half_life)
+    if model in EXCLUDES_HISTORY:
+        starts = "SELECT USER_ID, ITEM_ID FROM e_history WHERE USER_ID IN (SELECT USER_ID FROM test)"
+    elif model == "similar":
+        starts = ("SELECT USER_ID, ITEM_ID FROM e_history WHERE USER_ID IN (SELECT USER_ID FROM test) "
+                  "QUALIFY row_number() OVER (PARTITION BY USER_ID ORDER BY TIMESTAMP DESC, ITEM_ID) = 1")
+    else:  # the same top items for everyone
+        starts = "SELECT DISTINCT USER_ID, NULL::INTEGER AS ITEM_ID FROM test"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE starts AS {starts}")
+    _recommend(con, "e", model, "starts", "recs")
+    metrics = _metrics(con, "recs", "test")
+    _build(con, "coded", "m", model, half_life)
+    named = {
+        "popularity": "SELECT i.name AS ITEM_ID, m.score FROM m_popularity m JOIN item_ids i ON i.id = m.ITEM_ID",
+        "similar": "SELECT i.name AS ITEM_ID, r.name AS RELATED_ITEM_ID, m.score FROM m_similar m "
+                   "JOIN item_ids i ON i.id = m.ITEM_ID JOIN item_ids r ON r.id = m.RELATED_ITEM_ID",
+        "history": "SELECT u.name AS USER_ID, i.name AS ITEM_ID, m.TIMESTAMP FROM m_history m "
+                   "JOIN user_ids u ON u.id = m.USER_ID JOIN item_ids i ON i.id = m.ITEM_ID",
+    }
+    files = {}
+    for table in TABLES:
+        files[table] = folder / f"{table}.parquet"
+        con.execute(f"COPY ({named[table]} ORDER BY ALL) TO {_literal(str(files[table]))} (FORMAT parquet)")
+    return files, metrics
+
+
+def user_scores(con: duckdb.DuckDBPyConnection, files: dict[str, Path], user_id: str,
+                items: list[str] | None = None) -> list[tuple[str, float]]:
+    """A user's scored items, best first: over the whole catalogue (their history left out), summing to at
+    most 1; or over ``items`` (a list to rank), where items the model never saw score 0."""
+    pop, sim, hist = (_literal(str(files[t])) for t in TABLES)
+    where, args = ("ITEM_ID NOT IN (SELECT ITEM_ID FROM h)", [user_id]) if items is None else \
+        ("list_contains(?, ITEM_ID)", [user_id, items])
+    rows = con.execute(f"""
+        WITH h AS (SELECT ITEM_ID FROM read_parquet({hist}) WHERE USER_ID = ?),
+        co AS (SELECT RELATED_ITEM_ID AS ITEM_ID, sum(score) AS raw FROM read_parquet({sim})
+               WHERE ITEM_ID IN (SELECT ITEM_ID FROM h) GROUP BY ALL),
+        s AS (SELECT p.ITEM_ID, coalesce(co.raw, 0) + {FALLBACK} * p.score AS raw
+              FROM read_parquet({pop}) p LEFT JOIN co USING (ITEM_ID) WHERE {where})
+        SELECT ITEM_ID, raw / sum(raw) OVER () AS score FROM s ORDER BY score DESC, ITEM_ID""", args).fetchall()
+    scored = [(item, round(float(score), 6)) for item, score in rows]
+    if items is not None:
+        known = {item for item, _ in scored}
+        scored += [(item, 0.0) for item in sorted(set(items) - known)]
+    return scored
