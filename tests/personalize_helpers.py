@@ -81,3 +81,45 @@ def canonical(rows, schema: dict) -> list[tuple]:
 
     names = [f["name"] for f in schema["fields"]]
     return sorted((tuple(value(n, row.get(n)) for n in names) for row in rows), key=repr)
+
+
+# -- training on small hand-made histories --------------------------------------------------
+
+BUCKET = "training-data"
+RECIPE = "arn:aws:personalize:::recipe/"
+HOUR = 3600
+# Who interacted with what (in this order, an hour apart): A is the most popular item, B shares most users with A.
+HISTORIES = {"u1": "ABC", "u2": "AB", "u3": "ABD", "u4": "AC", "u5": "ADE", "u6": "BC"}
+
+
+def rows_of(histories: dict[str, str], start: int = 1_700_000_000) -> list[list]:
+    """Interaction rows (with a header): each user's items one hour apart, users ten hours apart."""
+    rows = [["USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP"]]
+    for n, (user, items) in enumerate(histories.items()):
+        rows += [[user, item, "click", str(start + (10 * n + i) * HOUR)] for i, item in enumerate(items)]
+    return rows
+
+
+def group_of(p, s3, name: str = "shop", histories: dict[str, str] = HISTORIES, rows: list[list] | None = None) -> str:
+    """A dataset group whose Interactions dataset holds ``histories`` (or ``rows``), imported from ``BUCKET``."""
+    group = p.create_dataset_group(name=name)["datasetGroupArn"]
+    interactions = dataset(p, group, "Interactions", INTERACTIONS, name=f"{name}-interactions")
+    location = put_csv(s3, BUCKET, f"{name}/interactions.csv", rows or rows_of(histories))
+    assert import_job(p, interactions, location, f"{name}-import")["status"] == "ACTIVE"
+    return group
+
+
+def solution_of(p, group: str, recipe: str = "aws-user-personalization", name: str = "sol", **extra) -> str:
+    return p.create_solution(name=name, datasetGroupArn=group, recipeArn=RECIPE + recipe, **extra)["solutionArn"]
+
+
+def trained(p, group: str, recipe: str, name: str = "sol", **extra) -> tuple[str, dict]:
+    """An ACTIVE solution version of a new solution of ``recipe`` (immediate timing), and its description."""
+    version = p.create_solution_version(solutionArn=solution_of(p, group, recipe, name, **extra))["solutionVersionArn"]
+    described = p.describe_solution_version(solutionVersionArn=version)["solutionVersion"]
+    assert described["status"] == "ACTIVE", described.get("failureReason")
+    return version, described
+
+
+def campaign_of(p, version: str, name: str = "camp") -> str:
+    return p.create_campaign(name=name, solutionVersionArn=version)["campaignArn"]

@@ -6,7 +6,11 @@ import time
 
 import duckdb
 import pytest
-from personalize_helpers import INTERACTIONS, ITEMS, dataset, import_job, put_csv
+from personalize_helpers import BUCKET, ITEMS, RECIPE, dataset, import_job, put_csv
+from personalize_helpers import group_of as _group
+from personalize_helpers import rows_of as _rows
+from personalize_helpers import solution_of as _solution
+from personalize_helpers import trained as _trained
 from postgres import on_both_backends
 from test_wire import error_of
 
@@ -15,12 +19,7 @@ from localexport.core.jobs import scoped_job_id
 from localexport.core.store import Scope
 from localexport.services.personalize import models
 
-BUCKET = "training-data"
 ACCOUNT, REGION = "123456789012", "us-east-1"
-RECIPE = "arn:aws:personalize:::recipe/"
-HOUR = 3600
-# Who interacted with what (in this order, an hour apart): A is the most popular item, B shares most users with A.
-HISTORIES = {"u1": "ABC", "u2": "AB", "u3": "ABD", "u4": "AC", "u5": "ADE", "u6": "BC"}
 
 
 @pytest.fixture
@@ -35,32 +34,6 @@ def s3(make_client):
     client = make_client("s3")
     client.create_bucket(Bucket=BUCKET)
     return client
-
-
-def _rows(histories: dict[str, str], start: int = 1_700_000_000) -> list[list]:
-    rows = [["USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP"]]
-    for n, (user, items) in enumerate(histories.items()):
-        rows += [[user, item, "click", str(start + (10 * n + i) * HOUR)] for i, item in enumerate(items)]
-    return rows
-
-
-def _group(p, s3, name: str = "shop", histories: dict[str, str] = HISTORIES, rows: list[list] | None = None) -> str:
-    group = p.create_dataset_group(name=name)["datasetGroupArn"]
-    interactions = dataset(p, group, "Interactions", INTERACTIONS, name=f"{name}-interactions")
-    location = put_csv(s3, BUCKET, f"{name}/interactions.csv", rows or _rows(histories))
-    assert import_job(p, interactions, location, f"{name}-import")["status"] == "ACTIVE"
-    return group
-
-
-def _solution(p, group: str, recipe: str = "aws-user-personalization", name: str = "sol", **extra) -> str:
-    return p.create_solution(name=name, datasetGroupArn=group, recipeArn=RECIPE + recipe, **extra)["solutionArn"]
-
-
-def _trained(p, group: str, recipe: str, name: str = "sol", **extra) -> tuple[str, dict]:
-    version = p.create_solution_version(solutionArn=_solution(p, group, recipe, name, **extra))["solutionVersionArn"]
-    described = p.describe_solution_version(solutionVersionArn=version)["solutionVersion"]
-    assert described["status"] == "ACTIVE", described.get("failureReason")
-    return version, described
 
 
 def _model(local, version: str) -> dict:

@@ -8,7 +8,8 @@ from functools import cache
 import botocore.session
 from botocore.model import OperationModel, ServiceModel
 
-SERVICES = ("lexv2-models", "lex-models", "personalize", "personalize-events", "quicksight")
+SERVICES = ("lexv2-models", "lex-models", "personalize", "personalize-events", "personalize-runtime",
+            "quicksight")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ KNOWN = {
     "lex-models": Known("Lex Model Building Service", "lex", "rest-json"),
     "personalize": Known("Personalize", "personalize", "json"),
     "personalize-events": Known("Personalize Events", "personalize", "rest-json"),
+    "personalize-runtime": Known("Personalize Runtime", "personalize", "rest-json"),
     "quicksight": Known("QuickSight", "quicksight", "rest-json"),
 }
 

@@ -16,6 +16,7 @@ PACKAGES = {
     "lex-models": "lexv1",
     "personalize": "personalize",
     "personalize-events": "personalize",
+    "personalize-runtime": "personalize",
     "quicksight": "quicksight",
 }
 

@@ -2,7 +2,7 @@
 
 A campaign is a document (``campaign/<name>``, child of its solution) deploying an ACTIVE solution
 version; its status, and that of its latest update, settle like every Personalize resource's.
-(Recommendations from it, personalize-runtime, come with a later change.)
+Recommendations from it: runtime.py (personalize-runtime).
 """
 
 from __future__ import annotations

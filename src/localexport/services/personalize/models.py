@@ -58,7 +58,7 @@ USES_SIMILARITY = ("similar", "personalization", "ranking")
 EXCLUDES_HISTORY = ("personalization", "ranking")
 
 
-def _literal(text: str) -> str:
+def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -171,7 +171,7 @@ def train(con: duckdb.DuckDBPyConnection, model: str, half_life: float, folder: 
     files = {}
     for table in TABLES:
         files[table] = folder / f"{table}.parquet"
-        con.execute(f"COPY ({named[table]} ORDER BY ALL) TO {_literal(str(files[table]))} (FORMAT parquet)")
+        con.execute(f"COPY ({named[table]} ORDER BY ALL) TO {literal(str(files[table]))} (FORMAT parquet)")
     return files, metrics
 
 
@@ -179,7 +179,7 @@ def user_scores(con: duckdb.DuckDBPyConnection, files: dict[str, Path], user_id:
                 items: list[str] | None = None) -> list[tuple[str, float]]:
     """A user's scored items, best first: over the whole catalogue (their history left out), summing to at
     most 1; or over ``items`` (a list to rank), where items the model never saw score 0."""
-    pop, sim, hist = (_literal(str(files[t])) for t in TABLES)
+    pop, sim, hist = (literal(str(files[t])) for t in TABLES)
     where, args = ("ITEM_ID NOT IN (SELECT ITEM_ID FROM h)", [user_id]) if items is None else \
         ("list_contains(?, ITEM_ID)", [user_id, items])
     rows = con.execute(f"""

@@ -1,0 +1,120 @@
+"""personalize-runtime through boto3: GetRecommendations and GetPersonalizedRanking from campaigns."""
+
+from __future__ import annotations
+
+import pytest
+from personalize_helpers import BUCKET, campaign_of, group_of, trained
+from test_wire import error_of
+
+# HISTORIES: A has 5 users, B 4, C 3, D 2, E 1; u2 saw A and B; u6 saw B and C.
+POPULAR = ["A", "B", "C", "D", "E"]
+
+
+@pytest.fixture
+def p(make_client, local):
+    local.runtime.options.update(personalize_min_interactions=10, personalize_min_users=5)
+    return make_client("personalize")
+
+
+@pytest.fixture
+def rt(make_client):
+    return make_client("personalize-runtime")
+
+
+@pytest.fixture
+def group(p, make_client):
+    make_client("s3").create_bucket(Bucket=BUCKET)
+    return group_of(p, make_client("s3"))
+
+
+def _campaign(p, group: str, recipe: str) -> str:
+    version, _ = trained(p, group, recipe, name=recipe)
+    return campaign_of(p, version, name=recipe)
+
+
+def _items(answer: dict, key: str = "itemList") -> list[str]:
+    return [entry["itemId"] for entry in answer[key]]
+
+
+def test_user_personalization_leaves_out_the_history_and_scores_over_the_catalogue(p, rt, group):
+    camp = _campaign(p, group, "aws-user-personalization")
+    answer = rt.get_recommendations(campaignArn=camp, userId="u2")
+    assert answer["recommendationId"].startswith("RID-")
+    assert set(_items(answer)) == {"C", "D", "E"}
+    scores = [entry["score"] for entry in answer["itemList"]]
+    assert scores == sorted(scores, reverse=True) and 0 < sum(scores) <= 1.000001
+    assert _items(rt.get_recommendations(campaignArn=camp, userId="u2", numResults=1)) == _items(answer)[:1]
+    # a user the model never saw gets the popular items
+    assert _items(rt.get_recommendations(campaignArn=camp, userId="stranger")) == POPULAR
+    assert error_of(rt.get_recommendations, campaignArn=camp)[:2] == ("InvalidInputException", 400)
+    assert error_of(rt.get_personalized_ranking, campaignArn=camp, userId="u2", inputList=["A"])[:2] == \
+        ("InvalidInputException", 400)
+
+
+def test_similar_items_need_an_item_and_show_no_scores(p, rt, group):
+    camp = _campaign(p, group, "aws-sims")
+    answer = rt.get_recommendations(campaignArn=camp, itemId="A")
+    assert "A" not in _items(answer) and _items(answer)[0] == "B"  # B shares the most users with A
+    assert all("score" not in entry for entry in answer["itemList"])
+    assert _items(rt.get_recommendations(campaignArn=camp, itemId="unknown")) == POPULAR  # popular fallback
+    code, status, message = error_of(rt.get_recommendations, campaignArn=camp, userId="u1")
+    assert (code, status) == ("InvalidInputException", 400) and "itemId" in message
+
+
+def test_popularity_is_the_same_for_everyone(p, rt, group):
+    camp = _campaign(p, group, "aws-popularity-count")
+    assert _items(rt.get_recommendations(campaignArn=camp, userId="u1")) == POPULAR
+    assert _items(rt.get_recommendations(campaignArn=camp, userId="u6", numResults=2)) == POPULAR[:2]
+
+
+def test_personalized_ranking_ranks_the_list_given(p, rt, group):
+    camp = _campaign(p, group, "aws-personalized-ranking")
+    answer = rt.get_personalized_ranking(campaignArn=camp, userId="u6", inputList=["E", "A", "Z"])
+    assert sorted(_items(answer, "personalizedRanking")) == ["A", "E", "Z"]
+    assert answer["personalizedRanking"][-1] == {"itemId": "Z", "score": 0.0}  # never seen: scores 0, last
+    assert answer["recommendationId"].startswith("RID-")
+    assert error_of(rt.get_recommendations, campaignArn=camp, userId="u6")[:2] == ("InvalidInputException", 400)
+
+
+def test_errors_name_the_missing_resource(p, rt, group, make_client):
+    camp = _campaign(p, group, "aws-user-personalization")
+    missing = camp.replace(":campaign/", ":campaign/nope-")
+    assert error_of(rt.get_recommendations, campaignArn=missing, userId="u1") == \
+        ("ResourceNotFoundException", 404, f"Resource Arn {missing} does not exist.")
+    no_filter = camp.replace(":campaign/", ":filter/")
+    assert error_of(rt.get_recommendations, campaignArn=camp, userId="u1", filterArn=no_filter)[:2] == \
+        ("ResourceNotFoundException", 404)
+    recommender = camp.replace(":campaign/", ":recommender/")
+    assert error_of(rt.get_recommendations, recommenderArn=recommender, userId="u1")[:2] == \
+        ("ResourceNotFoundException", 404)
+    assert error_of(rt.get_recommendations, userId="u1")[:2] == ("InvalidInputException", 400)
+    # another account, another region: the campaign is not there
+    for other in (make_client("personalize-runtime", account="210987654321"),
+                  make_client("personalize-runtime", region="eu-west-1")):
+        assert error_of(other.get_recommendations, campaignArn=camp, userId="u1")[:2] == \
+            ("ResourceNotFoundException", 404)
+
+
+def test_a_deleted_campaign_answers_no_more(p, rt, group):
+    camp = _campaign(p, group, "aws-popularity-count")
+    p.delete_campaign(campaignArn=camp)
+    code, status, _ = error_of(rt.get_recommendations, campaignArn=camp, userId="u1")
+    assert (code, status) in (("ResourceNotFoundException", 404), ("InvalidInputException", 400))
+
+
+def test_a_campaign_recommends_on_a_real_server_and_after_its_restart(server_factory, tmp_path):
+    from conftest import client
+
+    env = {"LOCALEXPORT_JOB_MODE": "immediate", "LOCALEXPORT_PERSONALIZE_MIN_INTERACTIONS": "10",
+           "LOCALEXPORT_PERSONALIZE_MIN_USERS": "5"}
+    server = server_factory(tmp_path / "data", **env)
+    p, s3 = client("personalize", server.url), client("s3", server.url)
+    s3.create_bucket(Bucket=BUCKET)
+    camp = _campaign(p, group_of(p, s3), "aws-user-personalization")
+    first = client("personalize-runtime", server.url).get_recommendations(campaignArn=camp, userId="u2")
+    assert set(_items(first)) == {"C", "D", "E"}
+    server.stop()
+
+    again = server_factory(tmp_path / "data", **env)
+    second = client("personalize-runtime", again.url).get_recommendations(campaignArn=camp, userId="u2")
+    assert second["itemList"] == first["itemList"]
