@@ -175,22 +175,33 @@ def train(con: duckdb.DuckDBPyConnection, model: str, half_life: float, folder: 
     return files, metrics
 
 
-def user_scores(con: duckdb.DuckDBPyConnection, files: dict[str, Path], user_id: str,
-                items: list[str] | None = None) -> list[tuple[str, float]]:
-    """A user's scored items, best first: over the whole catalogue (their history left out), summing to at
-    most 1; or over ``items`` (a list to rank), where items the model never saw score 0."""
-    pop, sim, hist = (literal(str(files[t])) for t in TABLES)
-    where, args = ("ITEM_ID NOT IN (SELECT ITEM_ID FROM h)", [user_id]) if items is None else \
-        ("list_contains(?, ITEM_ID)", [user_id, items])
-    rows = con.execute(f"""
-        WITH h AS (SELECT ITEM_ID FROM read_parquet({hist}) WHERE USER_ID = ?),
-        co AS (SELECT RELATED_ITEM_ID AS ITEM_ID, sum(score) AS raw FROM read_parquet({sim})
+def scores_query(popularity: str, similar: str, history: str, *, ranking: bool, limit: int | None = None) -> str:
+    """The SQL of a user's scored items, best first, over the model's three tables (names or ``read_parquet``
+    calls); its parameters are the user id, then for ``ranking`` the list to rank.  Over the catalogue the
+    user's history is left out and the scores sum to at most 1; over a list they are normalised over it."""
+    where = "list_contains(?, p.ITEM_ID)" if ranking else "p.ITEM_ID NOT IN (SELECT ITEM_ID FROM h)"
+    cut = f" LIMIT {int(limit)}" if limit is not None else ""
+    return f"""
+        WITH h AS (SELECT ITEM_ID FROM {history} WHERE USER_ID = ?),
+        co AS (SELECT RELATED_ITEM_ID AS ITEM_ID, sum(score) AS raw FROM {similar}
                WHERE ITEM_ID IN (SELECT ITEM_ID FROM h) GROUP BY ALL),
         s AS (SELECT p.ITEM_ID, coalesce(co.raw, 0) + {FALLBACK} * p.score AS raw
-              FROM read_parquet({pop}) p LEFT JOIN co USING (ITEM_ID) WHERE {where})
-        SELECT ITEM_ID, raw / sum(raw) OVER () AS score FROM s ORDER BY score DESC, ITEM_ID""", args).fetchall()
+              FROM {popularity} p LEFT JOIN co USING (ITEM_ID) WHERE {where})
+        SELECT ITEM_ID, coalesce(raw / nullif(sum(raw) OVER (), 0), 0) AS score FROM s
+        ORDER BY score DESC, ITEM_ID{cut}"""
+
+
+def unseen_last(scored: list[tuple[str, float]], items: list[str]) -> list[tuple[str, float]]:
+    """A ranked list with the items the model never saw appended, scoring 0."""
+    known = {item for item, _ in scored}
+    return scored + [(item, 0.0) for item in sorted(set(items) - known)]
+
+
+def user_scores(con: duckdb.DuckDBPyConnection, files: dict[str, Path], user_id: str,
+                items: list[str] | None = None) -> list[tuple[str, float]]:
+    """A user's scored items (scores_query) read straight from the model's files; over ``items`` if given."""
+    tables = (f"read_parquet({literal(str(files[t]))})" for t in TABLES)
+    args = [user_id] if items is None else [user_id, items]
+    rows = con.execute(scores_query(*tables, ranking=items is not None), args).fetchall()
     scored = [(item, round(float(score), 6)) for item, score in rows]
-    if items is not None:
-        known = {item for item, _ in scored}
-        scored += [(item, 0.0) for item in sorted(set(items) - known)]
-    return scored
+    return scored if items is None else unseen_last(scored, items)

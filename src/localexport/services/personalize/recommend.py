@@ -33,6 +33,7 @@ from .records import duckdb
 
 MODELS = 16  # loaded models kept
 UNSCORED = ("similar", "popularity", "trending")
+TABLES = tuple(f'"{table}"' for table in models.TABLES)  # the loaded model's tables, quoted ("similar" is reserved)
 # A filter removes items one pass at a time: the best (numResults * WIDEN + SLACK) first, then all.
 WIDEN, SLACK = 4, 100
 
@@ -66,8 +67,8 @@ class Model:
 
     def __init__(self, files: dict[str, Path]):
         self._db = duckdb.connect(":memory:")
-        for table in models.TABLES:
-            self._db.execute(f'CREATE TABLE "{table}" AS SELECT * FROM read_parquet({models.literal(str(files[table]))})')
+        for table, name in zip(models.TABLES, TABLES):
+            self._db.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet({models.literal(str(files[table]))})")
         self._db.execute("CREATE INDEX history_user ON history (USER_ID)")
         self._db.execute('CREATE INDEX similar_item ON "similar" (ITEM_ID)')
         rows = self._db.execute("SELECT ITEM_ID, score FROM popularity ORDER BY score DESC, ITEM_ID").fetchall()
@@ -84,28 +85,11 @@ class Model:
 
     def for_user(self, user_id: str | None, most: int | None) -> Scored:
         """Every item not in the user's history, best first (the first ``most``), scores over the catalogue."""
-        limit = f"LIMIT {int(most)}" if most is not None else ""
-        return self._rows(f"""
-            WITH h AS (SELECT ITEM_ID FROM history WHERE USER_ID = ?),
-            co AS (SELECT RELATED_ITEM_ID AS ITEM_ID, sum(score) AS raw FROM "similar"
-                   WHERE ITEM_ID IN (SELECT ITEM_ID FROM h) GROUP BY ALL),
-            s AS (SELECT p.ITEM_ID, coalesce(co.raw, 0) + {models.FALLBACK} * p.score AS raw
-                  FROM popularity p LEFT JOIN co USING (ITEM_ID) WHERE p.ITEM_ID NOT IN (SELECT ITEM_ID FROM h))
-            SELECT ITEM_ID, raw / sum(raw) OVER () AS score FROM s ORDER BY score DESC, ITEM_ID {limit}""",
-                          [user_id])
+        return self._rows(models.scores_query(*TABLES, ranking=False, limit=most), [user_id])
 
     def rank(self, user_id: str | None, items: list[str]) -> Scored:
         """``items`` best first for the user, scores over the list (items the model never saw score 0)."""
-        scored = self._rows(f"""
-            WITH h AS (SELECT ITEM_ID FROM history WHERE USER_ID = ?),
-            co AS (SELECT RELATED_ITEM_ID AS ITEM_ID, sum(score) AS raw FROM "similar"
-                   WHERE ITEM_ID IN (SELECT ITEM_ID FROM h) GROUP BY ALL),
-            s AS (SELECT p.ITEM_ID, coalesce(co.raw, 0) + {models.FALLBACK} * p.score AS raw
-                  FROM popularity p LEFT JOIN co USING (ITEM_ID) WHERE list_contains(?, p.ITEM_ID))
-            SELECT ITEM_ID, coalesce(raw / nullif(sum(raw) OVER (), 0), 0) AS score FROM s
-            ORDER BY score DESC, ITEM_ID""", [user_id, items])
-        known = {item for item, _ in scored}
-        return scored + [(item, 0.0) for item in sorted(dict.fromkeys(i for i in items if i not in known))]
+        return models.unseen_last(self._rows(models.scores_query(*TABLES, ranking=True), [user_id, items]), items)
 
     def related(self, item_id: str, most: int | None) -> Scored:
         """The item's neighbours, best first, then the popular items (never the item itself)."""
