@@ -82,6 +82,14 @@ def make_client(wire):
 
 
 @pytest.fixture
+def trainable(make_client, local):
+    """A personalize client whose training minimums (AWS's 1000 interactions and 25 users, settings here) fit
+    small hand-made data."""
+    local.runtime.options.update(personalize_min_interactions=10, personalize_min_users=5)
+    return make_client("personalize")
+
+
+@pytest.fixture
 def lex(make_client):
     return make_client("lexv2-models")
 

@@ -11,9 +11,8 @@ POPULAR = ["A", "B", "C", "D", "E"]
 
 
 @pytest.fixture
-def p(make_client, local):
-    local.runtime.options.update(personalize_min_interactions=10, personalize_min_users=5)
-    return make_client("personalize")
+def p(trainable):
+    return trainable
 
 
 @pytest.fixture

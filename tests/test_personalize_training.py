@@ -23,10 +23,8 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 
 
 @pytest.fixture
-def p(make_client, local):
-    # small data: the documented minimums (1000 interactions, 25 users) are settings
-    local.runtime.options.update(personalize_min_interactions=10, personalize_min_users=5)
-    return make_client("personalize")
+def p(trainable):
+    return trainable
 
 
 @pytest.fixture
