@@ -145,6 +145,17 @@ def floor(source: Path, folder: Path, rounds: int = 3) -> float:
     return sorted(times)[len(times) // 2]
 
 
+def interactions_dataset(p, s3, source: Path) -> tuple[str, str]:
+    """A dataset group and its (empty) Interactions dataset, with ``source`` uploaded to s3://bench/in/."""
+    s3.create_bucket(Bucket="bench")
+    s3.upload_file(str(source), "bench", "in/interactions.csv")
+    group = p.create_dataset_group(name="bench")["datasetGroupArn"]
+    schema = p.create_schema(name="bench", schema=SCHEMA)["schemaArn"]
+    dataset = p.create_dataset(name="bench", schemaArn=schema, datasetGroupArn=group,
+                               datasetType="Interactions")["datasetArn"]
+    return group, dataset
+
+
 def client(service: str, url: str, **config):
     return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id="123456789012",
                         aws_secret_access_key="x", config=Config(**config) if config else None)
@@ -263,12 +274,7 @@ def main() -> None:
     size = source.stat().st_size
     setup = distributed(folder) if args.mode == "distributed" else in_process(args.s3)
     with setup as (p, s3, pid, pids):
-        s3.create_bucket(Bucket="bench")
-        s3.upload_file(str(source), "bench", "in/interactions.csv")
-        group = p.create_dataset_group(name="bench")["datasetGroupArn"]
-        schema = p.create_schema(name="bench", schema=SCHEMA)["schemaArn"]
-        dataset = p.create_dataset(name="bench", schemaArn=schema, datasetGroupArn=group,
-                                   datasetType="Interactions")["datasetArn"]
+        _group, dataset = interactions_dataset(p, s3, source)
         with PeakMemory(pid) as import_memory, CpuUse(pids) as import_cpu:
             started = time.perf_counter()
             job = p.create_dataset_import_job(jobName="in", datasetArn=dataset, roleArn=ROLE,

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_personalize import ROLE, SCHEMA, client
+from bench_personalize import ROLE, client, interactions_dataset
 
 from localexport.app import LocalExport
 from localexport.config import Settings
@@ -63,12 +63,7 @@ def main() -> None:
     wire = InProcess(instance)
     p, s3, rt = (wire.attach(client(name, "http://localexport")) for name in ("personalize", "s3", "personalize-runtime"))
     try:
-        s3.create_bucket(Bucket="bench")
-        s3.upload_file(str(source), "bench", "in/interactions.csv")
-        group = p.create_dataset_group(name="bench")["datasetGroupArn"]
-        schema = p.create_schema(name="bench", schema=SCHEMA)["schemaArn"]
-        dataset = p.create_dataset(name="bench", schemaArn=schema, datasetGroupArn=group,
-                                   datasetType="Interactions")["datasetArn"]
+        group, dataset = interactions_dataset(p, s3, source)
         p.create_dataset_import_job(jobName="in", datasetArn=dataset, roleArn=ROLE,
                                     dataSource={"dataLocation": "s3://bench/in/interactions.csv"})
         solution = p.create_solution(name="bench", datasetGroupArn=group, recipeArn=RECIPE)["solutionArn"]
