@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...core.runtime import RequestContext
 from ...core.store import Doc
-from . import jobs, records
+from . import jobs, records, schemas
 from . import resources as r
 from .records import Segment
 from .schemas import Field
@@ -27,6 +27,28 @@ TRAINING = "personalize.solution-version"  # (training.py's jobs, which read the
 def now_ns(ctx: RequestContext) -> int:
     """Arrival times of records, bulk and put alike, on the instance's clock."""
     return int(ctx.clock.now() * 1_000_000_000)
+
+
+def fields_of(ctx: RequestContext, dataset: Doc) -> list[Field]:
+    schema = r.load(ctx, r.SCHEMA, dataset.body["schemaArn"])
+    return schemas.parse(schema.body["schema"])[1]
+
+
+def of_group(ctx: RequestContext, group_arn: str, dataset_type: str) -> Doc | None:
+    """The group's dataset of a type (Interactions, Items, Users, ...), if it has one."""
+    return next((d for d in r.children_of(ctx, r.DATASET, group_arn) if d.body["datasetType"] == dataset_type), None)
+
+
+def records_query(ctx: RequestContext, dataset: Doc, con: duckdb.DuckDBPyConnection, scratch: Path,
+                  mode: str = "ALL") -> tuple[str, list[Field]]:
+    """The query of the dataset's records an ingestion mode selects (BULK, PUT, ALL: records.export_query),
+    the put logs compacted first; and the dataset's fields."""
+    fields = fields_of(ctx, dataset)
+    if mode != "BULK":
+        compact(ctx, dataset, con, fields, scratch)
+    kind = schemas.dataset_type(dataset.body["datasetType"])
+    return records.export_query(bulk_segments(ctx, dataset), put_segments(ctx, dataset), fields, kind.id_field,
+                                mode), fields
 
 
 def bulk_segments(ctx: RequestContext, dataset: Doc) -> list[Segment]:

@@ -15,7 +15,7 @@ from ...core.store import Doc
 from . import datasets
 from . import resources as r
 from .errors import invalid
-from .handlers import dataset_fields, find_tracker
+from .handlers import find_tracker
 from .schemas import Field
 
 op = Operations("personalize-events")
@@ -95,7 +95,7 @@ def _impression(ids: list[str] | None) -> str | None:
 @op("PutEvents")
 def put_events(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     dataset = _tracked_dataset(ctx, params["trackingId"], "INTERACTIONS")
-    fields = dataset_fields(ctx, dataset)
+    fields = datasets.fields_of(ctx, dataset)
     rows = []
     for i, event in enumerate(params["eventList"]):
         direct = {
@@ -117,7 +117,7 @@ def put_events(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 @op("PutActionInteractions")
 def put_action_interactions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     dataset = _tracked_dataset(ctx, params["trackingId"], "ACTION_INTERACTIONS")
-    fields = dataset_fields(ctx, dataset)
+    fields = datasets.fields_of(ctx, dataset)
     rows = []
     for i, item in enumerate(params["actionInteractions"]):
         direct = {
@@ -139,7 +139,7 @@ def _put_records(ctx: RequestContext, params: dict[str, Any], member: str, id_me
     dataset = r.load_active(ctx, r.DATASET, params["datasetArn"])
     if not dataset.key.endswith("/" + arn_part):
         raise invalid(f"Dataset {params['datasetArn']} is not a {arn_part.lower()} dataset.")
-    fields = dataset_fields(ctx, dataset)
+    fields = datasets.fields_of(ctx, dataset)
     rows = [_row(fields, {id_field: item[id_member]}, item.get("properties"), f"{id_member} {item[id_member]}")
             for item in params[member]]
     datasets.append(ctx, dataset, rows)

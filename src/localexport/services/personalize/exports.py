@@ -13,7 +13,7 @@ from ...core.store import Job
 from . import datasets, jobs, records, schemas
 from . import resources as r
 from .errors import invalid
-from .handlers import dataset_fields, op
+from .handlers import op
 
 KIND = datasets.EXPORT
 MEMBERS = ("jobName", "datasetArn", "ingestionMode", "roleArn", "jobOutput")
@@ -69,14 +69,8 @@ def make_runner(runtime: Runtime):
             runtime.objects.check_bucket(ctx.account, target.bucket)
         except ObjectError as error:
             raise JobFailed(_s3_reason(destination["path"], error)) from None
-        fields = dataset_fields(ctx, dataset)
-        kind = schemas.dataset_type(dataset.body["datasetType"])
-        mode = spec["ingestionMode"]
         with runtime.artifacts.scratch() as scratch, records.connect(scratch) as con:
-            if mode != "BULK":
-                datasets.compact(ctx, dataset, con, fields, scratch)
-            query = records.export_query(datasets.bulk_segments(ctx, dataset), datasets.put_segments(ctx, dataset),
-                                         fields, kind.id_field, mode)
+            query, _ = datasets.records_query(ctx, dataset, con, scratch, spec["ingestionMode"])
             out = scratch / "out"
             out.mkdir()
 

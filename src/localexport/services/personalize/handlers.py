@@ -97,11 +97,6 @@ def delete_schema(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
 # -- datasets --------------------------------------------------------------------------
 
 
-def dataset_fields(ctx: RequestContext, dataset: Doc) -> list[schemas.Field]:
-    schema = r.load(ctx, r.SCHEMA, dataset.body["schemaArn"])
-    return schemas.parse(schema.body["schema"])[1]
-
-
 def tracker_of(ctx: RequestContext, group_key: str) -> Doc | None:
     found = r.alive(ctx, r.EVENT_TRACKER, group_key)
     return found[0] if found else None

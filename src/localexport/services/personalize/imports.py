@@ -11,7 +11,7 @@ from ...core.store import Job
 from . import datasets, jobs, records
 from . import resources as r
 from .errors import invalid, limit
-from .handlers import dataset_fields, op
+from .handlers import op
 
 KIND = "personalize.dataset-import"
 MEMBERS = ("jobName", "datasetArn", "dataSource", "roleArn", "importMode", "publishAttributionMetricsToS3")
@@ -81,7 +81,7 @@ def make_runner(runtime: Runtime):
         dataset = r.find(ctx, r.DATASET, job.spec["datasetArn"])
         if dataset is None:
             raise JobFailed(f"Dataset {job.spec['datasetArn']} no longer exists.")
-        fields = dataset_fields(ctx, dataset)
+        fields = datasets.fields_of(ctx, dataset)
         with runtime.artifacts.scratch() as scratch:
             files = _fetch(ctx, job.spec["dataSource"]["dataLocation"], scratch)
             out = scratch / "segment.parquet"

@@ -22,10 +22,10 @@ from ...core.artifacts import account_prefix
 from ...core.jobs import JobFailed, JobOutcome
 from ...core.runtime import JobName, RequestContext, Runtime
 from ...core.store import Doc, Job
-from . import datasets, jobs, models, recipes, records, schemas
+from . import datasets, jobs, models, recipes, records
 from . import resources as r
 from .errors import already_exists, in_use, invalid, not_found
-from .handlers import dataset_fields, op
+from .handlers import op
 
 KIND = datasets.TRAINING
 MEMBERS = ("name", "solutionArn", "performHPO", "performAutoML", "performIncrementalUpdate", "recipeArn",
@@ -88,10 +88,6 @@ def model_files(runtime: Runtime, job: Job) -> dict[str, Path]:
     return {name: runtime.artifacts.path(key) for name, key in job.result["model"].items()}
 
 
-def _dataset(ctx: RequestContext, group_arn: str, kind: str) -> Doc | None:
-    return next((d for d in r.children_of(ctx, r.DATASET, group_arn) if d.body["datasetType"] == kind), None)
-
-
 @op("CreateSolutionVersion")
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     solution = r.load_active(ctx, r.SOLUTION, params["solutionArn"])
@@ -112,7 +108,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         raise in_use(f"Solution {params['solutionArn']} already has a solution version being created: {busy[0]}.")
     group = solution.body["datasetGroupArn"]
     for kind in recipe.needs:
-        dataset = _dataset(ctx, group, kind)
+        dataset = datasets.of_group(ctx, group, kind)
         if dataset is None:
             raise invalid(f"The dataset group {group} has no {kind} dataset; the {recipe.name} recipe needs one.")
         if r.view(ctx, dataset)["status"] != r.ACTIVE:
@@ -181,17 +177,8 @@ def _check_stop(runtime: Runtime, job: Job) -> None:
         raise JobFailed(STOPPED_REASON)
 
 
-def _records(ctx: RequestContext, con, dataset: Doc, scratch: Path) -> tuple[str, list[schemas.Field]]:
-    """The query of a dataset's live records (bulk and put, as an export with ingestionMode ALL reads them)."""
-    fields = dataset_fields(ctx, dataset)
-    datasets.compact(ctx, dataset, con, fields, scratch)
-    kind = schemas.dataset_type(dataset.body["datasetType"])
-    return records.export_query(datasets.bulk_segments(ctx, dataset), datasets.put_segments(ctx, dataset), fields,
-                                kind.id_field, "ALL"), fields
-
-
 def _events(ctx: RequestContext, con, spec: dict[str, Any], dataset: Doc, scratch: Path) -> None:
-    query, fields = _records(ctx, con, dataset, scratch)
+    query, fields = datasets.records_query(ctx, dataset, con, scratch)
     names = {f.name for f in fields}
     where = []
     if spec.get("eventType"):
@@ -231,15 +218,15 @@ def make_runner(runtime: Runtime):
         _check_stop(runtime, job)
         recipe = recipes.find(spec["recipeArn"])
         half_life = recipes.trend_half_life(spec["solutionConfig"]) if recipe.model == "trending" else 1.0
-        interactions = _dataset(ctx, spec["datasetGroupArn"], "Interactions")
+        interactions = datasets.of_group(ctx, spec["datasetGroupArn"], "Interactions")
         if interactions is None:
             raise JobFailed(f"The dataset group {spec['datasetGroupArn']} no longer has an Interactions dataset.")
-        items = _dataset(ctx, spec["datasetGroupArn"], "Items")
+        items = datasets.of_group(ctx, spec["datasetGroupArn"], "Items")
         with runtime.artifacts.scratch() as scratch, records.connect(scratch) as con:
             _events(ctx, con, spec, interactions, scratch)
             counts = _check_minimums(runtime, con)
             if items is not None:  # items without interactions belong to the catalogue (cold items)
-                query, _ = _records(ctx, con, items, scratch)
+                query, _ = datasets.records_query(ctx, items, con, scratch)
                 catalogue = f"SELECT ITEM_ID FROM events UNION SELECT ITEM_ID::VARCHAR FROM ({query})"
             else:
                 catalogue = "SELECT DISTINCT ITEM_ID FROM events"
