@@ -9,22 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core import statuses
 from ...core.runtime import RequestContext
 from ...core.store import Doc
 from . import recipes, training
 from . import resources as r
-from .errors import in_use, invalid
+from .errors import invalid
 from .handlers import op
 
 SUMMARY = ("name", "campaignArn", "status", r.CREATED, r.UPDATED, "failureReason")
-UPDATE = "_updateStatus"  # the settling status of latestCampaignUpdate
 
 
 def _check_config(ctx: RequestContext, version_arn: str, config: dict[str, Any] | None) -> str:
     """The solution of an ACTIVE version, and a campaignConfig its recipe takes."""
     job = training.load_active(ctx, version_arn)
     recipe = recipes.find(job.spec["recipeArn"])
+    if recipe.recipe_type == recipes.USER_SEGMENTATION:
+        raise invalid(f"Solution version {version_arn} uses the USER_SEGMENTATION recipe {recipe.name}: its user "
+                      "segments come from batch segment jobs, not from a campaign.")
     if (config or {}).get("itemExplorationConfig") and recipe.name != "aws-user-personalization":
         raise invalid(f"itemExplorationConfig is only for the User-Personalization recipe; solution version "
                       f"{version_arn} uses {recipe.name}.")
@@ -44,9 +45,9 @@ def create_campaign(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
 
 def view(ctx: RequestContext, doc: Doc) -> dict[str, Any]:
     body = r.view(ctx, doc)
-    if doc.body.get("_update"):
-        body["latestCampaignUpdate"] = {**doc.body["_update"],
-                                        "status": statuses.settle(doc.body, ctx.clock.now())[UPDATE]}
+    update = r.latest_update(ctx, doc)
+    if update:
+        body["latestCampaignUpdate"] = update
     return body
 
 
@@ -71,8 +72,7 @@ def list_campaigns(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any
 @op("UpdateCampaign")
 def update_campaign(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     doc = r.load_active(ctx, r.CAMPAIGN, params["campaignArn"])
-    if statuses.settle(doc.body, ctx.clock.now()).get(UPDATE) not in (None, r.ACTIVE, "CREATE FAILED"):
-        raise in_use(f"Campaign {params['campaignArn']} has an update in progress.")
+    r.check_no_update(ctx, doc, "Campaign", params["campaignArn"])
     version = params.get("solutionVersionArn") or doc.body["solutionVersionArn"]
     config = params["campaignConfig"] if "campaignConfig" in params else doc.body.get("campaignConfig")
     solution_arn = _check_config(ctx, version, config)
@@ -82,10 +82,7 @@ def update_campaign(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
     tps = params.get("minProvisionedTPS", doc.body["minProvisionedTPS"])
     body = {**doc.body, "solutionVersionArn": version, "minProvisionedTPS": tps, "campaignConfig": config,
             r.UPDATED: now}
-    body["_update"] = {"solutionVersionArn": version, "minProvisionedTPS": tps, "campaignConfig": config,
-                       "creationDateTime": now, "lastUpdatedDateTime": now}
-    at = ctx.engine.settle_at()
-    statuses.begin(body, UPDATE, "CREATE PENDING", r.ACTIVE, at, via=("CREATE IN_PROGRESS", (now + at) / 2))
+    r.begin_update(ctx, body, {"solutionVersionArn": version, "minProvisionedTPS": tps, "campaignConfig": config})
     r.save(ctx, doc, body)
     return {"campaignArn": params["campaignArn"]}
 

@@ -17,13 +17,16 @@ and metrics computed on a held-out split.
   ``half_life`` the trend discovery frequency (30 minutes, 1 hour, 3 hours or 1 day).
 - similar (aws-similar-items, aws-sims): item-to-item co-occurrence in user histories, as the
   cosine ``users(a and b) / sqrt(users(a) * users(b))``; the NEIGHBOURS best per item.
-- personalization and ranking (aws-user-personalization(-v2), aws-personalized-ranking(-v2)):
+- personalization, ranking and affinity (aws-user-personalization(-v2), aws-personalized-ranking(-v2),
+  aws-item-affinity, aws-item-attribute-affinity):
   a user's raw score of an item is the sum of its similarity to each item of their history,
   plus FALLBACK times its popularity (so a user without history gets the popular items);
   items already in the history are not recommended.  Scores are a user's raw scores over
   their sum across the catalogue, so they lie in [0, 1] and sum to at most 1, as AWS's
   USER_PERSONALIZATION scores do; ranking a list uses the same raw scores.
   Items with no interactions (cold items) have no similarity nor popularity: they score 0.
+  A user's affinity to a set of items (user segments) is the same sum the other way round
+  (affinity_query); users with none come after, the most active first.
 
 Ties always break by item id, so the same records give the same model.
 
@@ -54,8 +57,8 @@ TABLES = ("popularity", "similar", "history")
 # Trend discovery frequencies (seconds) the Trending-Now recipe accepts.
 FREQUENCIES = {"30 minutes": 1800, "1 hour": 3600, "3 hours": 10800, "1 day": 86400}
 DEFAULT_FREQUENCY = "1 day"
-USES_SIMILARITY = ("similar", "personalization", "ranking")
-EXCLUDES_HISTORY = ("personalization", "ranking")
+USES_SIMILARITY = ("similar", "personalization", "ranking", "affinity")
+EXCLUDES_HISTORY = ("personalization", "ranking", "affinity")
 
 
 def literal(text: str) -> str:
@@ -189,6 +192,63 @@ def scores_query(popularity: str, similar: str, history: str, *, ranking: bool, 
               FROM {popularity} p LEFT JOIN co USING (ITEM_ID) WHERE {where})
         SELECT ITEM_ID, coalesce(raw / nullif(sum(raw) OVER (), 0), 0) AS score FROM s
         ORDER BY score DESC, ITEM_ID{cut}"""
+
+
+def many_scores_query(popularity: str, similar: str, history: str, users: str, most: int) -> str:
+    """scores_query over the catalogue for every user of table ``users(USER_ID)`` at once (batch inference):
+    rows (USER_ID, ITEM_ID, score), each user's best ``most``.  An item out of a user's co-occurrences scores
+    FALLBACK times its popularity, so their candidates are those plus the ``most`` + history-size most popular."""
+    return f"""
+        WITH q AS (SELECT DISTINCT USER_ID FROM {users}),
+        h AS (SELECT USER_ID, ITEM_ID FROM {history} JOIN q USING (USER_ID)),
+        n AS (SELECT q.USER_ID, count(h.ITEM_ID) AS n FROM q LEFT JOIN h USING (USER_ID) GROUP BY q.USER_ID),
+        co AS (SELECT h.USER_ID, m.RELATED_ITEM_ID AS ITEM_ID, sum(m.score) AS raw FROM h
+               JOIN {similar} m ON m.ITEM_ID = h.ITEM_ID GROUP BY ALL),
+        unseen AS (SELECT * FROM co WHERE NOT EXISTS
+                   (SELECT 1 FROM h WHERE h.USER_ID = co.USER_ID AND h.ITEM_ID = co.ITEM_ID)),
+        top AS (SELECT ITEM_ID, row_number() OVER (ORDER BY score DESC, ITEM_ID) AS r FROM {popularity}),
+        cand AS (SELECT USER_ID, ITEM_ID FROM unseen UNION
+                 SELECT n.USER_ID, top.ITEM_ID FROM n JOIN top ON top.r <= {int(most)} + n.n
+                 WHERE NOT EXISTS (SELECT 1 FROM h WHERE h.USER_ID = n.USER_ID AND h.ITEM_ID = top.ITEM_ID)),
+        s AS (SELECT c.USER_ID, c.ITEM_ID, coalesce(u.raw, 0) + {FALLBACK} * p.score AS raw FROM cand c
+              JOIN {popularity} p ON p.ITEM_ID = c.ITEM_ID LEFT JOIN unseen u ON u.USER_ID = c.USER_ID
+              AND u.ITEM_ID = c.ITEM_ID),
+        seen AS (SELECT h.USER_ID, sum(p.score) AS p FROM h JOIN {popularity} p ON p.ITEM_ID = h.ITEM_ID
+                 GROUP BY h.USER_ID),
+        total AS (SELECT n.USER_ID, coalesce(c.raw, 0)
+                         + {FALLBACK} * ((SELECT sum(score) FROM {popularity}) - coalesce(seen.p, 0)) AS total
+                  FROM n LEFT JOIN (SELECT USER_ID, sum(raw) AS raw FROM unseen GROUP BY USER_ID) c USING (USER_ID)
+                  LEFT JOIN seen USING (USER_ID))
+        SELECT s.USER_ID, s.ITEM_ID, coalesce(s.raw / nullif(t.total, 0), 0) AS score FROM s JOIN total t USING (USER_ID)
+        QUALIFY row_number() OVER (PARTITION BY s.USER_ID ORDER BY score DESC, s.ITEM_ID) <= {int(most)}
+        ORDER BY s.USER_ID, score DESC, s.ITEM_ID"""
+
+
+def many_ranking_query(popularity: str, similar: str, history: str, lists: str) -> str:
+    """scores_query over lists for every row of table ``lists(k, USER_ID, ITEM_ID)`` (one list per ``k``):
+    rows (k, ITEM_ID, score) best first per list; items the model never saw are left out (unseen_last)."""
+    return f"""
+        WITH l AS (SELECT DISTINCT k, USER_ID, ITEM_ID FROM {lists}),
+        co AS (SELECT l.k, l.ITEM_ID, sum(m.score) AS raw FROM l JOIN {history} h ON h.USER_ID = l.USER_ID
+               JOIN {similar} m ON m.ITEM_ID = h.ITEM_ID AND m.RELATED_ITEM_ID = l.ITEM_ID GROUP BY ALL),
+        s AS (SELECT l.k, l.ITEM_ID, coalesce(co.raw, 0) + {FALLBACK} * p.score AS raw FROM l
+              JOIN {popularity} p ON p.ITEM_ID = l.ITEM_ID LEFT JOIN co ON co.k = l.k AND co.ITEM_ID = l.ITEM_ID)
+        SELECT k, ITEM_ID, coalesce(raw / nullif(sum(raw) OVER (PARTITION BY k), 0), 0) AS score FROM s
+        ORDER BY k, score DESC, ITEM_ID"""
+
+
+def affinity_query(similar: str, history: str, targets: str, most: int) -> str:
+    """The users most likely to interact with each target of table ``targets(k, ITEM_ID)`` (one set of items per
+    ``k``; user segmentation): a user's raw affinity is the sum, over their history and the set's items, of the
+    item's similarity to the history's (1 for the item itself).  Rows (k, USER_ID), best first per target."""
+    return f"""
+        WITH q AS (SELECT DISTINCT k, ITEM_ID FROM {targets}),
+        near AS (SELECT q.k, m.ITEM_ID AS via, m.score FROM q JOIN {similar} m ON m.RELATED_ITEM_ID = q.ITEM_ID
+                 UNION ALL SELECT k, ITEM_ID, 1.0 FROM q),
+        a AS (SELECT near.k, h.USER_ID, sum(near.score) AS raw FROM near JOIN {history} h ON h.ITEM_ID = near.via
+              GROUP BY ALL)
+        SELECT k, USER_ID FROM a QUALIFY row_number() OVER (PARTITION BY k ORDER BY raw DESC, USER_ID) <= {int(most)}
+        ORDER BY k, raw DESC, USER_ID"""
 
 
 def unseen_last(scored: list[tuple[str, float]], items: list[str]) -> list[tuple[str, float]]:

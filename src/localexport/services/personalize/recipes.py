@@ -4,11 +4,15 @@ The predefined recipes with the ARNs the Amazon Personalize developer guide give
 recipe's page ("Properties and hyperparameters"): name, recipe ARN, algorithm ARN, and, where the
 page names them, the feature transformation ARN and recipe type (the pages of the newer recipes
 name neither; the type is then the one their family has).  Every custom recipe trains on the
-Item interactions dataset alone (Items and Users are optional for all of them); Next-Best-Action,
-which needs Actions, is not offered here.
+Item interactions dataset alone (Items and Users are optional), but Item-Attribute-Affinity, whose
+segments are of item attributes, which needs Items too; Next-Best-Action, which needs Actions, is
+not offered here.  The USER_SEGMENTATION recipes (Item-Affinity, Item-Attribute-Affinity) answer
+batch segment jobs only.
 
 The domain use cases (ECOMMERCE, VIDEO_ON_DEMAND) are listed too, as ListRecipes lists them
-with their domain; they back recommenders, not solutions.
+with their domain; they back recommenders, not solutions.  Each trains one of the models here on
+the event type its use case page names (Most viewed: View; Best sellers, Frequently bought
+together: Purchase; Most popular: Watch), or on every event.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from .handlers import op
 
 USER_PERSONALIZATION, RELATED_ITEMS, PERSONALIZED_RANKING = "USER_PERSONALIZATION", "RELATED_ITEMS", \
     "PERSONALIZED_RANKING"
+USER_SEGMENTATION = "USER_SEGMENTATION"  # batch segment jobs only: never deployed in a campaign
 # When the predefined recipes "were created": a fixed time, so answers do not change between calls.
 PUBLISHED = 1_546_300_800.0  # 2019-01-01
 
@@ -40,6 +45,7 @@ class Recipe:
     algorithm_name: str | None = None  # where the algorithm's name differs from the recipe's
     needs: tuple[str, ...] = ("Interactions",)  # the datasets it must have
     updatable: bool = False  # trainingMode UPDATE (User-Personalization only, as CreateSolutionVersion says)
+    event_type: str | None = None  # a use case trained on one event type only (Best sellers: Purchase)
 
     @property
     def arn(self) -> str:
@@ -62,8 +68,8 @@ class Recipe:
                 "lastUpdatedDateTime": PUBLISHED, "domain": self.domain}
 
 
-def _use_case(domain: str, name: str, description: str) -> Recipe:
-    return Recipe(name, None, None, description, algorithm=False, domain=domain)
+def _use_case(domain: str, name: str, description: str, model: str, event_type: str | None = None) -> Recipe:
+    return Recipe(name, None, model, description, algorithm=False, domain=domain, event_type=event_type)
 
 
 RECIPES = (
@@ -85,16 +91,23 @@ RECIPES = (
            "Recommends the items with the most interactions from unique users.", feature_transformation="sims"),
     Recipe("aws-trending-now", USER_PERSONALIZATION, "trending",
            "Recommends the items whose interactions grow fastest.", algorithm_name="aws-trending-now-custom"),
-    _use_case("ECOMMERCE", "aws-ecomm-customers-who-viewed-x-also-viewed", "Customers who viewed X also viewed."),
-    _use_case("ECOMMERCE", "aws-ecomm-frequently-bought-together", "Frequently bought together."),
-    _use_case("ECOMMERCE", "aws-ecomm-popular-items-by-purchases", "Best sellers."),
-    _use_case("ECOMMERCE", "aws-ecomm-popular-items-by-views", "Most viewed."),
-    _use_case("ECOMMERCE", "aws-ecomm-recommended-for-you", "Recommended for you."),
-    _use_case("VIDEO_ON_DEMAND", "aws-vod-because-you-watched-x", "Because you watched X."),
-    _use_case("VIDEO_ON_DEMAND", "aws-vod-more-like-x", "More like X."),
-    _use_case("VIDEO_ON_DEMAND", "aws-vod-most-popular", "Most popular."),
-    _use_case("VIDEO_ON_DEMAND", "aws-vod-trending-now", "Trending now."),
-    _use_case("VIDEO_ON_DEMAND", "aws-vod-top-picks", "Top picks for you."),
+    Recipe("aws-item-affinity", USER_SEGMENTATION, "affinity",
+           "Creates a segment of the users most likely to interact with each item."),
+    Recipe("aws-item-attribute-affinity", USER_SEGMENTATION, "affinity",
+           "Creates a segment of the users most likely to interact with items of each attribute.",
+           needs=("Interactions", "Items")),
+    _use_case("ECOMMERCE", "aws-ecomm-customers-who-viewed-x-also-viewed", "Customers who viewed X also viewed.",
+              "similar", "View"),
+    _use_case("ECOMMERCE", "aws-ecomm-frequently-bought-together", "Frequently bought together.", "similar",
+              "Purchase"),
+    _use_case("ECOMMERCE", "aws-ecomm-popular-items-by-purchases", "Best sellers.", "popularity", "Purchase"),
+    _use_case("ECOMMERCE", "aws-ecomm-popular-items-by-views", "Most viewed.", "popularity", "View"),
+    _use_case("ECOMMERCE", "aws-ecomm-recommended-for-you", "Recommended for you.", "personalization"),
+    _use_case("VIDEO_ON_DEMAND", "aws-vod-because-you-watched-x", "Because you watched X.", "similar"),
+    _use_case("VIDEO_ON_DEMAND", "aws-vod-more-like-x", "More like X.", "similar"),
+    _use_case("VIDEO_ON_DEMAND", "aws-vod-most-popular", "Most popular.", "popularity", "Watch"),
+    _use_case("VIDEO_ON_DEMAND", "aws-vod-trending-now", "Trending now.", "trending"),
+    _use_case("VIDEO_ON_DEMAND", "aws-vod-top-picks", "Top picks for you.", "personalization"),
 )
 BY_ARN = {recipe.arn: recipe for recipe in RECIPES}
 

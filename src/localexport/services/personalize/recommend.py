@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ...core.runtime import RequestContext
 from . import models, recipes, training
-from .records import duckdb
+from .records import duckdb, pa
 
 MODELS = 16  # loaded models kept
 UNSCORED = ("similar", "popularity", "trending")
@@ -54,12 +54,13 @@ class Source:
     scored: bool  # whether answers carry scores
 
 
-def of_version(ctx: RequestContext, version_arn: str, arn: str | None = None) -> Source:
-    """The model of an ACTIVE solution version (NotFound, ResourceInUse otherwise)."""
-    job = training.load_active(ctx, version_arn)
+def of_version(ctx: RequestContext, version_arn: str, arn: str | None = None, recommender: bool = False) -> Source:
+    """The model of an ACTIVE solution version, or of a recommender's training (NotFound, ResourceInUse
+    otherwise)."""
+    job = training.load_active(ctx, version_arn, recommender)
     recipe = recipes.find(job.spec["recipeArn"])
     return Source(arn or version_arn, recipe, recipe.model, job.spec["datasetGroupArn"], job.id,
-                  training.model_files(ctx.runtime, job), recipe.model not in UNSCORED)
+                  training.model_files(ctx.runtime, job), recipe.model not in UNSCORED and not recipe.domain)
 
 
 class Model:
@@ -73,6 +74,7 @@ class Model:
         self._db.execute('CREATE INDEX similar_item ON "similar" (ITEM_ID)')
         rows = self._db.execute("SELECT ITEM_ID, score FROM popularity ORDER BY score DESC, ITEM_ID").fetchall()
         self.popular: Scored = [(item, round(float(score), 6)) for item, score in rows]
+        self.active: list[str] | None = None
 
     def _rows(self, query: str, args: list) -> Scored:
         with self._db.cursor() as cursor:
@@ -91,13 +93,84 @@ class Model:
         """``items`` best first for the user, scores over the list (items the model never saw score 0)."""
         return models.unseen_last(self._rows(models.scores_query(*TABLES, ranking=True), [user_id, items]), items)
 
+    def _grouped(self, query: str, table: str, rows: pa.Table) -> dict:
+        """The rows (key, item, score) of a query over a registered table, grouped by key, in their order."""
+        out: dict = {}
+        with self._db.cursor() as cursor:
+            cursor.register(table, rows)
+            for key, item, score in cursor.execute(query).fetchall():
+                out.setdefault(key, []).append((item, round(float(score), 6)))
+        return out
+
+    def for_users(self, user_ids: list[str], most: int) -> dict[str, Scored]:
+        """for_user for many users in one query (batch inference): each user's best ``most``."""
+        users = pa.table({"USER_ID": pa.array(user_ids, pa.string())})
+        found = self._grouped(models.many_scores_query(*TABLES, "users", most), "users", users)
+        return {user: found.get(user, []) for user in user_ids}
+
+    def rank_many(self, lists: list[tuple[str, list[str]]]) -> list[Scored]:
+        """rank for many (user, items) lists in one query."""
+        ks, users, items = [], [], []
+        for k, (user_id, listed) in enumerate(lists):
+            ks += [k] * len(listed)
+            users += [user_id] * len(listed)
+            items += listed
+        table = pa.table({"k": pa.array(ks, pa.int64()), "USER_ID": pa.array(users, pa.string()),
+                          "ITEM_ID": pa.array(items, pa.string())})
+        found = self._grouped(models.many_ranking_query(*TABLES, "lists"), "lists", table)
+        return [models.unseen_last(found.get(k, []), listed) for k, (_, listed) in enumerate(lists)]
+
     def related(self, item_id: str, most: int | None) -> Scored:
         """The item's neighbours, best first, then the popular items (never the item itself)."""
         limit = f"LIMIT {int(most)}" if most is not None else ""
         near = self._rows(f'SELECT RELATED_ITEM_ID, score FROM "similar" WHERE ITEM_ID = ? '
                           f"ORDER BY score DESC, RELATED_ITEM_ID {limit}", [item_id])
+        return self._then_popular(item_id, near)
+
+    def related_many(self, item_ids: list[str], most: int) -> dict[str, Scored]:
+        """related for many items in one query: each item's best ``most``."""
+        items = pa.table({"ITEM_ID": pa.array(sorted(set(item_ids)), pa.string())})
+        found = self._grouped(f"""SELECT m.ITEM_ID, m.RELATED_ITEM_ID, m.score FROM "similar" m
+            WHERE m.ITEM_ID IN (SELECT ITEM_ID FROM items)
+            QUALIFY row_number() OVER (PARTITION BY m.ITEM_ID ORDER BY m.score DESC, m.RELATED_ITEM_ID) <= {int(most)}
+            ORDER BY m.ITEM_ID, m.score DESC, m.RELATED_ITEM_ID""", "items", items)
+        return {item: self._then_popular(item, found.get(item, []), most) for item in item_ids}
+
+    def segments(self, targets: list[list[str]], most: int | None) -> list[list[str]]:
+        """For each set of items, the ``most`` users (all with ``None``) most likely to interact with them
+        (models.affinity_query), then the users with no affinity, the most active first."""
+        ks = [k for k, items in enumerate(targets) for _ in items]
+        table = pa.table({"k": pa.array(ks, pa.int64()),
+                          "ITEM_ID": pa.array([item for items in targets for item in items], pa.string())})
+        limit = 2**62 if most is None else most
+        with self._db.cursor() as cursor:
+            cursor.register("targets", table)
+            found: dict[int, list[str]] = {}
+            for k, user in cursor.execute(models.affinity_query('"similar"', "history", "targets", limit)).fetchall():
+                found.setdefault(k, []).append(user)
+        out = []
+        for k in range(len(targets)):
+            users = found.get(k, [])
+            if most is None or len(users) < most:
+                near = set(users)
+                users += [user for user in self._active() if user not in near][:None if most is None else
+                                                                                 most - len(users)]
+            out.append(users)
+        return out
+
+    def _active(self) -> list[str]:
+        """Every user of the model, the most interactions first."""
+        if self.active is None:
+            with self._db.cursor() as cursor:
+                self.active = [row[0] for row in cursor.execute(
+                    "SELECT USER_ID FROM history GROUP BY USER_ID ORDER BY count(*) DESC, USER_ID").fetchall()]
+        return self.active
+
+    def _then_popular(self, item_id: str, near: Scored, most: int | None = None) -> Scored:
         seen = {item for item, _ in near} | {item_id}
-        return near + [(item, score) for item, score in self.popular if item not in seen]
+        out = near + [(item, score) for item, score in self.popular[:None if most is None else most + len(seen)]
+                      if item not in seen]
+        return out if most is None else out[:most]
 
 
 _models: OrderedDict[str, Model] = OrderedDict()
@@ -125,8 +198,7 @@ def _best(candidates: Callable[[int | None], Scored], wanted: int, keep: ItemFil
         return candidates(wanted)[:wanted]
     for most in (wanted * WIDEN + SLACK, None):
         scored = candidates(most)
-        allowed = set(keep([item for item, _ in scored]))
-        kept = [pair for pair in scored if pair[0] in allowed]
+        kept = _kept(scored, keep)
         if len(kept) >= wanted or most is None or len(scored) < most:
             return kept[:wanted]
     raise AssertionError("unreachable")
@@ -145,10 +217,63 @@ def items_for(source: Source, *, user_id: str | None = None, item_id: str | None
     return scored if source.scored else [(item, None) for item, _ in scored]
 
 
+def _kept(scored: Scored, keep: ItemFilter) -> Scored:
+    allowed = set(keep([item for item, _ in scored]))
+    return [pair for pair in scored if pair[0] in allowed]
+
+
+def many(source: Source, records: list[dict], num_results: int,
+         keeps: list[ItemFilter | None] | None = None) -> list[Scored]:
+    """What items_for (or ranked, for a ranking model) answers for each of ``records`` (``userId``, ``itemId``,
+    ``itemList`` as batch inference input lines hold them), in one query for all; ``keeps`` the filter of
+    each record.  A filtered record whose widened candidates keep too few is answered on its own."""
+    found = model(source)
+    keeps = keeps or [None] * len(records)
+    if source.model == "ranking":
+        ranked_lists = found.rank_many([(rec["userId"], rec["itemList"]) for rec in records])
+        return [scored if keep is None else _kept(scored, keep) for scored, keep in zip(ranked_lists, keeps)]
+    most = num_results * WIDEN + SLACK if any(keep is not None for keep in keeps) else num_results
+    if source.model == "personalization":
+        by_user = found.for_users([rec.get("userId") for rec in records], most)
+        candidates = [by_user[rec.get("userId")] for rec in records]
+
+        def everything(rec: dict) -> Scored:
+            return found.for_user(rec.get("userId"), None)
+    elif source.model == "similar":
+        by_item = found.related_many([rec["itemId"] for rec in records], most)
+        candidates = [by_item[rec["itemId"]] for rec in records]
+
+        def everything(rec: dict) -> Scored:
+            return found.related(rec["itemId"], None)
+    else:  # popularity: the same items for everyone
+        candidates = [found.popular[:most]] * len(records)
+
+        def everything(rec: dict) -> Scored:
+            return found.popular
+    out = []
+    for rec, scored, keep in zip(records, candidates, keeps):
+        if keep is not None:
+            kept = _kept(scored, keep)
+            scored = kept if len(kept) >= num_results or len(scored) < most else _kept(everything(rec), keep)
+        scored = scored[:num_results]
+        out.append(scored if source.scored else [(item, None) for item, _ in scored])
+    return out
+
+
+def segments(source: Source, targets: list[list[str]], most: int, keeps: list[Callable | None]) -> list[list[str]]:
+    """The user segment of each set of items (batch segment jobs), ``keeps`` the user filter of each."""
+    found = model(source)
+    wider = most * WIDEN + SLACK if any(keep is not None for keep in keeps) else most
+    out = []
+    for users, items, keep in zip(found.segments(targets, wider), targets, keeps):
+        if keep is not None:
+            kept = keep(users)
+            users = kept if len(kept) >= most or len(users) < wider else keep(found.segments([items], None)[0])
+        out.append(users[:most])
+    return out
+
+
 def ranked(source: Source, user_id: str, items: list[str], keep: ItemFilter | None = None) -> Scored:
     """``items`` ranked for the user (those the filter removes left out)."""
     scored = model(source).rank(user_id, items)
-    if keep is not None:
-        allowed = set(keep([item for item, _ in scored]))
-        scored = [pair for pair in scored if pair[0] in allowed]
-    return scored
+    return scored if keep is None else _kept(scored, keep)

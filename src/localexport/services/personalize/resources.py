@@ -40,6 +40,9 @@ DATASET = Kind("dataset", "dataset", "datasetArn", "dataset")
 EVENT_TRACKER = Kind("event_tracker", "event tracker", "eventTrackerArn", "event-tracker")
 SOLUTION = Kind("solution", "solution", "solutionArn", "solution")
 CAMPAIGN = Kind("campaign", "campaign", "campaignArn", "campaign")
+FILTER = Kind("filter", "filter", "filterArn", "filter")
+# (a recommender's status is its training's, then what Stop/StartRecommender make it: recommenders.py)
+RECOMMENDER = Kind("recommender", "recommender", "recommenderArn", "recommender", has_status=False)
 
 
 def scope(ctx: RequestContext) -> Scope:
@@ -130,6 +133,29 @@ def delete(ctx: RequestContext, kind: Kind, doc: Doc) -> None:
     body = {**doc.body, UPDATED: ctx.clock.now()}
     statuses.begin(body, "status", "DELETE PENDING", GONE, at)
     ctx.store.replace(scope(ctx), Doc(doc.kind, doc.key, doc.parent, doc.name, body, doc.created_at, ctx.clock.now()))
+
+
+UPDATE = "_updateStatus"  # the settling status of a resource's latest update (latestCampaignUpdate, ...)
+
+
+def check_no_update(ctx: RequestContext, doc: Doc, label: str, value: str) -> None:
+    """An update waits for the previous one (ResourceInUse while it settles)."""
+    if statuses.settle(doc.body, ctx.clock.now()).get(UPDATE) not in (None, ACTIVE, "CREATE FAILED"):
+        raise in_use(f"{label} {value} has an update in progress.")
+
+
+def begin_update(ctx: RequestContext, body: dict[str, Any], summary: dict[str, Any]) -> None:
+    """Record an update's summary in ``body``; its status settles from CREATE PENDING to ACTIVE."""
+    now = ctx.clock.now()
+    body["_update"] = {**summary, CREATED: now, UPDATED: now}
+    at = ctx.engine.settle_at()
+    statuses.begin(body, UPDATE, "CREATE PENDING", ACTIVE, at, via=("CREATE IN_PROGRESS", (now + at) / 2))
+
+
+def latest_update(ctx: RequestContext, doc: Doc) -> dict[str, Any] | None:
+    """The latest update's summary with its status now (None when there was none)."""
+    update = doc.body.get("_update")
+    return {**update, "status": statuses.settle(doc.body, ctx.clock.now())[UPDATE]} if update else None
 
 
 def save(ctx: RequestContext, doc: Doc, body: dict[str, Any]) -> Doc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core import statuses
 from ...core.runtime import RequestContext
 from ...core.store import Doc
 from . import jobs, recipes, training
@@ -19,7 +18,6 @@ from .errors import in_use, invalid
 from .handlers import op
 
 SUMMARY = ("name", "solutionArn", "status", r.CREATED, r.UPDATED, "recipeArn")
-UPDATE = "_updateStatus"  # the settling status of latestSolutionUpdate
 
 
 @op("CreateSolution")
@@ -52,10 +50,9 @@ def create_solution(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
 
 def view(ctx: RequestContext, doc: Doc) -> dict[str, Any]:
     body = r.view(ctx, doc)
-    update = doc.body.get("_update")
+    update = r.latest_update(ctx, doc)
     if update:
-        settled = statuses.settle(doc.body, ctx.clock.now())
-        body["latestSolutionUpdate"] = {**update, "status": settled[UPDATE]}
+        body["latestSolutionUpdate"] = update
     latest = training.latest(ctx, body["solutionArn"])
     if latest is not None:
         body["latestSolutionVersion"] = latest
@@ -79,8 +76,7 @@ def list_solutions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any
 @op("UpdateSolution")
 def update_solution(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     doc = r.load_active(ctx, r.SOLUTION, params["solutionArn"])
-    if statuses.settle(doc.body, ctx.clock.now()).get(UPDATE) not in (None, r.ACTIVE, "CREATE FAILED"):
-        raise in_use(f"Solution {params['solutionArn']} has an update in progress.")
+    r.check_no_update(ctx, doc, "Solution", params["solutionArn"])
     config = params.get("solutionUpdateConfig") or {}
     now = ctx.clock.now()
     body = {**doc.body, r.UPDATED: now}
@@ -92,11 +88,8 @@ def update_solution(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
         if part in config:
             merged[part] = config[part]
     body["solutionConfig"] = merged
-    body["_update"] = {"solutionUpdateConfig": config, "performAutoTraining": body["performAutoTraining"],
-                       "performIncrementalUpdate": body["performIncrementalUpdate"], "creationDateTime": now,
-                       "lastUpdatedDateTime": now}
-    at = ctx.engine.settle_at()
-    statuses.begin(body, UPDATE, "CREATE PENDING", r.ACTIVE, at, via=("CREATE IN_PROGRESS", (now + at) / 2))
+    r.begin_update(ctx, body, {"solutionUpdateConfig": config, "performAutoTraining": body["performAutoTraining"],
+                               "performIncrementalUpdate": body["performIncrementalUpdate"]})
     r.save(ctx, doc, body)
     return {"solutionArn": params["solutionArn"]}
 

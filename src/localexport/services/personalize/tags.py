@@ -13,8 +13,18 @@ from .handlers import op
 
 MAX_TAGS = 50  # user tags per resource (AWS's tag quota)
 PAIR = ("tagKey", "tagValue")  # how Personalize spells a tag
-_DOCS = {k.arn_part: k for k in (r.DATASET_GROUP, r.DATASET, r.EVENT_TRACKER, r.SOLUTION, r.CAMPAIGN)}
-_JOBS = ("dataset-import-job", "dataset-export-job", "solution-version")
+_DOCS = {k.arn_part: k for k in (r.DATASET_GROUP, r.DATASET, r.EVENT_TRACKER, r.SOLUTION, r.CAMPAIGN, r.FILTER,
+                                  r.RECOMMENDER)}
+_JOBS = ("dataset-import-job", "dataset-export-job", "solution-version", "data-deletion-job", "batch-inference-job",
+         "batch-segment-job")
+
+
+def check(tags: list[dict[str, str]] | None) -> None:
+    """The tags of a Create* call fit the quota (TooManyTagsException otherwise)."""
+    try:
+        tagging.merge({}, tagging.from_pairs(tags, *PAIR), MAX_TAGS)
+    except tagging.TooManyTags as error:
+        raise too_many_tags(str(error)) from None
 
 
 def _part(arn: str) -> str:

@@ -69,15 +69,16 @@ def _summary(job: Job) -> dict[str, Any]:
     return {k: body.get(k) for k in SUMMARY}
 
 
-def load(ctx: RequestContext, arn: str) -> Job:
+def load(ctx: RequestContext, arn: str, recommender: bool = False) -> Job:
+    """A solution version (or with ``recommender``, a recommender's training, which no solution shows)."""
     job = ctx.store.get_job(jobs.job_id(ctx, arn), r.scope(ctx))
-    if job is None or job.kind != KIND or job.state == "deleting":
+    if job is None or job.kind != KIND or job.state == "deleting" or bool(job.spec.get("recommenderArn")) != recommender:
         raise not_found(arn)
     return job
 
 
-def load_active(ctx: RequestContext, arn: str) -> Job:
-    job = load(ctx, arn)
+def load_active(ctx: RequestContext, arn: str, recommender: bool = False) -> Job:
+    job = load(ctx, arn, recommender)
     if job.state != "succeeded":
         raise in_use(f"The solution version {arn} is {status(job)}; it must be ACTIVE.")
     return job
@@ -107,13 +108,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     if busy:
         raise in_use(f"Solution {params['solutionArn']} already has a solution version being created: {busy[0]}.")
     group = solution.body["datasetGroupArn"]
-    for kind in recipe.needs:
-        dataset = datasets.of_group(ctx, group, kind)
-        if dataset is None:
-            raise invalid(f"The dataset group {group} has no {kind} dataset; the {recipe.name} recipe needs one.")
-        if r.view(ctx, dataset)["status"] != r.ACTIVE:
-            raise in_use(f"The dataset {dataset.body['datasetArn']} is {r.view(ctx, dataset)['status']}; it must "
-                         "be ACTIVE.")
+    check_datasets(ctx, group, recipe)
     if params.get("name"):
         same = [j for j in versions if j.spec.get("name") == params["name"]]
         if same:
@@ -121,14 +116,30 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     arn = f"{params['solutionArn']}/{ctx.ids.uuid().replace('-', '')[:8]}"
     body = solution.body
     spec = {
-        "arn": arn, "name": params.get("name"), "solutionArn": params["solutionArn"], "datasetGroupArn": group,
+        "name": params.get("name"), "solutionArn": params["solutionArn"], "datasetGroupArn": group,
         "recipeArn": body["recipeArn"], "performHPO": body.get("performHPO", False), "performAutoML": False,
         "performIncrementalUpdate": body.get("performIncrementalUpdate", False), "eventType": body.get("eventType"),
         "solutionConfig": body.get("solutionConfig") or {}, "trainingMode": mode, "trainingType": "MANUAL",
         "tags": params.get("tags"),
     }
-    ctx.engine.submit(r.scope(ctx), KIND, jobs.job_id(ctx, arn), spec)
+    submit(ctx, arn, spec)
     return {"solutionVersionArn": arn}
+
+
+def check_datasets(ctx: RequestContext, group: str, recipe: recipes.Recipe) -> None:
+    """The group has the ACTIVE datasets the recipe trains on (InvalidInput, ResourceInUse)."""
+    for kind in recipe.needs:
+        dataset = datasets.of_group(ctx, group, kind)
+        if dataset is None:
+            raise invalid(f"The dataset group {group} has no {kind} dataset; the {recipe.name} recipe needs one.")
+        if r.view(ctx, dataset)["status"] != r.ACTIVE:
+            raise in_use(f"The dataset {dataset.body['datasetArn']} is {r.view(ctx, dataset)['status']}; it must "
+                         "be ACTIVE.")
+
+
+def submit(ctx: RequestContext, arn: str, spec: dict[str, Any]) -> None:
+    """Train a model (a solution version, or a recommender's) as a job named ``arn``."""
+    ctx.engine.submit(r.scope(ctx), KIND, jobs.job_id(ctx, arn), {**spec, "arn": arn})
 
 
 @op("DescribeSolutionVersion")
@@ -143,7 +154,8 @@ def list_versions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
         r.load(ctx, r.SOLUTION, solution)
         found = of_solution(ctx, solution)
     else:
-        found = sorted((j for j in ctx.store.jobs(r.scope(ctx), KIND) if j.state != "deleting"),
+        found = sorted((j for j in ctx.store.jobs(r.scope(ctx), KIND)
+                        if j.state != "deleting" and not j.spec.get("recommenderArn")),
                        key=lambda j: (j.created_at, j.id), reverse=True)
     chunk, token = r.page_of([_summary(j) for j in found], params, [KIND, solution])
     return {"solutionVersions": chunk, "nextToken": token}
