@@ -1,14 +1,31 @@
 """Amazon Personalize (personalize, personalize-events, personalize-runtime): datasets, their records,
-dataset import and export jobs, recipes, solutions, solution versions (training jobs), campaigns, and the
-recommendations campaigns answer."""
+dataset import and export jobs, recipes, solutions, solution versions (training jobs), campaigns and
+recommenders, the recommendations they answer, filters, batch inference and batch segment jobs, and data
+deletion jobs."""
 
 from ...core.runtime import Runtime
 
 # (each module registers its operations)
-from . import campaigns, events, exports, handlers, imports, recipes, runtime, solutions, tags, training  # noqa: F401
+from . import (  # noqa: F401
+    batch_inference,
+    batch_segments,
+    campaigns,
+    deletion,
+    events,
+    exports,
+    filters,
+    handlers,
+    imports,
+    recipes,
+    recommenders,
+    runtime,
+    solutions,
+    tags,
+    training,
+)
 
 operations = (handlers.op, events.op, runtime.op)
-JOBS = (imports, exports, training)  # the modules whose jobs the engine runs
+JOBS = (imports, exports, training, batch_inference, batch_segments, deletion)  # the modules whose jobs the engine runs
 
 
 def install(runtime_: Runtime) -> None:

@@ -1,6 +1,8 @@
 """A dataset's records in the artifact store: the live bulk segments its document
 lists, files retired by a FULL import (removed once no job may still read them),
-and the put logs and their compacted segments (found by listing its ``put/`` folder)."""
+and the put logs and their compacted segments (found by listing its ``put/`` folder);
+and the users its dataset group's data deletion jobs deleted, which the group's
+document lists (``_deletions``) and every reader of records leaves out."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 
 EXPORT = "personalize.dataset-export"
 TRAINING = "personalize.solution-version"  # (training.py's jobs, which read the records too)
+DELETION = "personalize.data-deletion"  # (deletion.py's jobs, which count them)
 
 
 def now_ns(ctx: RequestContext) -> int:
@@ -42,13 +45,74 @@ def of_group(ctx: RequestContext, group_arn: str, dataset_type: str) -> Doc | No
 def records_query(ctx: RequestContext, dataset: Doc, con: duckdb.DuckDBPyConnection, scratch: Path,
                   mode: str = "ALL") -> tuple[str, list[Field]]:
     """The query of the dataset's records an ingestion mode selects (BULK, PUT, ALL: records.export_query),
-    the put logs compacted first; and the dataset's fields."""
+    the put logs compacted first, without the records of users deleted after they arrived; and the
+    dataset's fields."""
     fields = fields_of(ctx, dataset)
     if mode != "BULK":
         compact(ctx, dataset, con, fields, scratch)
     kind = schemas.dataset_type(dataset.body["datasetType"])
     return records.export_query(bulk_segments(ctx, dataset), put_segments(ctx, dataset), fields, kind.id_field,
-                                mode), fields
+                                mode, deletions_of(ctx, dataset, fields)), fields
+
+
+# -- deleted users ---------------------------------------------------------------------
+
+
+def has_users(fields: list[Field]) -> bool:
+    """Whether a dataset's records belong to users (Interactions, Users, Action interactions)."""
+    return any(f.name == records.USER_ID for f in fields)
+
+
+def deletions_of(ctx: RequestContext, dataset: Doc, fields: list[Field]) -> list[Segment]:
+    """The committed deletions of the dataset's group that apply to its records (none to Items or Actions)."""
+    if not has_users(fields):
+        return []
+    group = r.find(ctx, r.DATASET_GROUP, dataset.body["datasetGroupArn"])
+    found = group.body.get("_deletions", []) if group is not None else []
+    return [Segment(ctx.runtime.artifacts.path(d["key"]), d["ts"]) for d in found]
+
+
+def deleted_count(ctx: RequestContext, dataset: Doc, con: duckdb.DuckDBPyConnection, scratch: Path,
+                  deletion: Segment) -> int:
+    """How many of the dataset's records ``deletion`` (not committed yet) deletes: its bulk records and
+    its put records (as BULK and PUT exports count them) that the deletions before it left.
+
+    Both counts read the same segments, so records arriving meanwhile count in neither."""
+    fields = fields_of(ctx, dataset)
+    if not has_users(fields):
+        return 0
+    compact(ctx, dataset, con, fields, scratch)
+    kind = schemas.dataset_type(dataset.body["datasetType"])
+    bulk, put, before = bulk_segments(ctx, dataset), put_segments(ctx, dataset), deletions_of(ctx, dataset, fields)
+
+    def count(mode: str, deleted: list[Segment]) -> str:
+        return f"(SELECT count(*) FROM ({records.export_query(bulk, put, fields, kind.id_field, mode, deleted)}))"
+
+    after = [*before, deletion]
+    return int(con.execute(f"SELECT {count('BULK', before)} - {count('BULK', after)} + {count('PUT', before)} - "
+                           f"{count('PUT', after)}").fetchall()[0][0])
+
+
+def commit_deletion(ctx: RequestContext, group_arn: str, deletion: dict[str, Any]) -> dict[str, Any] | None:
+    """Make a deletion (``key`` of its USER_ID file, ``ts``, what the job reports) part of its dataset group,
+    in one transaction: from then on no reader sees the records it deletes.  Committing the same file twice
+    (a job re-run after a crash) changes nothing.  Returns the committed deletion (the first one, if committed
+    before), None if the group is gone."""
+    with ctx.store.transaction():
+        group = r.find(ctx, r.DATASET_GROUP, group_arn)
+        if group is None:
+            return None
+        done = group.body.get("_deletions", [])
+        earlier = next((d for d in done if d["key"] == deletion["key"]), None)
+        if earlier is not None:
+            return earlier
+        r.save(ctx, group, {**group.body, "_deletions": [*done, deletion]})  # (not an update of the group itself)
+        return deletion
+
+
+def committed_deletion(ctx: RequestContext, group_arn: str, key: str) -> dict[str, Any] | None:
+    group = r.find(ctx, r.DATASET_GROUP, group_arn)
+    return next((d for d in group.body.get("_deletions", []) if d["key"] == key), None) if group else None
 
 
 def bulk_segments(ctx: RequestContext, dataset: Doc) -> list[Segment]:
@@ -123,9 +187,11 @@ def commit_bulk(ctx: RequestContext, dataset_arn: str, segment: dict[str, Any], 
 
 
 def _readers(ctx: RequestContext, dataset_arn: str, group_arn: str) -> list:
-    """The jobs that may be reading a dataset's segments: its exports, and its group's trainings."""
+    """The jobs that may be reading a dataset's segments: its exports, and its group's trainings and data
+    deletion jobs."""
     return [*jobs.active(ctx, EXPORT, dataset_arn),
-            *(job for job in jobs.active(ctx, TRAINING) if job.spec["datasetGroupArn"] == group_arn)]
+            *(job for kind in (TRAINING, DELETION) for job in jobs.active(ctx, kind)
+              if job.spec["datasetGroupArn"] == group_arn)]
 
 
 def sweep(ctx: RequestContext, dataset_arn: str, running: str | None = None) -> None:

@@ -51,10 +51,13 @@ def list_dataset_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str
 @op("DeleteDatasetGroup")
 def delete_dataset_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     doc = r.load(ctx, r.DATASET_GROUP, params["datasetGroupArn"])
-    if r.alive(ctx, r.DATASET, doc.key) or r.alive(ctx, r.EVENT_TRACKER, doc.key) or r.alive(ctx, r.SOLUTION, doc.key):
-        raise in_use(f"Dataset group {params['datasetGroupArn']} still has datasets, event trackers or solutions; "
-                     "delete them first.")
+    if any(r.alive(ctx, kind, doc.key) for kind in (r.DATASET, r.EVENT_TRACKER, r.SOLUTION, r.FILTER,
+                                                   r.RECOMMENDER)):
+        raise in_use(f"Dataset group {params['datasetGroupArn']} still has datasets, event trackers, solutions, "
+                     "recommenders or filters; delete them first.")
     r.delete(ctx, r.DATASET_GROUP, doc)
+    for deletion in doc.body.get("_deletions", []):  # its data deletion jobs' user lists go with it
+        ctx.runtime.artifacts.delete(deletion["key"])
     return {}
 
 
@@ -150,8 +153,9 @@ def list_datasets(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
 def delete_dataset(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     doc = r.load(ctx, r.DATASET, params["datasetArn"])
     for job in ctx.store.jobs(r.scope(ctx), states=("queued", "running")):
-        training = job.kind == datasets.TRAINING and job.spec["datasetGroupArn"] == doc.body["datasetGroupArn"]
-        if job.spec.get("datasetArn") == params["datasetArn"] or training:
+        of_group = job.kind in (datasets.TRAINING, datasets.DELETION) and \
+            job.spec["datasetGroupArn"] == doc.body["datasetGroupArn"]  # (they read every dataset of the group)
+        if job.spec.get("datasetArn") == params["datasetArn"] or of_group:
             raise in_use(f"Dataset {params['datasetArn']} has a job in progress: {job.spec['arn']}.")
     r.delete(ctx, r.DATASET, doc)
     ctx.runtime.artifacts.delete_tree(doc.body["_storage"])

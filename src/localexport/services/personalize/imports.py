@@ -1,8 +1,11 @@
-"""Dataset import jobs: CSV files in S3 -> a validated Parquet segment of the dataset."""
+"""Dataset import jobs: CSV files in S3 -> a validated Parquet segment of the dataset.  (``check_location``
+and ``fetch``, reading a job's CSV input from S3, serve data deletion jobs too.)"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from ...core.jobs import JobFailed, JobOutcome
 from ...core.objects import ObjectError, S3Url
@@ -23,13 +26,7 @@ MAX_ACTIVE = 5  # pending or in-progress import jobs per region
 @op("CreateDatasetImportJob")
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     dataset = r.load_active(ctx, r.DATASET, params["datasetArn"])
-    location = params["dataSource"].get("dataLocation")
-    if not location:
-        raise invalid("dataSource.dataLocation is required.")
-    try:
-        S3Url.parse(location)
-    except ValueError:
-        raise invalid(f"Invalid S3 location: {location}.") from None
+    check_location(params["dataSource"])
     mode = params.get("importMode") or "FULL"
     pending_full = any(j.spec.get("importMode") == "FULL" for j in jobs.active(ctx, KIND, params["datasetArn"]))
     if mode == "INCREMENTAL" and not dataset.body["_bulk"] and not pending_full:
@@ -53,22 +50,60 @@ def list_jobs(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"datasetImportJobs": chunk, "nextToken": token}
 
 
-def _fetch(ctx: RequestContext, location: str, scratch) -> list[tuple[str, Any]]:
-    """Download the CSV file, or every file of the folder, that ``location`` names."""
+def check_location(source: dict[str, Any]) -> S3Url:
+    """The S3 location of a ``dataSource`` (InvalidInput when it names none)."""
+    location = source.get("dataLocation")
+    if not location:
+        raise invalid("dataSource.dataLocation is required.")
+    try:
+        url = S3Url.parse(location)
+    except ValueError:
+        url = None
+    if url is None or not url.bucket:
+        raise invalid(f"Invalid S3 location: {location}.")
+    return url
+
+
+class _Bounded:
+    """A file that refuses to grow past ``limit`` bytes (counted over every file of one job)."""
+
+    def __init__(self, out: BinaryIO, total: list[int], limit: int | None, too_big: str):
+        self.out, self.total, self.limit, self.too_big = out, total, limit, too_big
+
+    def write(self, data: bytes) -> int:
+        self.total[0] += len(data)
+        if self.limit is not None and self.total[0] > self.limit:
+            raise JobFailed(self.too_big)
+        return self.out.write(data)
+
+    def writelines(self, chunks: Iterable[bytes]) -> None:
+        for chunk in chunks:
+            self.write(chunk)
+
+
+def fetch(ctx: RequestContext, location: str, scratch: Path, max_bytes: int | None = None,
+          too_big: str = "", prefix: bool = False) -> list[tuple[str, Path]]:
+    """Download the CSV file, or every file under the folder, that ``location`` names, read as the job's
+    account: (its s3:// name, its local copy) each.  Past ``max_bytes`` in all, the job fails with ``too_big``
+    (the download stops there).  With ``prefix`` (batch jobs: "Amazon S3 is prefix based"), a location that
+    names no object is the prefix of every file it starts."""
     url = S3Url.parse(location)
     objects = ctx.runtime.objects
+    total = [0]
     try:
-        if url.key and not url.key.endswith("/"):
+        if url.key and not url.key.endswith("/") and not prefix:
             keys = [url.key]
         else:
             keys = [k for k in objects.list(ctx.account, url.bucket, url.key) if not k.endswith("/")]
+            if url.key in keys:  # a location naming one object is that file
+                keys = [url.key]
         if not keys:
             raise JobFailed(f"No data files were found at {location}.")
         files = []
         for i, key in enumerate(keys):
             path = scratch / f"input-{i:05d}.csv"
             with open(path, "wb") as out:
-                objects.download(ctx.account, url.bucket, key, out)
+                objects.download(ctx.account, url.bucket, key, _Bounded(out, total, max_bytes, too_big))
             files.append((f"s3://{url.bucket}/{key}", path))
         return files
     except ObjectError as error:
@@ -83,7 +118,7 @@ def make_runner(runtime: Runtime):
             raise JobFailed(f"Dataset {job.spec['datasetArn']} no longer exists.")
         fields = datasets.fields_of(ctx, dataset)
         with runtime.artifacts.scratch() as scratch:
-            files = _fetch(ctx, job.spec["dataSource"]["dataLocation"], scratch)
+            files = fetch(ctx, job.spec["dataSource"]["dataLocation"], scratch)
             out = scratch / "segment.parquet"
             try:
                 with records.connect(scratch) as con:

@@ -1,4 +1,5 @@
-"""What dataset import and export jobs share: ids from ARNs, statuses, listing, the runner's context."""
+"""What Personalize's named jobs (dataset import, export and data deletion jobs) share: ids from ARNs,
+statuses, listing, the runner's context."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from .errors import already_exists, not_found
 
 STATUS = {"queued": "CREATE PENDING", "running": "CREATE IN_PROGRESS", "succeeded": "ACTIVE",
           "failed": "CREATE FAILED", "deleting": "CREATE FAILED"}
+Statuses = dict[str, str]  # the engine's job states -> a job type's status vocabulary
 ACTIVE_STATES = ("queued", "running")
 
 
@@ -34,21 +36,23 @@ def load(ctx: RequestContext, kind: str, arn: str) -> Job:
     return job
 
 
-def view(job: Job, members: tuple[str, ...]) -> dict[str, Any]:
-    """A job as Describe*/List* show it: its request fields, status and times."""
+def view(job: Job, members: tuple[str, ...], status: Statuses = STATUS) -> dict[str, Any]:
+    """A job as Describe*/List* show it: its request fields, status (in ``status``'s words) and times."""
     out = {m: job.spec.get(m) for m in members}
     out[job.spec["arnField"]] = job.spec["arn"]
-    out.update(status=STATUS[job.state], creationDateTime=job.created_at, lastUpdatedDateTime=job.updated_at,
+    out.update(status=status[job.state], creationDateTime=job.created_at, lastUpdatedDateTime=job.updated_at,
                failureReason="; ".join(job.failure) if job.failure and job.state == "failed" else None)
     return out
 
 
-def listing(ctx: RequestContext, kind: str, params: dict[str, Any], members: tuple[str, ...]) -> tuple[list, Any]:
-    """Jobs of ``kind`` (of one dataset when ``datasetArn`` is given), newest first, paged."""
-    dataset = params.get("datasetArn")  # an unknown dataset lists nothing (List* declare no ResourceNotFound)
-    jobs = [j for j in ctx.store.jobs(r.scope(ctx), kind) if not dataset or j.spec["datasetArn"] == dataset]
+def listing(ctx: RequestContext, kind: str, params: dict[str, Any], members: tuple[str, ...],
+            parent: str = "datasetArn", status: Statuses = STATUS) -> tuple[list, Any]:
+    """Jobs of ``kind`` (of one dataset, or whatever ``parent`` names, when the request gives it), newest
+    first, paged."""
+    owner = params.get(parent)  # an unknown one lists nothing (List* declare no ResourceNotFound)
+    jobs = [j for j in ctx.store.jobs(r.scope(ctx), kind) if not owner or j.spec[parent] == owner]
     jobs.sort(key=lambda j: j.created_at, reverse=True)
-    return r.page_of([view(j, members) for j in jobs], params, [kind, dataset])
+    return r.page_of([view(j, members, status) for j in jobs], params, [kind, owner])
 
 
 def active(ctx: RequestContext, kind: str | None = None, dataset: str | None = None) -> list[Job]:

@@ -7,12 +7,16 @@ A dataset's folder in the artifact store holds:
     put/<t>-<u>.jsonl  the records of one PutEvents/PutItems/PutUsers... call
     put/<t>-<u>.parquet  the logs written until then, compacted into one (before each export)
 
+and a dataset group's data deletion jobs each write one file of the USER_IDs they delete
+(``read_user_ids``), which the group's document lists with the time of the deletion.
+
 Each file is written once and never changed (so the artifact store may be S3).
 
 Every record knows when it arrived: bulk rows through their segment's time and
 position, put rows through a ``_ts`` column.  Exports are one DuckDB query that
 picks the segments an ingestion mode selects, resolves newer records the way
-Personalize documents, and streams record batches into CSV parts.  DuckDB runs
+Personalize documents, leaves out the records of users deleted after they arrived (one hash anti-join
+on USER_ID, absent when the group has no deletions), and streams record batches into CSV parts.  DuckDB runs
 under a memory limit and spills to the job's scratch folder, so memory stays
 bounded whatever the dataset size.
 """
@@ -23,7 +27,7 @@ import csv
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,22 +86,25 @@ def _names(names: list[str], most: int = 10) -> str:
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
-def _at_line(label: str, line: int, problem: str) -> RecordError:
-    return RecordError(f"Input file {label} does not match the schema. Line {line}: {problem}.")
+SCHEMA = "the schema"  # what input files are checked against (``expected`` below)
+
+
+def _at_line(label: str, line: int, problem: str, expected: str = SCHEMA) -> RecordError:
+    return RecordError(f"Input file {label} does not match {expected}. Line {line}: {problem}.")
 
 
 def _too_long() -> str:
     return f"the line is longer than the maximum of {MAX_LINE_BYTES} bytes"
 
 
-def read_header(label: str, path: Path) -> list[str]:
+def read_header(label: str, path: Path, expected: str = SCHEMA) -> list[str]:
     """The header row, read with a bounded read (an overlong first line is never read whole)."""
     with open(path, "rb") as f:
         raw = f.read(MAX_LINE_BYTES + 1)
     head = re.match(rb"[^\r\n]*", raw)[0]  # headers are never quoted, so never hold a line break
     wide = RecordError(f"The header of input file {label} has more than {MAX_COLUMNS} columns, the maximum.")
     if len(head) >= MAX_LINE_BYTES:  # say which limit it breaks
-        raise wide if head.count(b",") >= MAX_COLUMNS else _at_line(label, 1, _too_long())
+        raise wide if head.count(b",") >= MAX_COLUMNS else _at_line(label, 1, _too_long(), expected)
     try:
         header = next(csv.reader([head.decode("utf-8-sig")]), [])
     except (csv.Error, UnicodeDecodeError) as error:
@@ -107,7 +114,7 @@ def read_header(label: str, path: Path) -> list[str]:
     return header
 
 
-def _check_lines(label: str, path: Path) -> None:
+def _check_lines(label: str, path: Path, expected: str = SCHEMA) -> None:
     """Fail at the first line longer than MAX_LINE_BYTES, reading chunks of at most that size (so
     only a line that spans chunks can be too long).  DuckDB's own max_line_size is not enough: it
     reads an overlong line whole and, past some tens of MB, fails with an unrelated error."""
@@ -120,7 +127,7 @@ def _check_lines(label: str, path: Path) -> None:
             first = chunk.find(end)
             run += len(chunk) if first < 0 else first
             if run >= MAX_LINE_BYTES:
-                raise _at_line(label, line, _too_long())
+                raise _at_line(label, line, _too_long(), expected)
             if first >= 0:
                 line += chunk.count(end)
                 run = len(chunk) - chunk.rfind(end) - 1
@@ -167,20 +174,20 @@ def _line_problem(text: str, fields: list[Field]) -> str | None:
     return next((problem for clue, problem in _CLUES.items() if clue in text), None)
 
 
-def _reason(where: str, error: duckdb.Error, fields: list[Field]) -> str:
+def _reason(where: str, error: duckdb.Error, fields: list[Field], expected: str = SCHEMA) -> str:
     """The failure reason of a DuckDB error: the line and its problem where DuckDB names them,
     else DuckDB's first lines, without its hints and type prefix ("Conversion Error: ...")."""
     text = str(error)
     at = _LINE.search(text)
     if at and (problem := _line_problem(text, fields)):
-        return f"{where} does not match the schema. Line {at[1]}: {problem}."
+        return f"{where} does not match {expected}. Line {at[1]}: {problem}."
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     text = " ".join(line for line in lines[:3] if not line.startswith(("Possible", "*", "Original", "Parser")))
-    return f"{where} does not match the schema: {_echo(text.split(' Error: ', 1)[-1], 300)}"
+    return f"{where} does not match {expected}: {_echo(text.split(' Error: ', 1)[-1], 300)}"
 
 
 def _culprit(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], selects: list[str],
-             error: duckdb.Error, fields: list[Field]) -> str:
+             error: duckdb.Error, fields: list[Field], expected: str = SCHEMA) -> str:
     """The failure reason, naming the input file at fault (each file is read alone to find it)."""
     for (label, _), select in zip(files, selects, strict=True):
         if len(files) > 1:
@@ -189,8 +196,8 @@ def _culprit(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], sele
                 continue
             except duckdb.Error as own:
                 error = own
-        return _reason(f"Input file {label}", error, fields)
-    return _reason("Input data", error, fields)
+        return _reason(f"Input file {label}", error, fields, expected)
+    return _reason("Input data", error, fields, expected)
 
 
 def import_csv(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], fields: list[Field], out: Path,
@@ -239,6 +246,36 @@ def import_csv(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], fi
     return int(row[0])
 
 
+USER_ID = "USER_ID"
+
+
+def read_user_ids(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], out: Path) -> int:
+    """The USER_IDs of data deletion input ``files`` (label, path), each a CSV file of a single USER_ID
+    column with its header ("Deleting users" in the Personalize developer guide), written once each to
+    the Parquet file ``out`` (empty values skipped).  Returns how many; RecordError names the first problem."""
+    column = [Field(USER_ID, "string", False)]
+    expected = "the format of a data deletion input file"
+    selects = []
+    for label, path in files:
+        header = read_header(label, path, expected)
+        if header != [USER_ID]:
+            found = f"its header is {_names(header)}" if header else "it is empty"
+            raise RecordError(f"Input file {label} must be a CSV file with a single {USER_ID} column (and that "
+                              f"header row): {found}.")
+        _check_lines(label, path, expected)
+        selects.append(f"SELECT {USER_ID} FROM read_csv({_literal(str(path))}, header=true, auto_detect=false, "
+                       f"columns={_columns(column)}, quote='\"', escape='\"', strict_mode=true, "
+                       f"max_line_size={2 * MAX_LINE_BYTES})")
+    try:
+        con.execute(f"COPY (SELECT DISTINCT {USER_ID} FROM ({' UNION ALL '.join(selects)}) WHERE {USER_ID} <> '') "
+                    f"TO {_literal(str(out))} (FORMAT parquet)")
+    except duckdb.Error as error:
+        out.unlink(missing_ok=True)
+        raise RecordError(_culprit(con, files, selects, error, column, expected)) from None
+    # (fetchall, not fetchone: a result read to its end leaves the connection free for the caller)
+    return con.execute(f"SELECT count(*) FROM read_parquet({_literal(str(out))})").fetchall()[0][0]
+
+
 # -- individual records ("PUT") ----------------------------------------------------------
 
 
@@ -265,10 +302,13 @@ class Segment:
 
 
 def export_query(bulk: list[Segment], put: list[Segment], fields: list[Field], id_field: str | None,
-                 mode: str) -> str:
+                 mode: str, deleted: Sequence[Segment] = ()) -> str:
     """The records ``mode`` (BULK, PUT, ALL) exports, as Personalize documents it:
     exact duplicates once; records replaced by a later INCREMENTAL import gone;
-    with ALL, only the newest record per id of Items/Users (every interaction)."""
+    with ALL, only the newest record per id of Items/Users (every interaction).
+
+    ``deleted``: files of USER_IDs (``read_user_ids``), each with the time of its deletion: a
+    record of such a user that arrived before it is gone (one that arrived later stays)."""
     cols = ", ".join(_ident(f.name) for f in fields)
 
     def scan(segments: list[Segment], first: int) -> list[str]:
@@ -289,12 +329,27 @@ def export_query(bulk: list[Segment], put: list[Segment], fields: list[Field], i
     if not parts:
         return f"SELECT {', '.join(f'NULL::{f.sql_type} AS {_ident(f.name)}' for f in fields)} LIMIT 0"
     source = " UNION ALL ".join(f"({p})" for p in parts)
+    erased = bool(deleted) and any(f.name == USER_ID for f in fields)
+    if erased:
+        # After the replacing above, with the same result as before it: a replacing record arrived later,
+        # so whenever it is deleted, so is the one it replaced.  The deletions are the (small) build side.
+        source = (f"SELECT _r.* FROM ({source}) _r ANTI JOIN ({_deletions(deleted)}) _d "
+                  f"ON _d.{USER_ID} = _r.{USER_ID} AND _d._ts > _r._ts")
     if mode == "ALL" and id_field:
         return (f"SELECT {cols} FROM ({source}) QUALIFY row_number() OVER "
                 f"(PARTITION BY {_ident(id_field)} ORDER BY _ts DESC, _row DESC) = 1")
     if len(parts) == 1 and mode == "BULK" and len(bulk) == 1:
-        return f"SELECT {cols} FROM ({source})"  # one import: deduplicated when it was imported
+        # one import: deduplicated when it was imported, exported in its order (which a join does not keep)
+        return f"SELECT {cols} FROM ({source})" + (" ORDER BY _row" if erased else "")
     return f"SELECT DISTINCT {cols} FROM ({source})"
+
+
+def _deletions(deleted: Sequence[Segment]) -> str:
+    """(USER_ID, _ts): each deleted user once, with the time of their latest deletion."""
+    files = [f"SELECT {USER_ID}, {d.ts}::BIGINT AS _ts FROM read_parquet({_literal(str(d.path))})" for d in deleted]
+    if len(files) == 1:
+        return files[0]  # (a file holds each user once)
+    return f"SELECT {USER_ID}, max(_ts) AS _ts FROM ({' UNION ALL '.join(files)}) GROUP BY {USER_ID}"
 
 
 def csv_parts(con: duckdb.DuckDBPyConnection, query: str, folder: Path, part_rows: int) -> Iterator[Path]:

@@ -1,0 +1,110 @@
+"""Batch segment jobs: CreateBatchSegmentJob, DescribeBatchSegmentJob, ListBatchSegmentJobs.
+
+A solution version of a USER_SEGMENTATION recipe answers them (developer guide, "Preparing input
+data for user segments"): ``{"itemId": ...}`` lines for Item-Affinity, ``{"itemAttributes":
+"ITEMS.genres = \\"Comedy\\" AND ..."}`` lines for Item-Attribute-Affinity (at most 10 conditions),
+each with its ``filterValues`` if the job's filter has parameters.  Output lines are as a real job
+writes them (the TravelGenAI sample's batch_segment_output.json): ``{"input": {...}, "output":
+{"usersList": [...]}, "error": null}`` (the guide's examples name the list ``recommendedUsers``; the
+real output names it ``usersList``).  The users are models.affinity_query's; a filter on the job
+keeps or removes users (``INCLUDE|EXCLUDE UserID WHERE ...``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...aws.errors import AWSError
+from ...core.jobs import JobFailed, JobOutcome
+from ...core.runtime import JobName, RequestContext, Runtime
+from ...core.store import Job
+from . import batch, item_attributes, jobs, recipes, recommend, tags
+from .handlers import op
+
+KIND = "personalize.batch-segment"
+MEMBERS = ("jobName", "solutionVersionArn", "filterArn", "numResults", "jobInput", "jobOutput", "roleArn")
+SUMMARY = ("jobName", "solutionVersionArn")
+MAX_RESULTS = 5_000_000  # users per segment (Amazon Personalize quotas)
+# input lines: "a maximum of 500 items" (Item-Affinity), "a maximum of 10 queries" (Item-Attribute-Affinity)
+MAX_ITEMS, MAX_QUERIES = 500, 10
+
+
+@op.names_jobs(KIND)
+def _name(job: Job) -> JobName:
+    return JobName(job.spec["arn"], str(batch.output_prefix(job.spec["jobOutput"]["s3DataDestination"]["path"])))
+
+
+@op("CreateBatchSegmentJob")
+def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    batch.source_of(ctx, params, (recipes.USER_SEGMENTATION,), "batch segment job", MAX_RESULTS)
+    tags.check(params.get("tags"))
+    spec = {**{m: params.get(m) for m in MEMBERS}, "numResults": params.get("numResults", batch.DEFAULT_RESULTS),
+            "tags": params.get("tags")}
+    return {"batchSegmentJobArn": jobs.submit(ctx, KIND, "batch-segment-job", "batchSegmentJobArn", spec)}
+
+
+@op("DescribeBatchSegmentJob")
+def describe(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {"batchSegmentJob": batch.view(jobs.load(ctx, KIND, params["batchSegmentJobArn"]), MEMBERS)}
+
+
+@op("ListBatchSegmentJobs")
+def list_jobs(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    chunk, token = batch.listing(ctx, KIND, params, SUMMARY)
+    return {"batchSegmentJobs": chunk, "nextToken": token}
+
+
+def make_runner(runtime: Runtime):
+    def run(job: Job) -> JobOutcome:
+        ctx = jobs.runner_context(runtime, job)
+        spec = job.spec
+        try:
+            source = recommend.of_version(ctx, spec["solutionVersionArn"])
+        except AWSError as error:
+            raise JobFailed(error.message) from None
+        prepared = batch.Filters(ctx, spec.get("filterArn"), source.group_arn)
+        by_attributes = source.recipe.name == "aws-item-attribute-affinity"
+        try:
+            catalogue = item_attributes.Catalogue(ctx, source.group_arn) if by_attributes else None
+        except batch.LineError as error:
+            raise JobFailed(str(error)) from None
+
+        def targets_of(record: dict[str, Any]) -> list[str]:
+            if catalogue is not None:
+                if not isinstance(record.get("itemAttributes"), str):
+                    raise batch.LineError("The input line has no itemAttributes; the Item-Attribute-Affinity "
+                                          "recipe needs them.")
+                return catalogue.items(record["itemAttributes"])
+            if not isinstance(record.get("itemId"), str) or not record["itemId"]:
+                raise batch.LineError("The input line has no itemId; the Item-Affinity recipe needs it.")
+            return [record["itemId"]]
+
+        def answer(records: list[dict[str, Any]]) -> list[dict[str, Any] | str]:
+            results: list[dict[str, Any] | str] = []
+            targets, keeps, where = [], [], []
+            for record in records:
+                try:
+                    items = targets_of(record)
+                    found = prepared.prepared(record)
+                except batch.LineError as error:
+                    results.append(str(error))
+                    continue
+                except AWSError as error:
+                    results.append(error.message)
+                    continue
+                where.append(len(results))
+                results.append("")
+                targets.append(items)
+                keeps.append(None if found is None else found.users())
+            if targets:
+                for at, users in zip(where, recommend.segments(source, targets, spec["numResults"], keeps)):
+                    results[at] = {"usersList": users}
+            return results
+
+        try:
+            return JobOutcome(batch.run(runtime, job, answer, MAX_QUERIES if by_attributes else MAX_ITEMS))
+        finally:
+            if catalogue is not None:
+                catalogue.close()
+
+    return run
