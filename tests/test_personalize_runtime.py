@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from personalize_helpers import BUCKET, campaign_of, group_of, trained
+from personalize_helpers import BUCKET, ITEMS, campaign_of, dataset, group_of, import_job, put_csv, trained
 from test_wire import error_of
 
 # HISTORIES: A has 5 users, B 4, C 3, D 2, E 1; u2 saw A and B; u6 saw B and C.
@@ -117,3 +117,48 @@ def test_a_campaign_recommends_on_a_real_server_and_after_its_restart(server_fac
     again = server_factory(tmp_path / "data", **env)
     second = client("personalize-runtime", again.url).get_recommendations(campaignArn=camp, userId="u2")
     assert second["itemList"] == first["itemList"]
+
+
+def _with_items(p, make_client, group: str) -> None:
+    items = dataset(p, group, "Items", ITEMS, name="shop-items")
+    location = put_csv(make_client("s3"), BUCKET, "shop/items.csv",
+                       [["ITEM_ID", "GENRES", "PRICE"], ["A", "Comedy|Action", "1"], ["B", "Comedy", "2"],
+                        ["C", "Drama", "3"], ["D", "Action", "4"], ["E", "Drama", "5"]])
+    assert import_job(p, items, location, "items-import")["status"] == "ACTIVE"
+
+
+def test_a_promotion_spreads_its_best_items_among_the_others(p, rt, group, make_client):
+    _with_items(p, make_client, group)
+    camp = _campaign(p, group, "aws-popularity-count")
+    drama = p.create_filter(name="drama", datasetGroupArn=group,
+                            filterExpression='INCLUDE ItemID WHERE Items.GENRES IN ("Drama")')["filterArn"]
+    answer = rt.get_recommendations(campaignArn=camp, userId="u1", numResults=4, promotions=[
+        {"name": "dramas", "percentPromotedItems": 50, "filterArn": drama}])
+    # C and E are the dramas (C the more popular): promoted, in their order, among A and B
+    assert answer["itemList"] == [{"itemId": "A"}, {"itemId": "C", "promotionName": "dramas"}, {"itemId": "B"},
+                                  {"itemId": "E", "promotionName": "dramas"}]
+    # the request's filter applies to the rest only; too few promotable items: as many as there are
+    comedy = p.create_filter(name="comedy", datasetGroupArn=group,
+                             filterExpression='INCLUDE ItemID WHERE Items.GENRES IN ("Comedy")')["filterArn"]
+    answer = rt.get_recommendations(campaignArn=camp, userId="u1", numResults=5, filterArn=comedy, promotions=[
+        {"name": "dramas", "percentPromotedItems": 100, "filterArn": drama}])
+    assert [(e["itemId"], e.get("promotionName")) for e in answer["itemList"]] == \
+        [("A", None), ("C", "dramas"), ("B", None), ("E", "dramas")]  # (D is no comedy)
+    assert error_of(rt.get_recommendations, campaignArn=camp, userId="u1",
+                    promotions=[{"name": "x", "percentPromotedItems": 10}])[:2] == ("InvalidInputException", 400)
+
+
+def test_metadata_columns_come_from_the_items_dataset_when_the_campaign_allows_them(p, rt, group, make_client):
+    _with_items(p, make_client, group)
+    version, _ = trained(p, group, "aws-popularity-count", name="pop")
+    plain = campaign_of(p, version, name="plain")
+    rich = p.create_campaign(name="rich", solutionVersionArn=version,
+                             campaignConfig={"enableMetadataWithRecommendations": True})["campaignArn"]
+    answer = rt.get_recommendations(campaignArn=rich, userId="u1", numResults=2,
+                                    metadataColumns={"ITEMS": ["GENRES", "PRICE"]})
+    assert answer["itemList"] == [{"itemId": "A", "metadata": {"GENRES": "Comedy|Action", "PRICE": "1.0"}},
+                                  {"itemId": "B", "metadata": {"GENRES": "Comedy", "PRICE": "2.0"}}]
+    assert error_of(rt.get_recommendations, campaignArn=plain, userId="u1",
+                    metadataColumns={"ITEMS": ["GENRES"]})[:2] == ("InvalidInputException", 400)
+    assert error_of(rt.get_recommendations, campaignArn=rich, userId="u1",
+                    metadataColumns={"ITEMS": ["COLOUR"]})[:2] == ("InvalidInputException", 400)

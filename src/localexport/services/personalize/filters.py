@@ -585,6 +585,26 @@ def prepare(ctx: RequestContext, filter_arn: str | None, filter_values: dict[str
     return Prepared(filter_arn, parsed, parts, group)
 
 
+def item_metadata(ctx: RequestContext, group_arn: str, item_ids: list[str], columns: list[str]
+                  ) -> dict[str, dict[str, str]]:
+    """The ``columns`` of the group's Items records of ``item_ids`` (as text; the records filters read, loaded
+    once and kept up to date): recommendations' ``metadata``.  InvalidInput for a column Items lacks."""
+    group = _group(ctx, group_arn)
+    _refresh(ctx, group, group_arn, {"Items"})
+    table = group.tables.get("Items")
+    if table is None:
+        raise invalid(f"The dataset group {group_arn} has no Items dataset to take metadata columns from.")
+    missing = [c for c in columns if c.upper() not in table.fields]
+    if missing:
+        raise invalid(f"The Items dataset has no column {', '.join(missing)}.")
+    names = [table.fields[c.upper()].name for c in columns]
+    select = ", ".join(f"{_q(n)}::VARCHAR" for n in names)
+    with group.db.cursor() as cur:
+        rows = cur.execute(f"SELECT ITEM_ID::VARCHAR, {select} FROM {_q(table.name)} WHERE ITEM_ID IN "
+                           f"(SELECT unnest(?::VARCHAR[]))", [item_ids]).fetchall()
+    return {row[0]: {c: v for c, v in zip(columns, row[1:]) if v is not None} for row in rows}
+
+
 # -- the operations ----------------------------------------------------------------------
 
 

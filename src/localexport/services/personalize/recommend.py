@@ -33,6 +33,7 @@ from .records import duckdb, pa
 
 MODELS = 16  # loaded models kept
 UNSCORED = ("similar", "popularity", "trending")
+PROMOTES = ("personalization", "similar", "popularity", "trending")  # the recipes that take promotions
 TABLES = tuple(f'"{table}"' for table in models.TABLES)  # the loaded model's tables, quoted ("similar" is reserved)
 # A filter removes items one pass at a time: the best (numResults * WIDEN + SLACK) first, then all.
 WIDEN, SLACK = 4, 100
@@ -52,15 +53,18 @@ class Source:
     key: str  # the trained version's job id: one loaded model per key
     files: dict[str, Path]
     scored: bool  # whether answers carry scores
+    metadata: bool = False  # whether calls may ask for item metadata (enableMetadataWithRecommendations)
 
 
-def of_version(ctx: RequestContext, version_arn: str, arn: str | None = None, recommender: bool = False) -> Source:
+def of_version(ctx: RequestContext, version_arn: str, arn: str | None = None, recommender: bool = False,
+               config: dict | None = None) -> Source:
     """The model of an ACTIVE solution version, or of a recommender's training (NotFound, ResourceInUse
-    otherwise)."""
+    otherwise), deployed with ``config`` (a campaignConfig or recommenderConfig)."""
     job = training.load_active(ctx, version_arn, recommender)
     recipe = recipes.find(job.spec["recipeArn"])
     return Source(arn or version_arn, recipe, recipe.model, job.spec["datasetGroupArn"], job.id,
-                  training.model_files(ctx.runtime, job), recipe.model not in UNSCORED and not recipe.domain)
+                  training.model_files(ctx.runtime, job), recipe.model not in UNSCORED and not recipe.domain,
+                  bool((config or {}).get("enableMetadataWithRecommendations")))
 
 
 class Model:

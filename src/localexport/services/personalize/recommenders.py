@@ -84,7 +84,8 @@ def source(ctx: RequestContext, arn: str) -> recommend.Source:
     status = view(ctx, doc)["status"]
     if status != r.ACTIVE:
         raise invalid(f"The recommender {arn} is {status}; it must be ACTIVE.")
-    return recommend.of_version(ctx, doc.body[VERSION], arn, recommender=True)
+    return recommend.of_version(ctx, doc.body[VERSION], arn, recommender=True,
+                                config=doc.body["recommenderConfig"])
 
 
 @op("DescribeRecommender")

@@ -7,7 +7,9 @@ What a call may ask depends on the recipe or use case, as the API reference stat
 answers GetPersonalizedRanking only.  ``context`` is accepted and does not change the answer (the models
 here take no contextual metadata).  A ``filterArn`` (filters.py) must name an ACTIVE filter of the
 source's dataset group; it removes items before the best ``numResults`` are kept, a CurrentItem filter
-with the call's ``itemId`` (related items only).
+with the call's ``itemId`` (related items only).  ``promotions`` (_promote) and ``metadataColumns`` (the
+Items columns, where the campaign or recommender has enableMetadataWithRecommendations) are answered
+as the developer guide describes them.
 """
 
 from __future__ import annotations
@@ -38,15 +40,67 @@ def _source(ctx: RequestContext, params: dict[str, Any]) -> recommend.Source:
     status = r.view(ctx, doc).get("status")
     if status != r.ACTIVE:
         raise invalid(f"The campaign {arn} is {status}; it must be ACTIVE.")
-    return recommend.of_version(ctx, doc.body["solutionVersionArn"], arn)
+    return recommend.of_version(ctx, doc.body["solutionVersionArn"], arn, config=doc.body.get("campaignConfig"))
 
 
 def _filter(ctx: RequestContext, params: dict[str, Any], source: recommend.Source) -> filters.Prepared | None:
     return filters.prepare(ctx, params.get("filterArn"), params.get("filterValues"), source.group_arn)
 
 
-def _answer(scored: recommend.Scored) -> list[dict[str, Any]]:
-    return [{"itemId": item} if score is None else {"itemId": item, "score": score} for item, score in scored]
+def _metadata_columns(params: dict[str, Any], source: recommend.Source) -> list[str]:
+    """The Items columns a call asks to see ("Getting item metadata with real-time recommendations")."""
+    asked = params.get("metadataColumns") or {}
+    if not asked:
+        return []
+    if not source.metadata:
+        raise invalid(f"{source.arn} does not return item metadata: enable enableMetadataWithRecommendations in "
+                      "its configuration.")
+    if set(asked) != {"ITEMS"}:
+        raise invalid("metadataColumns takes the columns of the Items dataset only, under the key ITEMS.")
+    return list(asked["ITEMS"])
+
+
+def _answer(ctx: RequestContext, source: recommend.Source, scored: recommend.Scored, columns: list[str],
+            promoted: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    found = filters.item_metadata(ctx, source.group_arn, [item for item, _ in scored], columns) if columns else {}
+    out = []
+    for item, score in scored:
+        entry: dict[str, Any] = {"itemId": item}
+        if score is not None:
+            entry["score"] = score
+        if promoted and item in promoted:
+            entry["promotionName"] = promoted[item]
+        if columns:
+            entry["metadata"] = found.get(item, {})
+        out.append(entry)
+    return out
+
+
+def _promote(ctx: RequestContext, params: dict[str, Any], source: recommend.Source, scored: recommend.Scored,
+             wanted: int, related: bool) -> tuple[recommend.Scored, dict[str, str]]:
+    """The answer with its promotion ("Promoting items in real-time recommendations"): ``percentPromotedItems``
+    of ``numResults`` (rounded down, at least one) are the best items the promotion's filter keeps, "in sorted
+    order relative to other promoted items"; AWS places them at random among the others, here they are spread
+    evenly (the same request gets the same answer).  Too few such items: as many as there are."""
+    [promotion] = params["promotions"]  # (the model allows one)
+    if source.model not in recommend.PROMOTES:
+        raise invalid(f"{source.arn} uses {source.recipe.name}, whose recommendations take no promotions.")
+    if not promotion.get("filterArn"):
+        raise invalid("A promotion needs the filterArn of the filter that names the items it promotes.")
+    if not 1 <= promotion.get("percentPromotedItems", 0) <= 100:
+        raise invalid("percentPromotedItems must be between 1 and 100.")
+    prepared = filters.prepare(ctx, promotion["filterArn"], promotion.get("filterValues"), source.group_arn)
+    keep = prepared.items(user_id=params.get("userId"), item_id=params.get("itemId") if related else None)
+    count = max(1, wanted * promotion["percentPromotedItems"] // 100)
+    chosen = recommend.items_for(source, user_id=params.get("userId"), item_id=params.get("itemId"),
+                                 num_results=count, keep=keep)
+    taken = {item for item, _ in chosen}
+    rest = [pair for pair in scored if pair[0] not in taken][:wanted - len(chosen)]
+    total = len(chosen) + len(rest)
+    places = {int((k + 0.5) * total / len(chosen)) for k in range(len(chosen))}  # (distinct: total >= len)
+    promoted, others = iter(chosen), iter(rest)
+    merged = [next(promoted) if at in places else next(others) for at in range(total)]
+    return merged, {item: promotion["name"] for item in taken}
 
 
 def _recommendation_id() -> str:
@@ -70,9 +124,13 @@ def get_recommendations(ctx: RequestContext, params: dict[str, Any]) -> dict[str
     keep = None
     if prepared is not None:  # CurrentItem is the item of related-items recommendations
         keep = prepared.items(user_id=params.get("userId"), item_id=params.get("itemId") if related else None)
+    columns = _metadata_columns(params, source)
     scored = recommend.items_for(source, user_id=params.get("userId"), item_id=params.get("itemId"),
                                  num_results=wanted, keep=keep)
-    return {"itemList": _answer(scored), "recommendationId": _recommendation_id()}
+    promoted = None
+    if params.get("promotions"):
+        scored, promoted = _promote(ctx, params, source, scored, wanted, related)
+    return {"itemList": _answer(ctx, source, scored, columns, promoted), "recommendationId": _recommendation_id()}
 
 
 @op("GetPersonalizedRanking")
@@ -85,5 +143,6 @@ def get_personalized_ranking(ctx: RequestContext, params: dict[str, Any]) -> dic
     if not items or len(items) > MAX_INPUT:
         raise invalid(f"inputList must hold between 1 and {MAX_INPUT} items.")
     keep = prepared.items(user_id=params["userId"]) if prepared is not None else None
+    columns = _metadata_columns(params, source)
     scored = recommend.ranked(source, params["userId"], items, keep=keep)
-    return {"personalizedRanking": _answer(scored), "recommendationId": _recommendation_id()}
+    return {"personalizedRanking": _answer(ctx, source, scored, columns), "recommendationId": _recommendation_id()}
