@@ -61,6 +61,8 @@ def local(backend, request, tmp_path, monkeypatch):
     else:
         instance = LocalExport(Settings(job_mode="immediate"), in_memory=True)
     yield instance
+    # the embedded S3 (moto's backend) lives as long as the process: what a test wrote must not answer the next
+    instance.runtime.objects.reset()
     instance.close()
 
 

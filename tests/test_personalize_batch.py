@@ -9,6 +9,8 @@ from personalize_helpers import BUCKET, ITEMS, ROLE, campaign_of, dataset, group
 from test_wire import error_of
 
 POPULAR = ["A", "B", "C", "D", "E"]  # HISTORIES: A has 5 users, B 4, C 3, D 2, E 1
+USERS = {"type": "record", "name": "Users", "namespace": "com.amazonaws.personalize.schema",
+         "fields": [{"name": "USER_ID", "type": "string"}, {"name": "AGE", "type": ["null", "int"]}], "version": "1.0"}
 
 
 @pytest.fixture
@@ -76,7 +78,7 @@ def test_batch_inference_answers_each_line_as_the_runtime_does(p, s3, group, mak
     assert "userId" in lines[3]["error"]
 
 
-def test_related_items_ranking_and_popularity_lines(p, s3, group):
+def test_related_items_ranking_and_popularity_lines(p, s3, group, make_client):
     sims, _ = trained(p, group, "aws-sims", name="sims")
     line = _out(s3, _key(_inference(p, sims, _put_lines(s3, "in/items.json", [{"itemId": "A"}]), "sims")))[0]
     assert line["output"]["recommendedItems"][0] == "B" and "scores" not in line["output"]
@@ -85,7 +87,10 @@ def test_related_items_ranking_and_popularity_lines(p, s3, group):
     ranking, _ = trained(p, group, "aws-personalized-ranking", name="rank")
     path = _put_lines(s3, "in/lists.json", [{"userId": "u6", "itemList": ["E", "A", "Z"]}, {"userId": "u6"}])
     first, second = _out(s3, _key(_inference(p, ranking, path, "rank", out="rank/")))
-    assert sorted(first["output"]["recommendedItems"]) == ["A", "E", "Z"]
+    runtime = make_client("personalize-runtime").get_personalized_ranking(
+        campaignArn=campaign_of(p, ranking, name="rank"), userId="u6", inputList=["E", "A", "Z"])
+    assert first["output"] == {"recommendedItems": [e["itemId"] for e in runtime["personalizedRanking"]],
+                               "scores": [e["score"] for e in runtime["personalizedRanking"]]}
     assert first["output"]["recommendedItems"][-1] == "Z" and first["output"]["scores"][-1] == 0.0
     assert second["output"] is None and "itemList" in second["error"]
 
@@ -184,24 +189,104 @@ def test_item_affinity_segments_put_the_users_of_the_item_first(p, s3, group):
 
 
 def test_item_attribute_affinity_segments_by_item_metadata(p, s3, group):
-    items = dataset(p, group, "Items", ITEMS, name="shop-items")
-    location = put_csv(s3, BUCKET, "shop/items.csv", [["ITEM_ID", "GENRES", "PRICE"], ["A", "Comedy|Action", "1"],
-                                                       ["B", "Comedy", "2"], ["C", "Drama", "3"],
-                                                       ["D", "Action", "4"], ["E", "Drama", "5"]])
-    assert import_job(p, items, location, "items-import")["status"] == "ACTIVE"
+    _with_items(p, s3, group)
     version, _ = trained(p, group, "aws-item-attribute-affinity")
-    path = _put_lines(s3, "in/attributes.json", [{"itemAttributes": 'ITEMS.GENRES = "Drama"'},
+    path = _put_lines(s3, "in/attributes.json", [{"itemAttributes": 'ITEMS.GENRES = "Drama" AND ITEMS.PRICE = 3'},
                                                  {"itemAttributes": 'ITEMS.genres = "Comedy" AND ITEMS.GENRES = '
                                                                     '"Action"'},
+                                                 {"itemAttributes": 'ITEMS.GENRES = "Drama"'},
                                                  {"itemAttributes": 'ITEMS.GENRES = "Drama" OR ITEMS.GENRES = "X"'},
                                                  {"itemAttributes": 'ITEMS.COLOUR = "red"'}])
-    drama, comedy_action, bad_syntax, bad_field = _out(s3, _key(_segment(p, version, path, numResults=2)))
-    assert drama["input"] == {"itemAttributes": 'ITEMS.GENRES = "Drama"'}
-    # C (seen by u1, u4, u6) and E (by u5) are the dramas: the two users first saw one (u2 and u3 saw none)
-    assert set(drama["output"]["usersList"]) <= {"u1", "u4", "u5", "u6"} and len(drama["output"]["usersList"]) == 2
-    assert comedy_action["output"]["usersList"][0] in {"u1", "u2", "u3", "u4", "u5"}  # A's users first
+    only_c, only_a, drama, bad_syntax, bad_field = _out(s3, _key(_segment(p, version, path, numResults=3)))
+    assert only_c["input"] == {"itemAttributes": 'ITEMS.GENRES = "Drama" AND ITEMS.PRICE = 3'}
+    # attributes that name one item (C; A, the one comedy that is an action) give that item's segment
+    affinity, _ = trained(p, group, "aws-item-affinity", name="affinity")
+    by_item = _out(s3, _key(_segment(p, affinity, _put_lines(s3, "in/ca.json", [{"itemId": "C"}, {"itemId": "A"}]),
+                                     name="by-item", out="by-item/", numResults=3)))
+    assert [only_c["output"], only_a["output"]] == [line["output"] for line in by_item]
+    assert len(set(drama["output"]["usersList"])) == 3  # C and E together: a segment of its own
+    assert drama["output"]["usersList"] != only_c["output"]["usersList"]
     assert bad_syntax["output"] is None and "itemAttributes" in bad_syntax["error"]
     assert bad_field["output"] is None and "COLOUR" in bad_field["error"]
     too_many = _put_lines(s3, "in/many.json", [{"itemAttributes": 'ITEMS.GENRES = "Drama"'}] * 11)
     failed = _segment(p, version, too_many, name="too-many", out="many/")
     assert failed["status"] == "CREATE FAILED" and "10" in failed["failureReason"]
+
+
+def _with_items(p, s3, group: str) -> None:
+    items = dataset(p, group, "Items", ITEMS, name="shop-items")
+    location = put_csv(s3, BUCKET, "shop/items.csv", [["ITEM_ID", "GENRES", "PRICE"], ["A", "Comedy|Action", "1"],
+                                                       ["B", "Comedy", "2"], ["C", "Drama", "3"],
+                                                       ["D", "Action", "4"], ["E", "Drama", "5"]])
+    assert import_job(p, items, location, "items-import")["status"] == "ACTIVE"
+
+
+def test_a_filtered_batch_takes_each_lines_filter_values(p, s3, group):
+    _with_items(p, s3, group)
+    version, _ = trained(p, group, "aws-popularity-count")
+    genre = p.create_filter(name="genre", datasetGroupArn=group,
+                            filterExpression="INCLUDE ItemID WHERE Items.GENRES IN ($GENRE)")["filterArn"]
+    path = _put_lines(s3, "in/users.json", [
+        {"userId": "u1", "filterValues": {"GENRE": '"Drama"'}},
+        {"userId": "u1", "filterValues": {"GENRE": '"Comedy","Action"'}},
+        {"userId": "u1"},  # an INCLUDE expression needs its values
+        {"userId": "u1", "filterValues": ["Drama"]},
+        {"userId": "u1", "filterValues": {"GENRE": None}},
+        {"userId": ["u1"], "filterValues": {"GENRE": '"Drama"'}}])
+    lines = _out(s3, _key(_inference(p, version, path, filterArn=genre)))
+    assert lines[0]["output"] == {"recommendedItems": ["C", "E"]}
+    assert lines[1]["output"] == {"recommendedItems": ["A", "B", "D"]}
+    for bad in lines[2:]:
+        assert bad["output"] is None and bad["error"], bad
+    assert "GENRE" in lines[2]["error"]
+    # a filter of users, a filter still being created: refused at create, nothing submitted
+    users = p.create_filter(name="users", datasetGroupArn=group,
+                            filterExpression='EXCLUDE UserID WHERE Interactions.EVENT_TYPE IN ("click")')["filterArn"]
+    assert error_of(p.create_batch_inference_job, jobName="wrong", solutionVersionArn=version, roleArn=ROLE,
+                    filterArn=users, jobInput={"s3DataSource": {"path": path}},
+                    jobOutput={"s3DataDestination": {"path": f"s3://{BUCKET}/o/"}})[:2] == \
+        ("InvalidInputException", 400)
+    assert [j["jobName"] for j in p.list_batch_inference_jobs()["batchInferenceJobs"]] == ["batch"]
+
+
+def test_a_segment_job_filters_its_users(p, s3, group):
+    users = dataset(p, group, "Users", USERS, name="shop-users")
+    location = put_csv(s3, BUCKET, "shop/users.csv", [["USER_ID", "AGE"], *([f"u{n}", str(20 + 5 * n)]
+                                                                          for n in range(1, 7))])
+    assert import_job(p, users, location, "users-import")["status"] == "ACTIVE"
+    version, _ = trained(p, group, "aws-item-affinity")
+    path = _put_lines(s3, "in/items.json", [{"itemId": "A"}, {"itemId": "A", "filterValues": {"AGE": "x"}}])
+    unfiltered = _out(s3, _key(_segment(p, version, path, name="all", out="all/", numResults=6)))[0]
+    assert set(unfiltered["output"]["usersList"]) == {"u1", "u2", "u3", "u4", "u5", "u6"}
+    older = p.create_filter(name="older", datasetGroupArn=group,
+                            filterExpression="INCLUDE UserID WHERE Users.AGE > 35")["filterArn"]  # u4, u5, u6
+    kept, bad = _out(s3, _key(_segment(p, version, path, name="older", out="older/", numResults=6,
+                                       filterArn=older)))
+    assert kept["output"]["usersList"] == [u for u in unfiltered["output"]["usersList"] if u in {"u4", "u5", "u6"}]
+    assert bad["output"] is None and bad["error"]  # a value for a parameter the filter does not have
+    items_filter = p.create_filter(name="items", datasetGroupArn=group,
+                                   filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("click")')
+    assert error_of(p.create_batch_segment_job, jobName="wrong", solutionVersionArn=version, roleArn=ROLE,
+                    filterArn=items_filter["filterArn"], jobInput={"s3DataSource": {"path": path}},
+                    jobOutput={"s3DataDestination": {"path": f"s3://{BUCKET}/o/"}})[:2] == \
+        ("InvalidInputException", 400)
+
+
+def test_files_of_one_name_keep_apart_and_the_output_folder_is_no_input(p, s3, group):
+    version, _ = trained(p, group, "aws-popularity-count")
+    _put_lines(s3, "run/in/x/users.json", [{"userId": "u1"}])
+    _put_lines(s3, "run/in/y/users.json", [{"userId": "u2"}, {"userId": "u3"}])
+    for attempt in ("first", "again"):  # the output folder is under the input prefix: never read back
+        job = _inference(p, version, f"s3://{BUCKET}/run/in/", name=attempt, out="run/in/out/")
+        assert job["status"] == "ACTIVE", job.get("failureReason")
+        keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="run/in/out/")["Contents"])
+        assert keys == ["run/in/out/x/users.json.out", "run/in/out/y/users.json.out"]
+    assert [line["input"]["userId"] for line in _out(s3, "run/in/out/y/users.json.out")] == ["u2", "u3"]
+
+
+def test_an_item_affinity_input_holds_at_most_500_items(p, s3, group):
+    version, _ = trained(p, group, "aws-item-affinity")
+    path = _put_lines(s3, "in/many.json", [{"itemId": f"i{n}"} for n in range(501)])
+    failed = _segment(p, version, path, name="too-many", out="many/")
+    assert failed["status"] == "CREATE FAILED" and "500" in failed["failureReason"]
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix="many/")  # a failed job leaves no output

@@ -1,22 +1,26 @@
-"""What batch inference jobs and batch segment jobs share: their checks, statuses, listing, and the files
-they read and write in the account's S3.
+"""What batch inference jobs and batch segment jobs share: their operations (Create, Describe, List), checks,
+statuses, and the files they read and write in the account's S3.
 
 Input (Amazon Personalize developer guide, "Preparing input data for batch recommendations"): JSON
 Lines, one query per line; the path is an S3 prefix ("Amazon S3 is prefix based": every file under
-it is input; a path naming one object is that file).  Output: each input file ``name`` gives
-``<output path>/<name>.out``, one line per input line, in its order:
+it is input; a path naming one object is that file); files under the job's output path are not input
+(the guide asks for "a separate location for your output data").  Output: each input file gives
+``<output path>/<its path under the input folder>.out``, one line per input line, in its order:
 ``{"input": <the line>, "output": {...}, "error": null}``.  A line that cannot be answered (not
 JSON, a missing userId, a filter value missing...) gets ``"output": null`` and its reason in
 ``"error"``, and the job goes on.  A job's ``numResults`` is the number of results per line it was
-asked for (default 25).
-An output file is uploaded once complete, so a reader never sees half of one.
+asked for (default 25).  The output files are uploaded once every line is answered, so a failed job
+leaves none and a reader never sees half of one.
 
 Statuses (BatchInferenceJob, BatchSegmentJob): PENDING, IN PROGRESS, ACTIVE, CREATE FAILED.
 """
 
 from __future__ import annotations
 
+import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,59 +29,97 @@ import orjson
 from ...aws.errors import AWSError
 from ...core.jobs import JobFailed
 from ...core.objects import ObjectError, S3Url
-from ...core.runtime import RequestContext, Runtime
+from ...core.runtime import JobName, RequestContext, Runtime
 from ...core.store import Job
-from . import filters, imports, jobs, recommend
-from . import resources as r
+from . import filter_expressions, filters, imports, jobs, recommend, tags
 from .errors import invalid
+from .handlers import op
 
 STATUS = {"queued": "PENDING", "running": "IN PROGRESS", "succeeded": "ACTIVE", "failed": "CREATE FAILED",
           "deleting": "CREATE FAILED"}
 CHUNK = 10_000  # input lines answered together (one model query per chunk)
 DEFAULT_RESULTS = 25
+MAX_FILTER_VALUES = 25  # filterValues entries (the runtime model's bound)
+PREPARED = 256  # distinct filterValues of one job kept prepared
+ITEMS, USERS = filter_expressions.ITEM, filter_expressions.USER  # what a job's filter filters
 
 
-def source_of(ctx: RequestContext, params: dict[str, Any], recipe_types: tuple[str, ...], job: str,
-              most: int) -> recommend.Source:
+@dataclass(frozen=True)
+class JobType:
+    """A kind of batch job, as its operations name it."""
+
+    name: str  # BatchInferenceJob: CreateBatchInferenceJob, its describe key batchInferenceJob, ...
+    kind: str  # the engine's job kind
+    arn_part: str
+    members: tuple[str, ...]  # what Describe shows of the request
+    summary: tuple[str, ...]  # what List shows
+    recipe_types: tuple[str, ...]  # the recipes whose versions it takes
+    most_results: int  # numResults' bound
+    filter_target: str  # what its filters filter (items, users)
+
+    @property
+    def noun(self) -> str:
+        return self.name[0].lower() + self.name[1:]
+
+    @property
+    def arn_field(self) -> str:
+        return self.noun + "Arn"
+
+    @property
+    def label(self) -> str:  # batch inference job
+        return re.sub(r"(?<!^)([A-Z])", r" \1", self.name).lower()
+
+
+Checks = Callable[[RequestContext, dict[str, Any], recommend.Source], dict[str, Any]]
+
+
+def register(job: JobType, checks: Checks) -> None:
+    """Create/Describe/List operations of ``job``; ``checks`` refuses what the kind refuses and returns what its
+    spec adds to the request's members."""
+    op.names_jobs(job.kind)(lambda found: JobName(found.spec["arn"], str(output_prefix(
+        found.spec["jobOutput"]["s3DataDestination"]["path"]))))
+
+    @op(f"Create{job.name}")
+    def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        tags.check(params.get("tags"))
+        source = _source(ctx, params, job)
+        spec = {**{m: params.get(m) for m in job.members}, "numResults": params.get("numResults", DEFAULT_RESULTS),
+                "tags": params.get("tags"), **checks(ctx, params, source)}
+        return {job.arn_field: jobs.submit(ctx, job.kind, job.arn_part, job.arn_field, spec)}
+
+    @op(f"Describe{job.name}")
+    def describe(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {job.noun: jobs.view(jobs.load(ctx, job.kind, params[job.arn_field]), job.members, STATUS)}
+
+    @op(f"List{job.name}s")
+    def list_jobs(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        # (an unknown solution version lists nothing: List* declare no ResourceNotFound)
+        chunk, token = jobs.listing(ctx, job.kind, params, job.summary, parent="solutionVersionArn", status=STATUS)
+        return {job.noun + "s": chunk, "nextToken": token}
+
+
+def _source(ctx: RequestContext, params: dict[str, Any], job: JobType) -> recommend.Source:
     """The model a new batch job reads, after AWS's checks: an ACTIVE solution version whose recipe the job
-    takes, a filter of the same dataset group, numResults in range, S3 paths."""
+    takes, a filter it can apply, numResults in range, S3 paths."""
     source = recommend.of_version(ctx, params["solutionVersionArn"])
-    if source.recipe.recipe_type not in recipe_types or source.model == "trending":
-        raise invalid(f"A {job} cannot use solution version {params['solutionVersionArn']}: its recipe "
-                      f"{source.recipe.name} is not a {' or '.join(recipe_types)} recipe it takes.")
+    if source.recipe.recipe_type not in job.recipe_types or source.model == "trending":
+        raise invalid(f"A {job.label} cannot use solution version {params['solutionVersionArn']}: its recipe "
+                      f"{source.recipe.name} is not a {' or '.join(job.recipe_types)} recipe it takes.")
     if params.get("filterArn"):
-        found = r.load(ctx, r.FILTER, params["filterArn"])
-        if found.body["datasetGroupArn"] != source.group_arn:
-            raise invalid(f"Filter {params['filterArn']} belongs to another dataset group than solution version "
-                          f"{params['solutionVersionArn']}.")
+        filters.check_for_job(ctx, params["filterArn"], source.group_arn, job.filter_target,
+                              related=source.model == "similar",
+                              interactions=source.recipe.name != "aws-item-attribute-affinity")
     wanted = params.get("numResults", DEFAULT_RESULTS)
-    if not 1 <= wanted <= most:
-        raise invalid(f"numResults must be between 1 and {most}.")
-    for name in ("jobInput", "jobOutput"):
-        member = params[name]
-        path = (member.get("s3DataSource") or member.get("s3DataDestination"))["path"]
-        try:
-            S3Url.parse(path)
-        except ValueError:
-            raise invalid(f"Invalid S3 location: {path}.") from None
+    if not 1 <= wanted <= job.most_results:
+        raise invalid(f"numResults must be between 1 and {job.most_results}.")
+    imports.check_path(params["jobInput"]["s3DataSource"]["path"])
+    imports.check_path(params["jobOutput"]["s3DataDestination"]["path"])
     return source
 
 
 def output_prefix(path: str) -> S3Url:
     url = S3Url.parse(path)
     return S3Url(url.bucket, url.key if not url.key or url.key.endswith("/") else url.key + "/")
-
-
-def view(job: Job, members: tuple[str, ...]) -> dict[str, Any]:
-    return {**jobs.view(job, members), "status": STATUS[job.state]}
-
-
-def listing(ctx: RequestContext, kind: str, params: dict[str, Any], members: tuple[str, ...]) -> tuple[list, Any]:
-    """Jobs of ``kind`` (of one solution version when ``solutionVersionArn`` is given), newest first, paged."""
-    version = params.get("solutionVersionArn")  # an unknown version lists nothing (List* declare no NotFound)
-    found = [j for j in ctx.store.jobs(r.scope(ctx), kind) if not version or j.spec["solutionVersionArn"] == version]
-    found.sort(key=lambda j: (j.created_at, j.id), reverse=True)
-    return r.page_of([view(j, members) for j in found], params, [kind, version])
 
 
 # -- the runner ------------------------------------------------------------------------------
@@ -118,12 +160,15 @@ def _chunks(path: Path) -> Iterator[list[bytes]]:
         yield chunk
 
 
-def _count(files: list[tuple[str, Path]]) -> int:
-    return sum(1 for _, local in files for chunk in _chunks(local) for _ in chunk)
+def _relative(source: str, path: str) -> str:
+    """An input file's name under the input folder (``s3://b/in/x/a.json`` under ``s3://b/in/``: ``x/a.json``),
+    so that two files of the same name in different folders keep apart."""
+    key, folder = S3Url.parse(source).key, S3Url.parse(path).key
+    return key[folder.rfind("/") + 1:] if key != folder else key.rsplit("/", 1)[-1]
 
 
 def run(runtime: Runtime, job: Job, answer: Answer, most_lines: int | None = None) -> dict[str, Any]:
-    """Answer every input line with ``answer`` and upload one ``.out`` file per input file (the job fails
+    """Answer every input line with ``answer``, then upload one ``.out`` file per input file (the job fails
     when the input has more than ``most_lines`` lines)."""
     spec = job.spec
     destination = spec["jobOutput"]["s3DataDestination"]
@@ -132,59 +177,72 @@ def run(runtime: Runtime, job: Job, answer: Answer, most_lines: int | None = Non
         runtime.objects.check_bucket(job.scope.account, target.bucket)
     except ObjectError as error:
         raise JobFailed(f"Failed to write to {destination['path']}: {error.code}: {error.message}") from None
-    lines = 0
-    files = []
+    answered = []
     with runtime.artifacts.scratch() as scratch:
         path = spec["jobInput"]["s3DataSource"]["path"]
-        inputs = imports.fetch(jobs.runner_context(runtime, job), path, scratch, prefix=True)
-        if most_lines is not None and _count(inputs) > most_lines:
-            raise JobFailed(f"The input data has {_count(inputs)} queries; at most {most_lines} are allowed.")
-        for source, local in inputs:
-            name = source.rsplit("/", 1)[-1]
-            out = scratch / f"{local.name}.out"
+        files = imports.fetch(jobs.runner_context(runtime, job), path, scratch, prefix=True, skip=target)
+        if most_lines is not None:
+            lines = sum(len(chunk) for _, local in files for chunk in _chunks(local))
+            if lines > most_lines:
+                raise JobFailed(f"The input data has {lines} queries; at most {most_lines} are allowed.")
+        for n, (source, local) in enumerate(files):
+            out = scratch / f"output-{n:05d}.json"
             with open(out, "wb") as written:
                 for chunk in _chunks(local):
-                    inputs, asked = _records(chunk)
-                    valid = [record for record in asked if isinstance(record, dict)]
-                    answers = iter(answer(valid))
-                    for line, record in zip(inputs, asked):
+                    shown, asked = _records(chunk)
+                    answers = iter(answer([record for record in asked if isinstance(record, dict)]))
+                    for line, record in zip(shown, asked):
                         result = next(answers) if isinstance(record, dict) else record
                         if isinstance(result, str):
                             written.write(orjson.dumps({"input": line, "output": None, "error": result}))
                         else:
                             written.write(orjson.dumps({"input": line, "output": result, "error": None}))
                         written.write(b"\n")
-                        lines += 1
-            key = f"{target.key}{name}.out"
-            try:
+            answered.append((f"{target.key}{_relative(source, path)}.out", out))
+        try:
+            for key, out in answered:
                 runtime.objects.upload(job.scope.account, target.bucket, key, out, destination.get("kmsKeyArn"))
-            except ObjectError as error:
-                raise JobFailed(f"Failed to write to {destination['path']}: {error.code}: {error.message}") from None
-            files.append(f"s3://{target.bucket}/{key}")
-    return {"lines": lines, "files": files}
+        except ObjectError as error:
+            raise JobFailed(f"Failed to write to {destination['path']}: {error.code}: {error.message}") from None
+    return {"files": [f"s3://{target.bucket}/{key}" for key, _ in answered]}
+
+
+def text_field(record: dict[str, Any], name: str, needed: bool) -> str | None:
+    """A line's ``userId`` / ``itemId``: a non-empty string (LineError otherwise; absent is fine unless
+    ``needed``)."""
+    value = record.get(name)
+    if value is None and not needed:
+        return None
+    if not isinstance(value, str) or not value:
+        raise LineError(f"The input line has no {name}, or it is not a non-empty string." if needed else
+                        f"{name} must be a non-empty string.")
+    return value
 
 
 class Filters:
-    """The job's filter, prepared once per distinct filterValues of its input lines."""
+    """The job's filter, prepared once per distinct filterValues of its input lines (the latest PREPARED)."""
 
     def __init__(self, ctx: RequestContext, filter_arn: str | None, group_arn: str):
         self._ctx, self._arn, self._group = ctx, filter_arn, group_arn
-        self._prepared: dict[bytes, Any] = {}
+        self._prepared: OrderedDict[bytes, filters.Prepared | AWSError | None] = OrderedDict()
 
     def prepared(self, record: dict[str, Any]) -> filters.Prepared | None:
-        """The prepared filter for the line (None without a filter); AWSError when its values are wrong."""
-        if self._arn is None:
-            if record.get("filterValues"):
-                raise invalid("filterValues are only allowed when the job has a filterArn.")
-            return None
-        values = record.get("filterValues") or None
+        """The prepared filter for the line (None without a filter); LineError when its values are wrong."""
+        values = record.get("filterValues")
+        if values is not None and (not isinstance(values, dict) or len(values) > MAX_FILTER_VALUES or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in values.items())):
+            raise LineError(f"filterValues must map at most {MAX_FILTER_VALUES} parameter names to strings of "
+                            "quoted values.")
         key = orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
         if key not in self._prepared:
             try:
-                self._prepared[key] = filters.prepare(self._ctx, self._arn, values, self._group)
+                self._prepared[key] = filters.prepare(self._ctx, self._arn, values or None, self._group)
             except AWSError as error:
                 self._prepared[key] = error
+            while len(self._prepared) > PREPARED:
+                self._prepared.popitem(last=False)
+        self._prepared.move_to_end(key)
         found = self._prepared[key]
         if isinstance(found, AWSError):
-            raise found
+            raise LineError(found.message)
         return found

@@ -16,42 +16,26 @@ from typing import Any
 
 from ...aws.errors import AWSError
 from ...core.jobs import JobFailed, JobOutcome
-from ...core.runtime import JobName, RequestContext, Runtime
+from ...core.runtime import RequestContext, Runtime
 from ...core.store import Job
-from . import batch, item_attributes, jobs, recipes, recommend, tags
-from .handlers import op
+from . import batch, item_attributes, jobs, recipes, recommend
 
-KIND = "personalize.batch-segment"
-MEMBERS = ("jobName", "solutionVersionArn", "filterArn", "numResults", "jobInput", "jobOutput", "roleArn")
-SUMMARY = ("jobName", "solutionVersionArn")
-MAX_RESULTS = 5_000_000  # users per segment (Amazon Personalize quotas)
+JOB = batch.JobType(
+    "BatchSegmentJob", "personalize.batch-segment", "batch-segment-job",
+    ("jobName", "solutionVersionArn", "filterArn", "numResults", "jobInput", "jobOutput", "roleArn"),
+    ("jobName", "solutionVersionArn"), (recipes.USER_SEGMENTATION,),
+    5_000_000,  # users per segment (Amazon Personalize quotas)
+    batch.USERS)
+KIND = JOB.kind
 # input lines: "a maximum of 500 items" (Item-Affinity), "a maximum of 10 queries" (Item-Attribute-Affinity)
 MAX_ITEMS, MAX_QUERIES = 500, 10
 
 
-@op.names_jobs(KIND)
-def _name(job: Job) -> JobName:
-    return JobName(job.spec["arn"], str(batch.output_prefix(job.spec["jobOutput"]["s3DataDestination"]["path"])))
+def _checks(ctx: RequestContext, params: dict[str, Any], source: recommend.Source) -> dict[str, Any]:
+    return {}
 
 
-@op("CreateBatchSegmentJob")
-def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    batch.source_of(ctx, params, (recipes.USER_SEGMENTATION,), "batch segment job", MAX_RESULTS)
-    tags.check(params.get("tags"))
-    spec = {**{m: params.get(m) for m in MEMBERS}, "numResults": params.get("numResults", batch.DEFAULT_RESULTS),
-            "tags": params.get("tags")}
-    return {"batchSegmentJobArn": jobs.submit(ctx, KIND, "batch-segment-job", "batchSegmentJobArn", spec)}
-
-
-@op("DescribeBatchSegmentJob")
-def describe(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    return {"batchSegmentJob": batch.view(jobs.load(ctx, KIND, params["batchSegmentJobArn"]), MEMBERS)}
-
-
-@op("ListBatchSegmentJobs")
-def list_jobs(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    chunk, token = batch.listing(ctx, KIND, params, SUMMARY)
-    return {"batchSegmentJobs": chunk, "nextToken": token}
+batch.register(JOB, _checks)
 
 
 def make_runner(runtime: Runtime):
@@ -64,10 +48,7 @@ def make_runner(runtime: Runtime):
             raise JobFailed(error.message) from None
         prepared = batch.Filters(ctx, spec.get("filterArn"), source.group_arn)
         by_attributes = source.recipe.name == "aws-item-attribute-affinity"
-        try:
-            catalogue = item_attributes.Catalogue(ctx, source.group_arn) if by_attributes else None
-        except batch.LineError as error:
-            raise JobFailed(str(error)) from None
+        catalogue = item_attributes.Catalogue(ctx, source.group_arn) if by_attributes else None
 
         def targets_of(record: dict[str, Any]) -> list[str]:
             if catalogue is not None:
@@ -75,9 +56,7 @@ def make_runner(runtime: Runtime):
                     raise batch.LineError("The input line has no itemAttributes; the Item-Attribute-Affinity "
                                           "recipe needs them.")
                 return catalogue.items(record["itemAttributes"])
-            if not isinstance(record.get("itemId"), str) or not record["itemId"]:
-                raise batch.LineError("The input line has no itemId; the Item-Affinity recipe needs it.")
-            return [record["itemId"]]
+            return [batch.text_field(record, "itemId", needed=True)]
 
         def answer(records: list[dict[str, Any]]) -> list[dict[str, Any] | str]:
             results: list[dict[str, Any] | str] = []
@@ -86,6 +65,7 @@ def make_runner(runtime: Runtime):
                 try:
                     items = targets_of(record)
                     found = prepared.prepared(record)
+                    keep = None if found is None else found.users()
                 except batch.LineError as error:
                     results.append(str(error))
                     continue
@@ -95,7 +75,7 @@ def make_runner(runtime: Runtime):
                 where.append(len(results))
                 results.append("")
                 targets.append(items)
-                keeps.append(None if found is None else found.users())
+                keeps.append(keep)
             if targets:
                 for at, users in zip(where, recommend.segments(source, targets, spec["numResults"], keeps)):
                     results[at] = {"usersList": users}

@@ -94,6 +94,7 @@ def make_runner(runtime: Runtime):
             raise JobFailed(f"Dataset group {group_arn} no longer exists.")
         done = datasets.committed_deletion(ctx, group_arn, key)
         if done is not None:  # committed by an attempt that was interrupted after it: its file is in use
+            _sweep(ctx, group_arn, job)
             return JobOutcome({"numDeleted": done["numDeleted"], "users": done["users"]})
         location = job.spec["dataSource"]["dataLocation"]
         with runtime.artifacts.scratch() as scratch, records.connect(scratch) as con:
@@ -117,8 +118,12 @@ def make_runner(runtime: Runtime):
         if committed is None:
             runtime.artifacts.delete(key)
             raise JobFailed(f"Dataset group {group_arn} no longer exists.")
-        for dataset in r.children_of(ctx, r.DATASET, group_arn):  # files a FULL import retired while this read them
-            datasets.sweep(ctx, dataset.body["datasetArn"], running=job.id)
+        _sweep(ctx, group_arn, job)
         return JobOutcome({"numDeleted": committed["numDeleted"], "users": committed["users"]})
 
     return run
+
+
+def _sweep(ctx: RequestContext, group_arn: str, job: Job) -> None:
+    for dataset in r.children_of(ctx, r.DATASET, group_arn):  # files a FULL import retired while this read them
+        datasets.sweep(ctx, dataset.body["datasetArn"], running=job.id)

@@ -201,6 +201,7 @@ class _Table:
     fields: dict[str, Field]  # by upper-case name
     version: int  # a new one at each change (what cached answers are keyed by)
     name: str | None = None  # Items, Users: a table of the group's database
+    retired: str | None = None  # the table it replaced, kept for the calls still reading it (dropped next time)
     recent: Recent | None = None  # Interactions: each user's latest RECENT per event type
 
 
@@ -246,8 +247,9 @@ def _refresh(ctx: RequestContext, group: _Group, group_arn: str, kinds: set[str]
             dataset = docs.get(kind)
             if dataset is None:
                 old = group.tables.pop(kind, None)
-                if old is not None and old.name:
-                    group.db.execute(f"DROP TABLE IF EXISTS {_q(old.name)}")
+                for name in (old.name, old.retired) if old is not None else ():
+                    if name:
+                        group.db.execute(f"DROP TABLE IF EXISTS {_q(name)}")
             else:
                 _update(ctx, group, kind, dataset)
 
@@ -297,9 +299,11 @@ def _update(ctx: RequestContext, group: _Group, kind: str, dataset: Doc) -> None
     else:
         loaded.name = f"{kind.lower()}_{loaded.version}"  # a new table: calls reading the old one finish with it
         group.db.execute(f"CREATE TABLE {_q(loaded.name)} AS {query}")
-    if table is not None and table.name:
-        group.db.execute(f"DROP TABLE IF EXISTS {_q(table.name)}")
+    old = table.retired if table is not None else None
+    loaded.retired = table.name if table is not None else None
     group.tables[kind] = loaded
+    if old:  # the table before the previous one: the calls that read it have long finished
+        group.db.execute(f"DROP TABLE IF EXISTS {_q(old)}")
 
 
 def _add_events(recent: Recent, db: Any, query: str, fields: dict[str, Field]) -> None:
@@ -552,6 +556,29 @@ def _combine(tests: list[tuple[bool, Callable[[str], bool]]], candidates: list[s
     includes = [test for include, test in tests if include]
     excludes = [test for include, test in tests if not include]
     return [c for c in candidates if (not includes or any(t(c) for t in includes)) and not any(t(c) for t in excludes)]
+
+
+def check_for_job(ctx: RequestContext, filter_arn: str, group_arn: str, target: str, related: bool,
+                  interactions: bool = True) -> None:
+    """A batch job's filter, checked when the job is created (its values come with each input line): ACTIVE,
+    of the model's dataset group, of ``target`` (items or users), CurrentItem only for ``related`` items, and
+    no interactions filter where ``interactions`` is False ("You can't use item interactions filters with
+    the Item-Attribute-Affinity recipe")."""
+    body = r.view(ctx, r.load(ctx, r.FILTER, filter_arn))
+    if body["datasetGroupArn"] != group_arn:
+        raise invalid(f"The filter {filter_arn} belongs to dataset group {body['datasetGroupArn']}, not to "
+                      f"{group_arn}, the dataset group of the solution version.")
+    if body.get("status") != r.ACTIVE:
+        raise invalid(f"The filter {filter_arn} is {body.get('status')}; it must be ACTIVE.")
+    parsed = fx.parse(body["filterExpression"])
+    if parsed.target != target:
+        raise invalid(f"The filter {filter_arn} filters {LABEL[parsed.target]}; this job needs a filter of "
+                      f"{LABEL[target]}.")
+    if parsed.uses_current_item and not related:
+        raise invalid(f"The filter {filter_arn} uses CurrentItem: it applies only to related-items "
+                      "recommendations.")
+    if not interactions and fx.INTERACTIONS in parsed.datasets:
+        raise invalid(f"The filter {filter_arn} filters on interactions, which this recipe does not take.")
 
 
 def prepare(ctx: RequestContext, filter_arn: str | None, filter_values: dict[str, str] | None,

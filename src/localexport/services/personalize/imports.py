@@ -55,6 +55,11 @@ def check_location(source: dict[str, Any]) -> S3Url:
     location = source.get("dataLocation")
     if not location:
         raise invalid("dataSource.dataLocation is required.")
+    return check_path(location)
+
+
+def check_path(location: str) -> S3Url:
+    """An S3 path a job reads or writes (InvalidInput when it names no bucket)."""
     try:
         url = S3Url.parse(location)
     except ValueError:
@@ -82,11 +87,12 @@ class _Bounded:
 
 
 def fetch(ctx: RequestContext, location: str, scratch: Path, max_bytes: int | None = None,
-          too_big: str = "", prefix: bool = False) -> list[tuple[str, Path]]:
+          too_big: str = "", prefix: bool = False, skip: S3Url | None = None) -> list[tuple[str, Path]]:
     """Download the CSV file, or every file under the folder, that ``location`` names, read as the job's
     account: (its s3:// name, its local copy) each.  Past ``max_bytes`` in all, the job fails with ``too_big``
     (the download stops there).  With ``prefix`` (batch jobs: "Amazon S3 is prefix based"), a location that
-    names no object is the prefix of every file it starts."""
+    names no object is the prefix of every file it starts; files under ``skip`` (the job's output folder)
+    are not input."""
     url = S3Url.parse(location)
     objects = ctx.runtime.objects
     total = [0]
@@ -97,6 +103,8 @@ def fetch(ctx: RequestContext, location: str, scratch: Path, max_bytes: int | No
             keys = [k for k in objects.list(ctx.account, url.bucket, url.key) if not k.endswith("/")]
             if url.key in keys:  # a location naming one object is that file
                 keys = [url.key]
+            if skip is not None and skip.bucket == url.bucket:
+                keys = [k for k in keys if not k.startswith(skip.key)]
         if not keys:
             raise JobFailed(f"No data files were found at {location}.")
         files = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 from functools import cache
 
+from ...core.jobs import JobFailed
 from ...core.lazy import LazyModule
 from ...core.runtime import RequestContext
 from . import datasets, records
@@ -75,14 +76,18 @@ class Catalogue:
     """A dataset group's Items records, loaded once for a job (close() when done; one thread)."""
 
     def __init__(self, ctx: RequestContext, group_arn: str):
-        self._stack = ExitStack()
         items = datasets.of_group(ctx, group_arn, "Items")
         if items is None:
-            raise LineError(f"The dataset group {group_arn} has no Items dataset.")
-        scratch = self._stack.enter_context(ctx.runtime.artifacts.scratch())
-        self._db = self._stack.enter_context(records.connect(scratch))
-        query, fields = datasets.records_query(ctx, items, self._db, scratch)
-        self._db.execute(f"CREATE TEMP TABLE items AS {query}")
+            raise JobFailed(f"The dataset group {group_arn} has no Items dataset.")
+        self._stack = ExitStack()
+        try:
+            scratch = self._stack.enter_context(ctx.runtime.artifacts.scratch())
+            self._db = self._stack.enter_context(records.connect(scratch))
+            query, fields = datasets.records_query(ctx, items, self._db, scratch)
+            self._db.execute(f"CREATE TEMP TABLE items AS {query}")
+        except BaseException:
+            self._stack.close()
+            raise
         self._fields = {f.name: f for f in fields if f.name not in RESERVED and not f.textual}
 
     def items(self, expression: str) -> list[str]:

@@ -51,7 +51,7 @@ def listing(ctx: RequestContext, kind: str, params: dict[str, Any], members: tup
     first, paged."""
     owner = params.get(parent)  # an unknown one lists nothing (List* declare no ResourceNotFound)
     jobs = [j for j in ctx.store.jobs(r.scope(ctx), kind) if not owner or j.spec[parent] == owner]
-    jobs.sort(key=lambda j: j.created_at, reverse=True)
+    jobs.sort(key=lambda j: (j.created_at, j.id), reverse=True)
     return r.page_of([view(j, members, status) for j in jobs], params, [kind, owner])
 
 

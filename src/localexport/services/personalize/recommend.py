@@ -21,6 +21,7 @@ whose scores are popularity shares too.  A filter (filters.py) removes items bef
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -157,8 +158,8 @@ class Model:
             users = found.get(k, [])
             if most is None or len(users) < most:
                 near = set(users)
-                users += [user for user in self._active() if user not in near][:None if most is None else
-                                                                                 most - len(users)]
+                rest = (user for user in self._active() if user not in near)
+                users += list(rest if most is None else itertools.islice(rest, most - len(users)))
             out.append(users)
         return out
 

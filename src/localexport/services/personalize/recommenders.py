@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...aws.errors import AWSError
 from ...core import statuses
 from ...core.runtime import RequestContext
 from ...core.store import Doc
 from . import jobs, recipes, recommend, tags, training
 from . import resources as r
-from .errors import in_use, invalid
+from .errors import already_exists, in_use, invalid
 from .handlers import op
 
 SUMMARY = ("name", "recommenderArn", "datasetGroupArn", "recipeArn", "recommenderConfig", "status", r.CREATED,
@@ -50,13 +51,22 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     version = f"{r.arn(ctx, 'recommender/' + params['name'])}/{ctx.ids.uuid().replace('-', '')[:8]}"
     body = {"name": params["name"], "datasetGroupArn": params["datasetGroupArn"], "recipeArn": recipe.arn,
             "recommenderConfig": config, "status": r.ACTIVE, VERSION: version, "_tags": params.get("tags")}
-    doc = r.create(ctx, r.RECOMMENDER, f"recommender/{params['name']}", body, parent=group.key)
+    arn = r.arn(ctx, f"recommender/{params['name']}")
+    if r.find(ctx, r.RECOMMENDER, arn) is not None:
+        raise already_exists(arn)
+    # the training first: a crash before the document leaves a job nothing shows, never a recommender
+    # without its training
     training.submit(ctx, version, {
-        "name": None, "solutionArn": None, "recommenderArn": doc.body["recommenderArn"],
-        "datasetGroupArn": params["datasetGroupArn"], "recipeArn": recipe.arn, "performHPO": False,
-        "performAutoML": False, "performIncrementalUpdate": False, "eventType": recipe.event_type,
-        "solutionConfig": {}, "trainingMode": "FULL", "trainingType": "AUTOMATIC", "tags": None})
-    return {"recommenderArn": doc.body["recommenderArn"]}
+        "name": None, "solutionArn": None, "recommenderArn": arn, "datasetGroupArn": params["datasetGroupArn"],
+        "recipeArn": recipe.arn, "performHPO": False, "performAutoML": False, "performIncrementalUpdate": False,
+        "eventType": recipe.event_type, "solutionConfig": {}, "trainingMode": "FULL", "trainingType": "AUTOMATIC",
+        "tags": None})
+    try:
+        r.create(ctx, r.RECOMMENDER, f"recommender/{params['name']}", body, parent=group.key)
+    except AWSError:  # created meanwhile by another call
+        ctx.engine.delete(jobs.job_id(ctx, version))
+        raise
+    return {"recommenderArn": arn}
 
 
 def _training(ctx: RequestContext, doc: Doc):
@@ -66,7 +76,9 @@ def _training(ctx: RequestContext, doc: Doc):
 def view(ctx: RequestContext, doc: Doc) -> dict[str, Any]:
     body = r.view(ctx, doc)
     job = _training(ctx, doc)
-    if body["status"] != "DELETE PENDING" and job is not None and job.state != "succeeded":
+    if body["status"] != "DELETE PENDING" and job is None:
+        body.update(status="CREATE FAILED", failureReason="The recommender's training was lost.")
+    elif body["status"] != "DELETE PENDING" and job.state != "succeeded":
         body["status"] = training.status(job)
         if job.state == "failed":
             body["failureReason"] = "; ".join(job.failure)
