@@ -1,9 +1,11 @@
 """Personalize training and recommendations: train aws-user-personalization on N interactions (1 million by
-default), deploy a campaign, and time GetRecommendations.
+default), deploy a campaign, time GetRecommendations, then a batch inference job for 100,000 users.
 
 localexport runs in this process (immediate jobs, embedded S3).  No peer trains Personalize models locally
 (moto has none), so the floor is the model's own query: recommend.Model.for_user called directly on the same
-loaded model, in the same run; the ratio says what the wire (boto3, routing, validation, JSON) adds.
+loaded model, in the same run; the ratio says what the wire (boto3, routing, validation, JSON) adds.  The batch
+job's floor is the model's batch query (Model.for_users) over the same users: the ratio says what reading the
+input from S3, writing the JSON Lines and uploading them add.
 
     pip install -e '.[bench]'
     python bench/bench_recommend.py --rows 1000000
@@ -55,6 +57,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50_000)
     parser.add_argument("--items", type=int, default=5_000)
     parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--batch-users", type=int, default=100_000)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-recommend-"))
     source = folder / "interactions.csv"
@@ -79,6 +82,23 @@ def main() -> None:
         calls = timed(args.calls, lambda n: rt.get_recommendations(campaignArn=campaign, userId=f"user-{n * 7}"))
         [model] = recommend._models.values()
         direct = timed(args.calls, lambda n: model.for_user(f"user-{n * 7}", 25))
+        users = [f"user-{n % args.users}" for n in range(args.batch_users)]
+        s3.put_object(Bucket="bench", Key="batch/users.json",
+                      Body="".join(f'{{"userId": "{user}"}}\n' for user in users).encode())
+        started = time.perf_counter()
+        job = p.create_batch_inference_job(
+            jobName="bench", solutionVersionArn=version, roleArn=ROLE,
+            jobInput={"s3DataSource": {"path": "s3://bench/batch/users.json"}},
+            jobOutput={"s3DataDestination": {"path": "s3://bench/batch/out/"}})["batchInferenceJobArn"]
+        batch = time.perf_counter() - started
+        described = p.describe_batch_inference_job(batchInferenceJobArn=job)["batchInferenceJob"]
+        assert described["status"] == "ACTIVE", described
+        lines = s3.get_object(Bucket="bench", Key="batch/out/users.json.out")["Body"].read().count(b"\n")
+        assert lines == args.batch_users, lines
+        started = time.perf_counter()
+        for at in range(0, len(users), 10_000):
+            model.for_users(users[at:at + 10_000], 25)
+        batch_floor = time.perf_counter() - started
     finally:
         wire.close()
         instance.close()
@@ -91,7 +111,11 @@ def main() -> None:
     print(f"| GetRecommendations, median / p95 | {statistics.median(calls) * ms:.2f} / "
           f"{sorted(calls)[int(len(calls) * .95)] * ms:.2f} ms |")
     print(f"| floor: Model.for_user direct, median | {statistics.median(direct) * ms:.2f} ms |")
+    print(f"| batch inference job, {args.batch_users:,} users (S3 -> S3, immediate) | {batch:.2f} s "
+          f"({args.batch_users / batch:,.0f} users/s) |")
+    print(f"| floor: Model.for_users direct, same users | {batch_floor:.2f} s |")
     print(f"wire call / floor: {statistics.median(calls) / statistics.median(direct):.2f}")
+    print(f"batch job / floor: {batch / batch_floor:.2f}")
 
 
 if __name__ == "__main__":
