@@ -162,3 +162,43 @@ def test_metadata_columns_come_from_the_items_dataset_when_the_campaign_allows_t
                     metadataColumns={"ITEMS": ["GENRES"]})[:2] == ("InvalidInputException", 400)
     assert error_of(rt.get_recommendations, campaignArn=rich, userId="u1",
                     metadataColumns={"ITEMS": ["COLOUR"]})[:2] == ("InvalidInputException", 400)
+
+
+ACTIONS = {"type": "record", "name": "Actions", "namespace": "com.amazonaws.personalize.schema",
+           "fields": [{"name": "ACTION_ID", "type": "string"}, {"name": "EXPIRATION_TIMESTAMP", "type": ["null", "long"]}],
+           "version": "1.0"}
+ACTION_INTERACTIONS = {"type": "record", "name": "ActionInteractions", "namespace": "com.amazonaws.personalize.schema",
+                       "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ACTION_ID", "type": "string"},
+                                  {"name": "EVENT_TYPE", "type": "string"}, {"name": "TIMESTAMP", "type": "long"}],
+                       "version": "1.0"}
+
+
+def test_next_best_action_recommends_the_actions_a_user_has_not_taken(p, rt, group, make_client):
+    s3 = make_client("s3")
+    actions = dataset(p, group, "Actions", ACTIONS, name="shop-actions")
+    rows = [["ACTION_ID", "EXPIRATION_TIMESTAMP"], ["a", ""], ["b", ""], ["c", ""], ["d", "4000000000"],
+            ["e", "1000"], ["f", ""]]  # e has expired; f was never taken
+    assert import_job(p, actions, put_csv(s3, BUCKET, "nba/actions.csv", rows), "actions")["status"] == "ACTIVE"
+    taken = dataset(p, group, "Action_Interactions", ACTION_INTERACTIONS, name="shop-action-interactions")
+    rows = [["USER_ID", "ACTION_ID", "EVENT_TYPE", "TIMESTAMP"]]
+    for n, (user, items) in enumerate({"u1": "ABC", "u2": "AB", "u3": "ABD", "u4": "AC", "u5": "ADE",
+                                       "u6": "BC"}.items()):
+        rows += [[user, item.lower(), "TAKEN", str(1_700_000_000 + 10 * n + i)] for i, item in enumerate(items)]
+    rows += [["u2", "d", "NOT_TAKEN", "1700000100"], ["u2", "d", "VIEWED", "1700000101"]]  # taught nothing
+    location = put_csv(s3, BUCKET, "nba/taken.csv", rows)
+    assert import_job(p, taken, location, "taken")["status"] == "ACTIVE"
+    camp = _campaign(p, group, "aws-next-best-action")
+    answer = rt.get_action_recommendations(campaignArn=camp, userId="u2")
+    assert answer["recommendationId"].startswith("RID-")
+    assert {a["actionId"] for a in answer["actionList"]} == {"c", "d"}  # not a, b (taken), e (expired), f (cold)
+    assert all(0 < a["score"] <= 1 for a in answer["actionList"])
+    assert [a["actionId"] for a in rt.get_action_recommendations(campaignArn=camp, userId="stranger")[
+        "actionList"]] == ["a", "b", "c", "d"]  # the most taken first
+    assert len(rt.get_action_recommendations(campaignArn=camp, userId="stranger", numResults=2)["actionList"]) == 2
+    assert error_of(rt.get_recommendations, campaignArn=camp, userId="u2")[:2] == ("InvalidInputException", 400)
+    assert error_of(rt.get_action_recommendations, campaignArn=camp)[:2] == ("InvalidInputException", 400)
+    assert error_of(rt.get_action_recommendations, campaignArn=camp, userId="u2", numResults=101)[:2] == \
+        ("InvalidInputException", 400)
+    items = _campaign(p, group, "aws-user-personalization")
+    assert error_of(rt.get_action_recommendations, campaignArn=items, userId="u2")[:2] == \
+        ("InvalidInputException", 400)

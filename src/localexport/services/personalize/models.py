@@ -17,8 +17,9 @@ and metrics computed on a held-out split.
   ``half_life`` the trend discovery frequency (30 minutes, 1 hour, 3 hours or 1 day).
 - similar (aws-similar-items, aws-sims): item-to-item co-occurrence in user histories, as the
   cosine ``users(a and b) / sqrt(users(a) * users(b))``; the NEIGHBOURS best per item.
-- personalization, ranking and affinity (aws-user-personalization(-v2), aws-personalized-ranking(-v2),
-  aws-item-affinity, aws-item-attribute-affinity):
+- personalization, ranking, affinity and actions (aws-user-personalization(-v2),
+  aws-personalized-ranking(-v2), aws-item-affinity, aws-item-attribute-affinity, aws-next-best-action, whose
+  "items" are the actions users took):
   a user's raw score of an item is the sum of its similarity to each item of their history,
   plus FALLBACK times its popularity (so a user without history gets the popular items);
   items already in the history are not recommended.  Scores are a user's raw scores over
@@ -57,8 +58,8 @@ TABLES = ("popularity", "similar", "history")
 # Trend discovery frequencies (seconds) the Trending-Now recipe accepts.
 FREQUENCIES = {"30 minutes": 1800, "1 hour": 3600, "3 hours": 10800, "1 day": 86400}
 DEFAULT_FREQUENCY = "1 day"
-USES_SIMILARITY = ("similar", "personalization", "ranking", "affinity")
-EXCLUDES_HISTORY = ("personalization", "ranking", "affinity")
+USES_SIMILARITY = ("similar", "personalization", "ranking", "affinity", "actions")
+EXCLUDES_HISTORY = ("personalization", "ranking", "affinity", "actions")
 
 
 def literal(text: str) -> str:

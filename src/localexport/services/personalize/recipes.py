@@ -5,8 +5,8 @@ recipe's page ("Properties and hyperparameters"): name, recipe ARN, algorithm AR
 page names them, the feature transformation ARN and recipe type (the pages of the newer recipes
 name neither; the type is then the one their family has).  Every custom recipe trains on the
 Item interactions dataset alone (Items and Users are optional), but Item-Attribute-Affinity, whose
-segments are of item attributes, which needs Items too; Next-Best-Action, which needs Actions, is
-not offered here.  The USER_SEGMENTATION recipes (Item-Affinity, Item-Attribute-Affinity) answer
+segments are of item attributes, which needs Items too, and Next-Best-Action, which trains on the
+Actions and Action interactions datasets (the actions users TAKEN) and answers GetActionRecommendations.  The USER_SEGMENTATION recipes (Item-Affinity, Item-Attribute-Affinity) answer
 batch segment jobs only.
 
 The domain use cases (ECOMMERCE, VIDEO_ON_DEMAND) are listed too, as ListRecipes lists them
@@ -29,6 +29,7 @@ from .handlers import op
 USER_PERSONALIZATION, RELATED_ITEMS, PERSONALIZED_RANKING = "USER_PERSONALIZATION", "RELATED_ITEMS", \
     "PERSONALIZED_RANKING"
 USER_SEGMENTATION = "USER_SEGMENTATION"  # batch segment jobs only: never deployed in a campaign
+PERSONALIZED_ACTIONS = "PERSONALIZED_ACTIONS"  # GetActionRecommendations
 # When the predefined recipes "were created": a fixed time, so answers do not change between calls.
 PUBLISHED = 1_546_300_800.0  # 2019-01-01
 
@@ -91,6 +92,8 @@ RECIPES = (
            "Recommends the items with the most interactions from unique users.", feature_transformation="sims"),
     Recipe("aws-trending-now", USER_PERSONALIZATION, "trending",
            "Recommends the items whose interactions grow fastest.", algorithm_name="aws-trending-now-custom"),
+    Recipe("aws-next-best-action", PERSONALIZED_ACTIONS, "actions",
+           "Recommends the actions a user is most likely to take next.", needs=("Actions", "Action_Interactions")),
     Recipe("aws-item-affinity", USER_SEGMENTATION, "affinity",
            "Creates a segment of the users most likely to interact with each item."),
     Recipe("aws-item-attribute-affinity", USER_SEGMENTATION, "affinity",

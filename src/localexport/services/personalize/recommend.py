@@ -215,7 +215,7 @@ def items_for(source: Source, *, user_id: str | None = None, item_id: str | None
     found = model(source)
     if source.model == "similar":
         scored = _best(lambda most: found.related(item_id, most), num_results, keep)
-    elif source.model == "personalization":
+    elif source.model in ("personalization", "actions"):
         scored = _best(lambda most: found.for_user(user_id, most), num_results, keep)
     else:  # popularity, trending: the same items for everyone
         scored = _best(lambda most: found.popular if most is None else found.popular[:most], num_results, keep)

@@ -26,6 +26,7 @@ op = Operations("personalize-runtime")
 
 MAX_RESULTS = 500  # GetRecommendations' numResults (default 25)
 MAX_INPUT = 500  # GetPersonalizedRanking's inputList
+MAX_ACTIONS = 100  # GetActionRecommendations' numResults
 
 
 def _source(ctx: RequestContext, params: dict[str, Any]) -> recommend.Source:
@@ -113,6 +114,8 @@ def get_recommendations(ctx: RequestContext, params: dict[str, Any]) -> dict[str
     prepared = _filter(ctx, params, source)
     if source.model == "ranking":
         raise invalid(f"The campaign {source.arn} uses a PERSONALIZED_RANKING recipe; call GetPersonalizedRanking.")
+    if source.model == "actions":
+        raise invalid(f"The campaign {source.arn} recommends actions; call GetActionRecommendations.")
     related = source.model == "similar"
     if related and not params.get("itemId"):
         raise invalid(f"itemId is required: {source.arn} recommends items related to an item.")
@@ -146,3 +149,22 @@ def get_personalized_ranking(ctx: RequestContext, params: dict[str, Any]) -> dic
     columns = _metadata_columns(params, source)
     scored = recommend.ranked(source, params["userId"], items, keep=keep)
     return {"personalizedRanking": _answer(ctx, source, scored, columns), "recommendationId": _recommendation_id()}
+
+
+@op("GetActionRecommendations")
+def get_action_recommendations(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The actions a user is most likely to take next, from a Next-Best-Action campaign (numResults: default 5,
+    at most 100, as the API reference gives them)."""
+    source = _source(ctx, params)
+    if source.model != "actions":
+        raise invalid(f"{source.arn} does not use the Next-Best-Action recipe; call GetRecommendations.")
+    if not params.get("userId"):
+        raise invalid(f"userId is required: {source.arn} recommends actions for a user.")
+    if params.get("filterArn") or params.get("filterValues"):
+        raise invalid("Action filters (ActionID) are not applied by this implementation.")
+    wanted = params.get("numResults", 5)
+    if not 1 <= wanted <= MAX_ACTIONS:
+        raise invalid(f"numResults must be between 1 and {MAX_ACTIONS}.")
+    scored = recommend.items_for(source, user_id=params["userId"], num_results=wanted)
+    return {"actionList": [{"actionId": action, "score": score} for action, score in scored],
+            "recommendationId": _recommendation_id()}

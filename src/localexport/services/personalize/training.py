@@ -15,6 +15,7 @@ the time the training took.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -189,10 +190,25 @@ def _check_stop(runtime: Runtime, job: Job) -> None:
         raise JobFailed(STOPPED_REASON)
 
 
-def _events(ctx: RequestContext, con, spec: dict[str, Any], dataset: Doc, scratch: Path) -> None:
+@dataclass(frozen=True)
+class Learns:
+    """What a recipe trains on: the events dataset, the catalogue dataset and its id (Next-Best-Action: the
+    actions users took, of the Actions dataset; every other recipe: item interactions, of the Items dataset)."""
+
+    events: str
+    catalogue: str
+    id_field: str
+
+
+ITEMS = Learns("Interactions", "Items", "ITEM_ID")
+ACTIONS = Learns("Action_Interactions", "Actions", "ACTION_ID")
+TAKEN = "TAKEN"  # the action interactions Next-Best-Action learns from (NOT_TAKEN and VIEWED teach nothing here)
+
+
+def _events(ctx: RequestContext, con, spec: dict[str, Any], dataset: Doc, scratch: Path, learns: Learns) -> None:
     query, fields = datasets.records_query(ctx, dataset, con, scratch)
     names = {f.name for f in fields}
-    where = []
+    where = [f"upper(EVENT_TYPE) = '{TAKEN}'"] if learns is ACTIONS else []
     if spec.get("eventType"):
         if "EVENT_TYPE" not in names:
             raise JobFailed(f"The solution trains on eventType {spec['eventType']}, but the Interactions dataset "
@@ -204,9 +220,26 @@ def _events(ctx: RequestContext, con, spec: dict[str, Any], dataset: Doc, scratc
             raise JobFailed("The solution has an eventValueThreshold, but the Interactions dataset has no "
                             "EVENT_VALUE field.")
         where.append(f"EVENT_VALUE >= {float(threshold)!r}")
-    con.execute(f"""CREATE TEMP TABLE events AS SELECT USER_ID::VARCHAR AS USER_ID, ITEM_ID::VARCHAR AS ITEM_ID,
-        TIMESTAMP::BIGINT AS TIMESTAMP FROM ({query}) {'WHERE ' + ' AND '.join(where) if where else ''}""",
-                [spec["eventType"]] if spec.get("eventType") else [])
+    con.execute(f"""CREATE TEMP TABLE events AS SELECT USER_ID::VARCHAR AS USER_ID,
+        {learns.id_field}::VARCHAR AS ITEM_ID, TIMESTAMP::BIGINT AS TIMESTAMP FROM ({query})
+        {'WHERE ' + ' AND '.join(where) if where else ''}""", [spec["eventType"]] if spec.get("eventType") else [])
+
+
+def _catalogue(ctx: RequestContext, con, dataset: Doc | None, scratch: Path, learns: Learns) -> None:
+    """Table ``catalogue``: what the model may recommend.  Items without interactions belong to it (cold items);
+    an action past its EXPIRATION_TIMESTAMP is not recommended at all ("Amazon Personalize doesn't recommend
+    expired actions"), so its events are dropped too."""
+    if dataset is None:
+        con.execute("CREATE TEMP TABLE catalogue AS SELECT DISTINCT ITEM_ID FROM events")
+        return
+    query, fields = datasets.records_query(ctx, dataset, con, scratch)
+    con.execute(f"CREATE TEMP TABLE listed AS SELECT {learns.id_field}::VARCHAR AS ITEM_ID, "
+                f"{'EXPIRATION_TIMESTAMP' if 'EXPIRATION_TIMESTAMP' in {f.name for f in fields} else 'NULL'}"
+                f"::BIGINT AS expires FROM ({query})")
+    now = int(ctx.clock.now())
+    con.execute(f"DELETE FROM events WHERE ITEM_ID IN (SELECT ITEM_ID FROM listed WHERE expires <= {now})")
+    con.execute(f"""CREATE TEMP TABLE catalogue AS SELECT ITEM_ID FROM events
+        UNION SELECT ITEM_ID FROM listed WHERE expires IS NULL OR expires > {now}""")
 
 
 def _check_minimums(runtime: Runtime, con) -> dict[str, int]:
@@ -230,19 +263,15 @@ def make_runner(runtime: Runtime):
         _check_stop(runtime, job)
         recipe = recipes.find(spec["recipeArn"])
         half_life = recipes.trend_half_life(spec["solutionConfig"]) if recipe.model == "trending" else 1.0
-        interactions = datasets.of_group(ctx, spec["datasetGroupArn"], "Interactions")
+        learns = ACTIONS if recipe.model == "actions" else ITEMS
+        interactions = datasets.of_group(ctx, spec["datasetGroupArn"], learns.events)
         if interactions is None:
-            raise JobFailed(f"The dataset group {spec['datasetGroupArn']} no longer has an Interactions dataset.")
-        items = datasets.of_group(ctx, spec["datasetGroupArn"], "Items")
+            raise JobFailed(f"The dataset group {spec['datasetGroupArn']} no longer has an {learns.events} dataset.")
+        items = datasets.of_group(ctx, spec["datasetGroupArn"], learns.catalogue)
         with runtime.artifacts.scratch() as scratch, records.connect(scratch) as con:
-            _events(ctx, con, spec, interactions, scratch)
+            _events(ctx, con, spec, interactions, scratch, learns)
+            _catalogue(ctx, con, items, scratch, learns)
             counts = _check_minimums(runtime, con)
-            if items is not None:  # items without interactions belong to the catalogue (cold items)
-                query, _ = datasets.records_query(ctx, items, con, scratch)
-                catalogue = f"SELECT ITEM_ID FROM events UNION SELECT ITEM_ID::VARCHAR FROM ({query})"
-            else:
-                catalogue = "SELECT DISTINCT ITEM_ID FROM events"
-            con.execute(f"CREATE TEMP TABLE catalogue AS {catalogue}")
             _check_stop(runtime, job)
             folder = scratch / "model"
             folder.mkdir()
