@@ -411,3 +411,43 @@ def test_a_served_model_outlives_its_server(server_factory, tmp_path):
     [popularity] = (tmp_path / "data").rglob(f"accounts/{ACCOUNT}/personalize/{REGION}/models/*/popularity.parquet")
     best = duckdb.sql(f"SELECT ITEM_ID FROM read_parquet('{popularity}') ORDER BY score DESC LIMIT 1").fetchall()
     assert best == [("A",)]
+
+
+def test_metric_attributions(p, make_client):
+    from personalize_helpers import INTERACTIONS, ITEMS, dataset
+
+    group = p.create_dataset_group(name="measured")["datasetGroupArn"]
+    dataset(p, group, "Interactions", INTERACTIONS, name="measured-interactions")
+    dataset(p, group, "Items", ITEMS, name="measured-items")
+    output = {"roleArn": "arn:aws:iam::123456789012:role/PersonalizeRole",
+              "s3DataDestination": {"path": "s3://metrics-bucket/attribution/"}}
+    metrics = [{"eventType": "click", "metricName": "CLICKED_PRICE", "expression": "SUM(Items.PRICE)"},
+               {"eventType": "click", "metricName": "CLICKS", "expression": "SAMPLECOUNT()"}]
+
+    def create(**changes):
+        return error_of(p.create_metric_attribution, **{"name": "m", "datasetGroupArn": group, "metrics": metrics,
+                                                         "metricsOutputConfig": output, **changes})
+
+    assert create(metrics=[{**metrics[0], "expression": "AVG(Items.PRICE)"}])[:2] == ("InvalidInputException", 400)
+    assert create(metrics=[{**metrics[0], "expression": "SUM(Items.GENRES)"}])[:2] == \
+        ("InvalidInputException", 400)  # not a numeric column
+    assert create(metrics=[metrics[0], metrics[0]])[:2] == ("InvalidInputException", 400)
+    assert p.list_metric_attributions(datasetGroupArn=group)["metricAttributions"] == []
+    arn = p.create_metric_attribution(name="m", datasetGroupArn=group, metrics=metrics,
+                                      metricsOutputConfig=output)["metricAttributionArn"]
+    described = p.describe_metric_attribution(metricAttributionArn=arn)["metricAttribution"]
+    assert (described["status"], described["datasetGroupArn"], described["metricsOutputConfig"]) == \
+        ("ACTIVE", group, output)
+    assert create(name="second")[:2] == ("LimitExceededException", 400)  # one per dataset group
+    assert p.list_metric_attribution_metrics(metricAttributionArn=arn)["metrics"] == metrics
+    p.update_metric_attribution(metricAttributionArn=arn, removeMetrics=["CLICKS"],
+                                addMetrics=[{"eventType": "buy", "metricName": "BOUGHT",
+                                             "expression": "SUM(Interactions.EVENT_VALUE)"}])
+    assert [m["metricName"] for m in p.list_metric_attribution_metrics(metricAttributionArn=arn)["metrics"]] == \
+        ["CLICKED_PRICE", "BOUGHT"]
+    assert error_of(p.update_metric_attribution, metricAttributionArn=arn, removeMetrics=["NOPE"])[:2] == \
+        ("InvalidInputException", 400)
+    assert error_of(p.delete_dataset_group, datasetGroupArn=group)[:2] == ("ResourceInUseException", 400)
+    p.delete_metric_attribution(metricAttributionArn=arn)
+    assert error_of(p.describe_metric_attribution, metricAttributionArn=arn) == \
+        ("ResourceNotFoundException", 400, f"Resource Arn {arn} does not exist.")

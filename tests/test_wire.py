@@ -181,7 +181,8 @@ def test_lex_v1_and_v2_share_routes_and_are_told_apart(wire, make_client):
 
 def test_other_services_are_routed_and_name_missing_operations(make_client):
     cases = [
-        (make_client("personalize").list_metric_attributions, {}, "ListMetricAttributions of personalize"),
+        (make_client("personalize").describe_algorithm, {"algorithmArn": "arn:aws:personalize:::algorithm/aws-sims"},
+         "DescribeAlgorithm of personalize"),
         (make_client("quicksight").list_topics, {"AwsAccountId": "123456789012"}, "ListTopics of quicksight"),
     ]
     for call, params, expected in cases:

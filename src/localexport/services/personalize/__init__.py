@@ -1,7 +1,7 @@
 """Amazon Personalize (personalize, personalize-events, personalize-runtime): datasets, their records,
 dataset import and export jobs, recipes, solutions, solution versions (training jobs), campaigns and
-recommenders, the recommendations they answer, filters, batch inference and batch segment jobs, and data
-deletion jobs."""
+recommenders, the recommendations they answer, filters, batch inference and batch segment jobs, data
+deletion jobs, and metric attributions."""
 
 from ...core.runtime import Runtime
 
@@ -16,6 +16,7 @@ from . import (  # noqa: F401
     filters,
     handlers,
     imports,
+    metric_attributions,
     recipes,
     recommenders,
     runtime,

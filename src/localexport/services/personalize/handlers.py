@@ -52,9 +52,9 @@ def list_dataset_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str
 def delete_dataset_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     doc = r.load(ctx, r.DATASET_GROUP, params["datasetGroupArn"])
     if any(r.alive(ctx, kind, doc.key) for kind in (r.DATASET, r.EVENT_TRACKER, r.SOLUTION, r.FILTER,
-                                                   r.RECOMMENDER)):
+                                                   r.RECOMMENDER, r.METRIC_ATTRIBUTION)):
         raise in_use(f"Dataset group {params['datasetGroupArn']} still has datasets, event trackers, solutions, "
-                     "recommenders or filters; delete them first.")
+                     "recommenders, filters or a metric attribution; delete them first.")
     r.delete(ctx, r.DATASET_GROUP, doc)
     for deletion in doc.body.get("_deletions", []):  # its data deletion jobs' user lists go with it
         ctx.runtime.artifacts.delete(deletion["key"])

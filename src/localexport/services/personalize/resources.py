@@ -41,6 +41,7 @@ EVENT_TRACKER = Kind("event_tracker", "event tracker", "eventTrackerArn", "event
 SOLUTION = Kind("solution", "solution", "solutionArn", "solution")
 CAMPAIGN = Kind("campaign", "campaign", "campaignArn", "campaign")
 FILTER = Kind("filter", "filter", "filterArn", "filter")
+METRIC_ATTRIBUTION = Kind("metric_attribution", "metric attribution", "metricAttributionArn", "metric-attribution")
 # (a recommender's status is its training's, then what Stop/StartRecommender make it: recommenders.py)
 RECOMMENDER = Kind("recommender", "recommender", "recommenderArn", "recommender", has_status=False)
 
