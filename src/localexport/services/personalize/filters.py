@@ -23,43 +23,36 @@ group's schemas, so a refused call creates nothing.  The rules, from the develop
 Not modelled: "if you don't import item interactions for a user for three months, your filters no longer
 consider the user's historical data" (records carry no per-user import time here).
 
-The records a filter reads are loaded once per dataset group (the latest GROUPS used) and kept up to date:
-Items and Users as tables of an in-memory DuckDB database, Interactions as each user's latest events per
-type.  What an Items or Users condition matches is computed once per table version and values (one scan),
+The records a filter reads are loaded once per dataset group and kept up to date (group_records.py).  What
+an Items or Users condition matches is computed once per table version and values (one scan),
 then looked up; so a call costs a few set and dictionary lookups, and a batch job that prepares once
 filters each record the same way.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ...core.runtime import RequestContext
-from ...core.store import Doc
-from . import datasets, jobs, records, schemas, tags
+from . import datasets, jobs, schemas, tags
 from . import filter_expressions as fx
+from . import group_records as loaded
 from . import resources as r
 from .errors import in_use, invalid, limit
 from .handlers import op
 from .recommend import ItemFilter
-from .records import Segment, duckdb
+from .records import duckdb
 from .schemas import Field
 
 MAX_FILTERS = 10  # per dataset group (an adjustable quota)
 MAX_FIELDS, MAX_GROUP_FIELDS = 10, 20  # distinct dataset fields in a filter, and across a group's filters
 # GetRecommendations' filterValues holds at most 25 entries: a filter with more parameters could not be used.
 MAX_PARAMETERS = 25
-RECENT = 100  # a user's interactions a filter considers, per event type
-GROUPS = 16  # dataset groups whose records are kept loaded
 SUMMARY = ("name", "filterArn", "datasetGroupArn", "status", "failureReason", r.CREATED, r.UPDATED)
 KINDS = {fx.ITEMS: "Items", fx.USERS: "Users", fx.INTERACTIONS: "Interactions"}  # the datasets filters read
-EVENT_COLUMNS = ("USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP")  # what filters read of interactions
 LABEL = {fx.ITEM: "items (ItemID)", fx.USER: "users (UserID)", fx.ACTION: "actions (ActionID)"}
 
 
@@ -187,143 +180,6 @@ def _bind(arn: str, parsed: fx.Filter, given: dict[str, str]) -> tuple[list[fx.E
     return used, values
 
 
-# -- the group's records, loaded ---------------------------------------------------------
-
-Recent = dict[str, dict[str | None, list[tuple[int, str]]]]  # user -> event type (lower) -> (time, item), newest first
-
-
-@dataclass
-class _Table:
-    storage: str  # the dataset's folder (a new dataset, a new folder)
-    bulk: tuple[str, ...]  # the live bulk segments loaded
-    put: frozenset[str]  # the put segments loaded (keys)
-    deleted: tuple[Segment, ...]  # the group's data deletions applied
-    fields: dict[str, Field]  # by upper-case name
-    version: int  # a new one at each change (what cached answers are keyed by)
-    name: str | None = None  # Items, Users: a table of the group's database
-    retired: str | None = None  # the table it replaced, kept for the calls still reading it (dropped next time)
-    recent: Recent | None = None  # Interactions: each user's latest RECENT per event type
-
-
-@dataclass
-class _Group:
-    db: Any = field(default_factory=lambda: duckdb.connect(":memory:"))
-    lock: threading.Lock = field(default_factory=threading.Lock)  # (loading)
-    cache_lock: threading.Lock = field(default_factory=threading.Lock)
-    tables: dict[str, _Table] = field(default_factory=dict)  # by dataset type
-    # The records a condition matches, by (table version, condition, values): computed once, then a lookup.
-    matches: OrderedDict[tuple, frozenset[str]] = field(default_factory=OrderedDict)
-    rows: OrderedDict[tuple, dict[str, Any] | None] = field(default_factory=OrderedDict)  # current items
-
-
-_groups: OrderedDict[tuple[int, str], _Group] = OrderedDict()
-_groups_lock = threading.Lock()
-_versions = itertools.count(1)
-MATCHES, ROWS = 64, 1024  # cached match sets and current-item records per group
-
-
-def _group(ctx: RequestContext, group_arn: str) -> _Group:
-    key = (id(ctx.runtime), group_arn)  # (several instances may live in one process: tests)
-    with _groups_lock:
-        found = _groups.get(key)
-        if found is None:
-            found = _groups[key] = _Group()
-        _groups.move_to_end(key)
-        while len(_groups) > GROUPS:
-            _groups.popitem(last=False)  # (its database closes once no call uses it)
-        return found
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _refresh(ctx: RequestContext, group: _Group, group_arn: str, kinds: set[str]) -> None:
-    """Bring the group's records of ``kinds`` up to date with the datasets' files: a new bulk import reloads
-    a dataset, new put records are added to what is loaded."""
-    docs = {d.body["datasetType"]: d for d in r.children_of(ctx, r.DATASET, group_arn)}
-    with group.lock:
-        for kind in kinds:
-            dataset = docs.get(kind)
-            if dataset is None:
-                old = group.tables.pop(kind, None)
-                for name in (old.name, old.retired) if old is not None else ():
-                    if name:
-                        group.db.execute(f"DROP TABLE IF EXISTS {_q(name)}")
-            else:
-                _update(ctx, group, kind, dataset)
-
-
-def _update(ctx: RequestContext, group: _Group, kind: str, dataset: Doc) -> None:
-    artifacts = ctx.runtime.artifacts
-    folder = f"{dataset.body['_storage']}/put"  # the put logs and segments (records.py's layout)
-    bulk = tuple(s["key"] for s in dataset.body["_bulk"])
-    fields = datasets.fields_of(ctx, dataset)
-    deleted = tuple(datasets.deletions_of(ctx, dataset, fields))  # (a new deletion reloads: users go)
-    table = group.tables.get(kind)
-    same = (table is not None and table.storage == dataset.body["_storage"] and table.bulk == bulk
-            and table.deleted == deleted)
-    keys = artifacts.keys(folder)
-    if same and table.put == frozenset(keys):  # nothing new (no pending log, no new segment)
-        return
-    if any(k.endswith(".jsonl") for k in keys):  # compacted first, as exports do (the logs are small)
-        with artifacts.scratch() as scratch, group.db.cursor() as con:
-            datasets.compact(ctx, dataset, con, fields, scratch)
-        keys = artifacts.keys(folder)
-    put = frozenset(k for k in keys if k.endswith(".parquet"))
-    id_field = schemas.dataset_type(kind).id_field
-    if same and table.put <= put:  # only new put records: added to what is loaded
-        fresh = [Segment(artifacts.path(k), None) for k in sorted(put - table.put)]
-        query = records.export_query([], fresh, fields, id_field, "ALL", deleted)
-        if kind == "Interactions":
-            _add_events(table.recent, group.db, query, table.fields)
-        else:  # newer records replace those with the same id
-            with group.db.cursor() as cur:
-                cur.execute("BEGIN")
-                cur.execute(f"CREATE TEMP TABLE fresh AS {query}")
-                cur.execute(f"DELETE FROM {_q(table.name)} WHERE {_q(id_field)} IN (SELECT {_q(id_field)} FROM fresh)")
-                cur.execute(f"INSERT INTO {_q(table.name)} SELECT * FROM fresh")
-                cur.execute("DROP TABLE fresh")
-                cur.execute("COMMIT")
-        table.put, table.version = put, next(_versions)
-        return
-    segments = [Segment(artifacts.path(s["key"]), s["ts"]) for s in dataset.body["_bulk"]]
-    query = records.export_query(segments, [Segment(artifacts.path(k), None) for k in sorted(put)], fields,
-                                 id_field, "ALL", deleted)
-    by_name = {f.name.upper(): f for f in fields}
-    loaded = _Table(dataset.body["_storage"], bulk, put, deleted, by_name, next(_versions))
-    if kind == "Interactions":
-        loaded.fields = {k: f for k, f in by_name.items() if k in EVENT_COLUMNS}
-        loaded.recent = {}
-        _add_events(loaded.recent, group.db, query, loaded.fields)
-    else:
-        loaded.name = f"{kind.lower()}_{loaded.version}"  # a new table: calls reading the old one finish with it
-        group.db.execute(f"CREATE TABLE {_q(loaded.name)} AS {query}")
-    old = table.retired if table is not None else None
-    loaded.retired = table.name if table is not None else None
-    group.tables[kind] = loaded
-    if old:  # the table before the previous one: the calls that read it have long finished
-        group.db.execute(f"DROP TABLE IF EXISTS {_q(old)}")
-
-
-def _add_events(recent: Recent, db: Any, query: str, fields: dict[str, Field]) -> None:
-    """Add interactions to each user's latest RECENT per event type (a user's dict and lists are replaced,
-    never changed in place: calls may be reading them)."""
-    event = "EVENT_TYPE" if "EVENT_TYPE" in fields else "NULL::VARCHAR"
-    distinct = f"SELECT DISTINCT USER_ID, ITEM_ID, lower({event}) AS kind, TIMESTAMP FROM ({query})"
-    ranked = (f"SELECT USER_ID, kind, TIMESTAMP, ITEM_ID FROM ({distinct}) QUALIFY row_number() OVER "
-              f"(PARTITION BY USER_ID, kind ORDER BY TIMESTAMP DESC, ITEM_ID DESC) <= {RECENT}")
-    names: dict[str, str] = {}  # one string per item id, however many users saw it
-    grouped: dict[tuple[str, str | None], list[tuple[int, str]]] = {}
-    with db.cursor() as cur:
-        for user, kind, ts, item in cur.execute(ranked).fetchall():
-            grouped.setdefault((user, kind), []).append((ts, names.setdefault(item, item)))
-    for (user, kind), found in grouped.items():
-        mine = dict(recent.get(user, {}))
-        mine[kind] = sorted(set(mine.get(kind, ())) | set(found), reverse=True)[:RECENT]
-        recent[user] = mine
-
-
 # -- conditions as SQL (Items, Users) and as tests of event types (Interactions) ------------
 
 
@@ -356,7 +212,7 @@ def _current(arg: _Current, row: dict[str, Any] | None) -> Any:
 class _Compiler:
     """A condition of one expression as a SQL predicate over ``t``, its values bound as arguments."""
 
-    def __init__(self, arn: str, tables: dict[str, _Table], values: dict[str, list[str]]):
+    def __init__(self, arn: str, tables: dict[str, loaded.Table], values: dict[str, list[str]]):
         self.arn, self.tables, self.values = arn, tables, values
         self.args: list[Any] = []
 
@@ -403,7 +259,7 @@ class _Compiler:
         return tuple(numbers)
 
     def _in(self, c: fx.In, column: Field) -> str:
-        col = f"t.{_q(column.name)}"
+        col = f"t.{loaded.quote(column.name)}"
         numeric = column.type in schemas.NUMERIC
         if len(c.values) == 1 and isinstance(c.values[0], fx.Ref):  # IN CurrentItem.FIELD
             other = self._column(c.values[0])
@@ -434,8 +290,8 @@ class _Compiler:
             self.args.append(self._typed(column, texts, c.field)[0])
         op = "<>" if c.op == "!=" else c.op
         if numeric:
-            return f"coalesce(t.{_q(column.name)}::DOUBLE {op} ?::DOUBLE, FALSE)"
-        return f"coalesce(t.{_q(column.name)} {op} ?::VARCHAR, FALSE)"
+            return f"coalesce(t.{loaded.quote(column.name)}::DOUBLE {op} ?::DOUBLE, FALSE)"
+        return f"coalesce(t.{loaded.quote(column.name)} {op} ?::VARCHAR, FALSE)"
 
 
 # -- applying a filter -------------------------------------------------------------------
@@ -452,7 +308,7 @@ class _Part:
 class Prepared:
     """A filter with its values bound, over the group's records (as the latest call found them)."""
 
-    def __init__(self, arn: str, parsed: fx.Filter, parts: list[_Part], group: _Group):
+    def __init__(self, arn: str, parsed: fx.Filter, parts: list[_Part], group: loaded.Group):
         self.arn, self.parsed, self._parts, self._group = arn, parsed, parts, group
         self.target = parsed.target
         self.uses_current_item = parsed.uses_current_item
@@ -477,7 +333,7 @@ class Prepared:
             id_field = schemas.dataset_type(kind).id_field
             try:
                 with group.db.cursor() as cur:
-                    rows = cur.execute(f"SELECT {id_field} FROM {_q(table.name)} t WHERE {sql.text}",
+                    rows = cur.execute(f"SELECT {id_field} FROM {loaded.quote(table.name)} t WHERE {sql.text}",
                                        [list(a) if isinstance(a, tuple) else a for a in args]).fetchall()
             except duckdb.CatalogException:  # reloaded meanwhile: read the new table
                 if attempt == 2:
@@ -486,7 +342,7 @@ class Prepared:
             found = frozenset(row[0] for row in rows)
             with group.cache_lock:
                 group.matches[key] = found
-                while len(group.matches) > MATCHES:
+                while len(group.matches) > loaded.MATCHES:
                     group.matches.popitem(last=False)
             return found
         raise AssertionError("unreachable")
@@ -501,12 +357,12 @@ class Prepared:
             if key in group.rows:
                 return group.rows[key]
         with group.db.cursor() as cur:
-            cur.execute(f"SELECT * FROM {_q(table.name)} WHERE ITEM_ID = ?", [item_id])
+            cur.execute(f"SELECT * FROM {loaded.quote(table.name)} WHERE ITEM_ID = ?", [item_id])
             row = cur.fetchone()
             found = None if row is None else dict(zip([d[0] for d in cur.description], row))
         with group.cache_lock:
             group.rows[key] = found
-            while len(group.rows) > ROWS:
+            while len(group.rows) > loaded.ROWS:
                 group.rows.popitem(last=False)
         return found
 
@@ -601,8 +457,8 @@ def prepare(ctx: RequestContext, filter_arn: str | None, filter_values: dict[str
     except fx.ExpressionError as error:  # (checked at CreateFilter: only a grammar change could get here)
         raise invalid(str(error)) from None
     used, values = _bind(filter_arn, parsed, filter_values or {})
-    group = _group(ctx, group_arn)
-    _refresh(ctx, group, group_arn, {KINDS[d] for d in parsed.datasets if d in KINDS})
+    group = loaded.group(ctx, group_arn)
+    loaded.refresh(ctx, group, group_arn, {KINDS[d] for d in parsed.datasets if d in KINDS})
     compiler = _Compiler(filter_arn, dict(group.tables), values)
     parts = []
     for e in used:
@@ -610,26 +466,6 @@ def prepare(ctx: RequestContext, filter_arn: str | None, filter_values: dict[str
         where = compiler.events(e.where) if kind == "Interactions" else compiler.compile(e.where)
         parts.append(_Part(e.include, kind, where, compiler.compile(fx.All(e.conditions)) if e.conditions else None))
     return Prepared(filter_arn, parsed, parts, group)
-
-
-def item_metadata(ctx: RequestContext, group_arn: str, item_ids: list[str], columns: list[str]
-                  ) -> dict[str, dict[str, str]]:
-    """The ``columns`` of the group's Items records of ``item_ids`` (as text; the records filters read, loaded
-    once and kept up to date): recommendations' ``metadata``.  InvalidInput for a column Items lacks."""
-    group = _group(ctx, group_arn)
-    _refresh(ctx, group, group_arn, {"Items"})
-    table = group.tables.get("Items")
-    if table is None:
-        raise invalid(f"The dataset group {group_arn} has no Items dataset to take metadata columns from.")
-    missing = [c for c in columns if c.upper() not in table.fields]
-    if missing:
-        raise invalid(f"The Items dataset has no column {', '.join(missing)}.")
-    names = [table.fields[c.upper()].name for c in columns]
-    select = ", ".join(f"{_q(n)}::VARCHAR" for n in names)
-    with group.db.cursor() as cur:
-        rows = cur.execute(f"SELECT ITEM_ID::VARCHAR, {select} FROM {_q(table.name)} WHERE ITEM_ID IN "
-                           f"(SELECT unnest(?::VARCHAR[]))", [item_ids]).fetchall()
-    return {row[0]: {c: v for c, v in zip(columns, row[1:]) if v is not None} for row in rows}
 
 
 # -- the operations ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ import uuid
 from typing import Any
 
 from ...core.runtime import Operations, RequestContext
-from . import filters, recommend, recommenders
+from . import filters, group_records, recommend, recommenders
 from . import resources as r
 from .errors import invalid
 
@@ -63,7 +63,7 @@ def _metadata_columns(params: dict[str, Any], source: recommend.Source) -> list[
 
 def _answer(ctx: RequestContext, source: recommend.Source, scored: recommend.Scored, columns: list[str],
             promoted: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    found = filters.item_metadata(ctx, source.group_arn, [item for item, _ in scored], columns) if columns else {}
+    found = group_records.item_metadata(ctx, source.group_arn, [item for item, _ in scored], columns) if columns else {}
     out = []
     for item, score in scored:
         entry: dict[str, Any] = {"itemId": item}
