@@ -92,6 +92,27 @@ def trainable(make_client, local):
 
 
 @pytest.fixture
+def p(trainable):
+    """The personalize client of the tests that train (small training minimums)."""
+    return trainable
+
+
+@pytest.fixture
+def rt(make_client):
+    return make_client("personalize-runtime")
+
+
+@pytest.fixture
+def s3(make_client):
+    """An S3 client with the bucket the Personalize tests keep their data in."""
+    from personalize_helpers import BUCKET
+
+    client = make_client("s3")
+    client.create_bucket(Bucket=BUCKET)
+    return client
+
+
+@pytest.fixture
 def lex(make_client):
     return make_client("lexv2-models")
 

@@ -14,18 +14,6 @@ USERS = {"type": "record", "name": "Users", "namespace": "com.amazonaws.personal
 
 
 @pytest.fixture
-def p(trainable):
-    return trainable
-
-
-@pytest.fixture
-def s3(make_client):
-    s3 = make_client("s3")
-    s3.create_bucket(Bucket=BUCKET)
-    return s3
-
-
-@pytest.fixture
 def group(p, s3):
     return group_of(p, s3)
 

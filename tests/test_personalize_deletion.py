@@ -39,25 +39,8 @@ ACTION_INTERACTIONS = {"type": "record", "name": "ActionInteractions", "namespac
 
 
 @pytest.fixture
-def p(trainable):
-    return trainable
-
-
-@pytest.fixture
-def s3(make_client):
-    client = make_client("s3")
-    client.create_bucket(Bucket=BUCKET)
-    return client
-
-
-@pytest.fixture
 def events(make_client):
     return make_client("personalize-events")
-
-
-@pytest.fixture
-def rt(make_client):
-    return make_client("personalize-runtime")
 
 
 def users_csv(s3, key: str, users: list[str]) -> str:

@@ -44,23 +44,6 @@ def _events() -> list[list]:
 
 
 @pytest.fixture
-def p(trainable):
-    return trainable
-
-
-@pytest.fixture
-def rt(make_client):
-    return make_client("personalize-runtime")
-
-
-@pytest.fixture
-def s3(make_client):
-    client = make_client("s3")
-    client.create_bucket(Bucket=BUCKET)
-    return client
-
-
-@pytest.fixture
 def shop(p, s3) -> dict[str, str]:
     """A dataset group with interactions, items and users."""
     group = group_of(p, s3, rows=_events())

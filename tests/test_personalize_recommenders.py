@@ -12,16 +12,6 @@ POPULAR = ["A", "B", "C", "D", "E"]  # HISTORIES: A has 5 users, B 4, C 3, D 2, 
 
 
 @pytest.fixture
-def p(trainable):
-    return trainable
-
-
-@pytest.fixture
-def rt(make_client):
-    return make_client("personalize-runtime")
-
-
-@pytest.fixture
 def shop(p, make_client):
     """An ECOMMERCE dataset group whose interactions are HISTORIES' as View events, and u1's first two also
     as Purchase events."""

@@ -11,16 +11,6 @@ POPULAR = ["A", "B", "C", "D", "E"]
 
 
 @pytest.fixture
-def p(trainable):
-    return trainable
-
-
-@pytest.fixture
-def rt(make_client):
-    return make_client("personalize-runtime")
-
-
-@pytest.fixture
 def group(p, make_client):
     make_client("s3").create_bucket(Bucket=BUCKET)
     return group_of(p, make_client("s3"))

@@ -22,18 +22,6 @@ from localexport.services.personalize import models
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
 
-@pytest.fixture
-def p(trainable):
-    return trainable
-
-
-@pytest.fixture
-def s3(make_client):
-    client = make_client("s3")
-    client.create_bucket(Bucket=BUCKET)
-    return client
-
-
 def _model(local, version: str) -> dict:
     job = local.runtime.store.get_job(scoped_job_id(Scope(ACCOUNT, REGION, "personalize"), version))
     return {name: local.runtime.artifacts.path(key) for name, key in job.result["model"].items()}

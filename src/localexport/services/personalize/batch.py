@@ -132,6 +132,33 @@ class LineError(Exception):
 Answer = Callable[[list[dict[str, Any]]], list[dict[str, Any] | str]]  # records -> outputs, or error messages
 
 
+def answers(records: list[dict[str, Any]], ask: Callable[[dict[str, Any]], tuple[Any, Any]],
+            solve: Callable[[list[Any], list[Any]], list[Any]], shape: Callable[[Any], dict[str, Any]]
+            ) -> list[dict[str, Any] | str]:
+    """Each line's output, or why it has none: ``ask`` turns a line into (its query, its filter) or raises
+    LineError (or an AWSError: a filter's values) for that line alone; ``solve`` answers every query of the
+    chunk at once; ``shape`` makes an answer the line's ``output``."""
+    results: list[dict[str, Any] | str] = []
+    queries, keeps, where = [], [], []
+    for record in records:
+        try:
+            query, keep = ask(record)
+        except LineError as error:
+            results.append(str(error))
+            continue
+        except AWSError as error:
+            results.append(error.message)
+            continue
+        where.append(len(results))
+        results.append("")
+        queries.append(query)
+        keeps.append(keep)
+    if queries:
+        for at, found in zip(where, solve(queries, keeps)):
+            results[at] = shape(found)
+    return results
+
+
 def _records(lines: list[bytes]) -> tuple[list[Any], list[dict[str, Any] | str]]:
     """Each line parsed (or the line itself, as text), and what it asks (or why it cannot be answered)."""
     inputs, asked = [], []

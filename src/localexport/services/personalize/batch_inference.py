@@ -75,30 +75,16 @@ def make_runner(runtime: Runtime):
             raise JobFailed(error.message) from None
         prepared = batch.Filters(ctx, spec.get("filterArn"), source.group_arn)
 
+        def ask(record: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+            _query(source, record)
+            found = prepared.prepared(record)
+            related = record.get("itemId") if source.model == "similar" else None
+            return record, None if found is None else found.items(user_id=record.get("userId"), item_id=related)
+
         def answer(records: list[dict[str, Any]]) -> list[dict[str, Any] | str]:
-            results: list[dict[str, Any] | str] = []
-            asked, keeps, where = [], [], []
-            for record in records:
-                try:
-                    _query(source, record)
-                    found = prepared.prepared(record)
-                    keep = None if found is None else found.items(
-                        user_id=record.get("userId"), item_id=record.get("itemId") if source.model == "similar"
-                        else None)
-                except batch.LineError as error:
-                    results.append(str(error))
-                    continue
-                except AWSError as error:
-                    results.append(error.message)
-                    continue
-                where.append(len(results))
-                results.append("")
-                asked.append(record)
-                keeps.append(keep)
-            if asked:
-                for at, scored in zip(where, recommend.many(source, asked, spec["numResults"], keeps)):
-                    results[at] = _output(source, scored)
-            return results
+            return batch.answers(records, ask, lambda asked, keeps: recommend.many(source, asked, spec["numResults"],
+                                                                                    keeps),
+                                 lambda scored: _output(source, scored))
 
         return JobOutcome(batch.run(runtime, job, answer))
 

@@ -58,28 +58,14 @@ def make_runner(runtime: Runtime):
                 return catalogue.items(record["itemAttributes"])
             return [batch.text_field(record, "itemId", needed=True)]
 
+        def ask(record: dict[str, Any]) -> tuple[list[str], Any]:
+            items = targets_of(record)
+            found = prepared.prepared(record)
+            return items, None if found is None else found.users()
+
         def answer(records: list[dict[str, Any]]) -> list[dict[str, Any] | str]:
-            results: list[dict[str, Any] | str] = []
-            targets, keeps, where = [], [], []
-            for record in records:
-                try:
-                    items = targets_of(record)
-                    found = prepared.prepared(record)
-                    keep = None if found is None else found.users()
-                except batch.LineError as error:
-                    results.append(str(error))
-                    continue
-                except AWSError as error:
-                    results.append(error.message)
-                    continue
-                where.append(len(results))
-                results.append("")
-                targets.append(items)
-                keeps.append(keep)
-            if targets:
-                for at, users in zip(where, recommend.segments(source, targets, spec["numResults"], keeps)):
-                    results[at] = {"usersList": users}
-            return results
+            return batch.answers(records, ask, lambda targets, keeps: recommend.segments(
+                source, targets, spec["numResults"], keeps), lambda users: {"usersList": users})
 
         try:
             return JobOutcome(batch.run(runtime, job, answer, MAX_QUERIES if by_attributes else MAX_ITEMS))
