@@ -132,6 +132,16 @@ class LineError(Exception):
 Answer = Callable[[list[dict[str, Any]]], list[dict[str, Any] | str]]  # records -> outputs, or error messages
 
 
+def begin(runtime: Runtime, job: Job) -> tuple[RequestContext, recommend.Source, Filters]:
+    """A batch job's context, the model it reads (the job fails when it is gone), and its filter."""
+    ctx = jobs.runner_context(runtime, job)
+    try:
+        source = recommend.of_version(ctx, job.spec["solutionVersionArn"])
+    except AWSError as error:
+        raise JobFailed(error.message) from None
+    return ctx, source, Filters(ctx, job.spec.get("filterArn"), source.group_arn)
+
+
 def answers(records: list[dict[str, Any]], ask: Callable[[dict[str, Any]], tuple[Any, Any]],
             solve: Callable[[list[Any], list[Any]], list[Any]], shape: Callable[[Any], dict[str, Any]]
             ) -> list[dict[str, Any] | str]:

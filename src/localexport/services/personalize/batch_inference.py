@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...aws.errors import AWSError
-from ...core.jobs import JobFailed, JobOutcome
+from ...core.jobs import JobOutcome
 from ...core.runtime import RequestContext, Runtime
 from ...core.store import Job
-from . import batch, jobs, recipes, recommend
+from . import batch, recipes, recommend
 from .errors import invalid
 
 JOB = batch.JobType(
@@ -67,13 +66,8 @@ def _output(source: recommend.Source, scored: recommend.Scored) -> dict[str, Any
 
 def make_runner(runtime: Runtime):
     def run(job: Job) -> JobOutcome:
-        ctx = jobs.runner_context(runtime, job)
+        _, source, prepared = batch.begin(runtime, job)
         spec = job.spec
-        try:
-            source = recommend.of_version(ctx, spec["solutionVersionArn"])
-        except AWSError as error:
-            raise JobFailed(error.message) from None
-        prepared = batch.Filters(ctx, spec.get("filterArn"), source.group_arn)
 
         def ask(record: dict[str, Any]) -> tuple[dict[str, Any], Any]:
             _query(source, record)

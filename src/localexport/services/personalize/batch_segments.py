@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...aws.errors import AWSError
-from ...core.jobs import JobFailed, JobOutcome
+from ...core.jobs import JobOutcome
 from ...core.runtime import RequestContext, Runtime
 from ...core.store import Job
-from . import batch, item_attributes, jobs, recipes, recommend
+from . import batch, item_attributes, recipes, recommend
 
 JOB = batch.JobType(
     "BatchSegmentJob", "personalize.batch-segment", "batch-segment-job",
@@ -40,13 +39,8 @@ batch.register(JOB, _checks)
 
 def make_runner(runtime: Runtime):
     def run(job: Job) -> JobOutcome:
-        ctx = jobs.runner_context(runtime, job)
+        ctx, source, prepared = batch.begin(runtime, job)
         spec = job.spec
-        try:
-            source = recommend.of_version(ctx, spec["solutionVersionArn"])
-        except AWSError as error:
-            raise JobFailed(error.message) from None
-        prepared = batch.Filters(ctx, spec.get("filterArn"), source.group_arn)
         by_attributes = source.recipe.name == "aws-item-attribute-affinity"
         catalogue = item_attributes.Catalogue(ctx, source.group_arn) if by_attributes else None
 
