@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from personalize_helpers import BUCKET, ITEMS, campaign_of, dataset, group_of, import_job, put_csv, trained
 from test_wire import error_of
@@ -136,6 +138,10 @@ def test_a_promotion_spreads_its_best_items_among_the_others(p, rt, group, make_
         [("A", None), ("C", "dramas"), ("B", None), ("E", "dramas")]  # (D is no comedy)
     assert error_of(rt.get_recommendations, campaignArn=camp, userId="u1",
                     promotions=[{"name": "x", "percentPromotedItems": 10}])[:2] == ("InvalidInputException", 400)
+    unnamed = rt.get_recommendations(campaignArn=camp, userId="u1", numResults=4,
+                                     promotions=[{"percentPromotedItems": 50, "filterArn": drama}])
+    assert [e["itemId"] for e in unnamed["itemList"]] == ["A", "C", "B", "E"]
+    assert all("promotionName" not in e for e in unnamed["itemList"])
 
 
 def test_metadata_columns_come_from_the_items_dataset_when_the_campaign_allows_them(p, rt, group, make_client):
@@ -152,6 +158,10 @@ def test_metadata_columns_come_from_the_items_dataset_when_the_campaign_allows_t
                     metadataColumns={"ITEMS": ["GENRES"]})[:2] == ("InvalidInputException", 400)
     assert error_of(rt.get_recommendations, campaignArn=rich, userId="u1",
                     metadataColumns={"ITEMS": ["COLOUR"]})[:2] == ("InvalidInputException", 400)
+    assert error_of(rt.get_recommendations, campaignArn=rich, userId="u1", numResults=51,
+                    metadataColumns={"ITEMS": ["GENRES"]})[:2] == ("InvalidInputException", 400)
+    assert error_of(rt.get_recommendations, campaignArn=rich, userId="u1",
+                    metadataColumns={"ITEMS": ["GENRES"] * 11})[:2] == ("InvalidInputException", 400)
 
 
 ACTIONS = {"type": "record", "name": "Actions", "namespace": "com.amazonaws.personalize.schema",
@@ -163,11 +173,12 @@ ACTION_INTERACTIONS = {"type": "record", "name": "ActionInteractions", "namespac
                        "version": "1.0"}
 
 
-def test_next_best_action_recommends_the_actions_a_user_has_not_taken(p, rt, group, make_client):
+def test_next_best_action_recommends_the_actions_a_user_has_not_taken(p, rt, group, make_client, local):
     s3 = make_client("s3")
     actions = dataset(p, group, "Actions", ACTIONS, name="shop-actions")
-    rows = [["ACTION_ID", "EXPIRATION_TIMESTAMP"], ["a", ""], ["b", ""], ["c", ""], ["d", "4000000000"],
-            ["e", "1000"], ["f", ""]]  # e has expired; f was never taken
+    soon = int(time.time()) + 3600
+    rows = [["ACTION_ID", "EXPIRATION_TIMESTAMP"], ["a", ""], ["b", ""], ["c", ""], ["d", str(soon)],
+            ["e", "1000"], ["f", ""]]  # e has expired, d expires in an hour; f was never taken
     assert import_job(p, actions, put_csv(s3, BUCKET, "nba/actions.csv", rows), "actions")["status"] == "ACTIVE"
     taken = dataset(p, group, "Action_Interactions", ACTION_INTERACTIONS, name="shop-action-interactions")
     rows = [["USER_ID", "ACTION_ID", "EVENT_TYPE", "TIMESTAMP"]]
@@ -175,15 +186,21 @@ def test_next_best_action_recommends_the_actions_a_user_has_not_taken(p, rt, gro
                                        "u6": "BC"}.items()):
         rows += [[user, item.lower(), "TAKEN", str(1_700_000_000 + 10 * n + i)] for i, item in enumerate(items)]
     rows += [["u2", "d", "NOT_TAKEN", "1700000100"], ["u2", "d", "VIEWED", "1700000101"]]  # taught nothing
+    rows += [["u6", "x", "Taken", "1700000102"]]  # (any case) an action the Actions dataset does not have
     location = put_csv(s3, BUCKET, "nba/taken.csv", rows)
     assert import_job(p, taken, location, "taken")["status"] == "ACTIVE"
     camp = _campaign(p, group, "aws-next-best-action")
     answer = rt.get_action_recommendations(campaignArn=camp, userId="u2")
     assert answer["recommendationId"].startswith("RID-")
-    assert {a["actionId"] for a in answer["actionList"]} == {"c", "d"}  # not a, b (taken), e (expired), f (cold)
-    assert all(0 < a["score"] <= 1 for a in answer["actionList"])
+    # not a, b (taken), e (expired), x (no such action); f, which nobody took, last with score 0
+    assert {a["actionId"] for a in answer["actionList"][:2]} == {"c", "d"}
+    assert all(0 < a["score"] <= 1 for a in answer["actionList"][:2])
+    assert answer["actionList"][2:] == [{"actionId": "f", "score": 0.0}]
     assert [a["actionId"] for a in rt.get_action_recommendations(campaignArn=camp, userId="stranger")[
-        "actionList"]] == ["a", "b", "c", "d"]  # the most taken first
+        "actionList"]] == ["a", "b", "c", "d", "f"]  # the most taken first
+    local.runtime.clock.advance(7200)  # d expires: no longer recommended, without retraining
+    assert [a["actionId"] for a in rt.get_action_recommendations(campaignArn=camp, userId="u2")["actionList"]] == \
+        ["c", "f"]
     assert len(rt.get_action_recommendations(campaignArn=camp, userId="stranger", numResults=2)["actionList"]) == 2
     assert error_of(rt.get_recommendations, campaignArn=camp, userId="u2")[:2] == ("InvalidInputException", 400)
     assert error_of(rt.get_action_recommendations, campaignArn=camp)[:2] == ("InvalidInputException", 400)
@@ -192,3 +209,7 @@ def test_next_best_action_recommends_the_actions_a_user_has_not_taken(p, rt, gro
     items = _campaign(p, group, "aws-user-personalization")
     assert error_of(rt.get_action_recommendations, campaignArn=items, userId="u2")[:2] == \
         ("InvalidInputException", 400)
+    # action filters are refused when created, not when first used
+    code, status, message = error_of(p.create_filter, name="no-actions", datasetGroupArn=group,
+                                     filterExpression="EXCLUDE ActionID WHERE Actions.EXPIRATION_TIMESTAMP > 0")
+    assert (code, status) == ("InvalidInputException", 400) and "ActionID" in message

@@ -75,10 +75,11 @@ def make_runner(runtime: Runtime):
             related = record.get("itemId") if source.model == "similar" else None
             return record, None if found is None else found.items(user_id=record.get("userId"), item_id=related)
 
+        def solve(asked: list[dict[str, Any]], keeps: list[Any]) -> list[recommend.Scored]:
+            return recommend.many(source, asked, spec["numResults"], keeps)
+
         def answer(records: list[dict[str, Any]]) -> list[dict[str, Any] | str]:
-            return batch.answers(records, ask, lambda asked, keeps: recommend.many(source, asked, spec["numResults"],
-                                                                                    keeps),
-                                 lambda scored: _output(source, scored))
+            return batch.answers(records, ask, solve, lambda scored: _output(source, scored))
 
         return JobOutcome(batch.run(runtime, job, answer))
 

@@ -57,9 +57,11 @@ def make_runner(runtime: Runtime):
             found = prepared.prepared(record)
             return items, None if found is None else found.users()
 
+        def solve(targets: list[list[str]], keeps: list[Any]) -> list[list[str]]:
+            return recommend.segments(source, targets, spec["numResults"], keeps)
+
         def answer(records: list[dict[str, Any]]) -> list[dict[str, Any] | str]:
-            return batch.answers(records, ask, lambda targets, keeps: recommend.segments(
-                source, targets, spec["numResults"], keeps), lambda users: {"usersList": users})
+            return batch.answers(records, ask, solve, lambda users: {"usersList": users})
 
         try:
             return JobOutcome(batch.run(runtime, job, answer, MAX_QUERIES if by_attributes else MAX_ITEMS))

@@ -37,9 +37,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...core.runtime import RequestContext
-from . import datasets, jobs, schemas, tags
+from . import datasets, group_records, jobs, schemas, tags
 from . import filter_expressions as fx
-from . import group_records as loaded
 from . import resources as r
 from .errors import in_use, invalid, limit
 from .handlers import op
@@ -118,6 +117,8 @@ def _validate(found: dict[str, dict[str, Field]], text: str) -> fx.Filter:
         parsed = fx.parse(text)
     except fx.ExpressionError as error:
         raise invalid(str(error)) from None
+    if parsed.target == fx.ACTION:  # (refused here, not at the first GetActionRecommendations that names it)
+        raise invalid("Action filters (INCLUDE/EXCLUDE ActionID) are not offered by this implementation.")
     for e in parsed.expressions:
         for leaf in (*fx.leaves(e.where), *(x for c in e.conditions for x in fx.leaves(c))):
             f = _resolve(found, leaf.field)
@@ -212,7 +213,7 @@ def _current(arg: _Current, row: dict[str, Any] | None) -> Any:
 class _Compiler:
     """A condition of one expression as a SQL predicate over ``t``, its values bound as arguments."""
 
-    def __init__(self, arn: str, tables: dict[str, loaded.Table], values: dict[str, list[str]]):
+    def __init__(self, arn: str, tables: dict[str, group_records.Table], values: dict[str, list[str]]):
         self.arn, self.tables, self.values = arn, tables, values
         self.args: list[Any] = []
 
@@ -259,7 +260,7 @@ class _Compiler:
         return tuple(numbers)
 
     def _in(self, c: fx.In, column: Field) -> str:
-        col = f"t.{loaded.quote(column.name)}"
+        col = f"t.{group_records.quote(column.name)}"
         numeric = column.type in schemas.NUMERIC
         if len(c.values) == 1 and isinstance(c.values[0], fx.Ref):  # IN CurrentItem.FIELD
             other = self._column(c.values[0])
@@ -290,8 +291,8 @@ class _Compiler:
             self.args.append(self._typed(column, texts, c.field)[0])
         op = "<>" if c.op == "!=" else c.op
         if numeric:
-            return f"coalesce(t.{loaded.quote(column.name)}::DOUBLE {op} ?::DOUBLE, FALSE)"
-        return f"coalesce(t.{loaded.quote(column.name)} {op} ?::VARCHAR, FALSE)"
+            return f"coalesce(t.{group_records.quote(column.name)}::DOUBLE {op} ?::DOUBLE, FALSE)"
+        return f"coalesce(t.{group_records.quote(column.name)} {op} ?::VARCHAR, FALSE)"
 
 
 # -- applying a filter -------------------------------------------------------------------
@@ -308,7 +309,7 @@ class _Part:
 class Prepared:
     """A filter with its values bound, over the group's records (as the latest call found them)."""
 
-    def __init__(self, arn: str, parsed: fx.Filter, parts: list[_Part], group: loaded.Group):
+    def __init__(self, arn: str, parsed: fx.Filter, parts: list[_Part], group: group_records.Group):
         self.arn, self.parsed, self._parts, self._group = arn, parsed, parts, group
         self.target = parsed.target
         self.uses_current_item = parsed.uses_current_item
@@ -333,7 +334,7 @@ class Prepared:
             id_field = schemas.dataset_type(kind).id_field
             try:
                 with group.db.cursor() as cur:
-                    rows = cur.execute(f"SELECT {id_field} FROM {loaded.quote(table.name)} t WHERE {sql.text}",
+                    rows = cur.execute(f"SELECT {id_field} FROM {group_records.quote(table.name)} t WHERE {sql.text}",
                                        [list(a) if isinstance(a, tuple) else a for a in args]).fetchall()
             except duckdb.CatalogException:  # reloaded meanwhile: read the new table
                 if attempt == 2:
@@ -342,7 +343,7 @@ class Prepared:
             found = frozenset(row[0] for row in rows)
             with group.cache_lock:
                 group.matches[key] = found
-                while len(group.matches) > loaded.MATCHES:
+                while len(group.matches) > group_records.MATCHES:
                     group.matches.popitem(last=False)
             return found
         raise AssertionError("unreachable")
@@ -357,12 +358,12 @@ class Prepared:
             if key in group.rows:
                 return group.rows[key]
         with group.db.cursor() as cur:
-            cur.execute(f"SELECT * FROM {loaded.quote(table.name)} WHERE ITEM_ID = ?", [item_id])
+            cur.execute(f"SELECT * FROM {group_records.quote(table.name)} WHERE ITEM_ID = ?", [item_id])
             row = cur.fetchone()
             found = None if row is None else dict(zip([d[0] for d in cur.description], row))
         with group.cache_lock:
             group.rows[key] = found
-            while len(group.rows) > loaded.ROWS:
+            while len(group.rows) > group_records.ROWS:
                 group.rows.popitem(last=False)
         return found
 
@@ -457,8 +458,8 @@ def prepare(ctx: RequestContext, filter_arn: str | None, filter_values: dict[str
     except fx.ExpressionError as error:  # (checked at CreateFilter: only a grammar change could get here)
         raise invalid(str(error)) from None
     used, values = _bind(filter_arn, parsed, filter_values or {})
-    group = loaded.group(ctx, group_arn)
-    loaded.refresh(ctx, group, group_arn, {KINDS[d] for d in parsed.datasets if d in KINDS})
+    group = group_records.group(ctx, group_arn)
+    group_records.refresh(ctx, group, group_arn, {KINDS[d] for d in parsed.datasets if d in KINDS})
     compiler = _Compiler(filter_arn, dict(group.tables), values)
     parts = []
     for e in used:

@@ -163,17 +163,22 @@ def item_metadata(ctx: RequestContext, group_arn: str, item_ids: list[str], colu
                   ) -> dict[str, dict[str, str]]:
     """The ``columns`` of the group's Items records of ``item_ids`` (as text; the records filters read, loaded
     once and kept up to date): recommendations' ``metadata``.  InvalidInput for a column Items lacks."""
-    loaded = group(ctx, group_arn)
-    refresh(ctx, loaded, group_arn, {"Items"})
-    table = loaded.tables.get("Items")
-    if table is None:
-        raise invalid(f"The dataset group {group_arn} has no Items dataset to take metadata columns from.")
-    missing = [c for c in columns if c.upper() not in table.fields]
-    if missing:
-        raise invalid(f"The Items dataset has no column {', '.join(missing)}.")
-    names = [table.fields[c.upper()].name for c in columns]
-    select = ", ".join(f"{quote(n)}::VARCHAR" for n in names)
-    with loaded.db.cursor() as cur:
-        rows = cur.execute(f"SELECT ITEM_ID::VARCHAR, {select} FROM {quote(table.name)} WHERE ITEM_ID IN "
-                           f"(SELECT unnest(?::VARCHAR[]))", [item_ids]).fetchall()
+    records = group(ctx, group_arn)
+    refresh(ctx, records, group_arn, {"Items"})
+    for attempt in range(3):
+        table = records.tables.get("Items")
+        if table is None:
+            raise invalid(f"The dataset group {group_arn} has no Items dataset to take metadata columns from.")
+        missing = [c for c in columns if c.upper() not in table.fields]
+        if missing:
+            raise invalid(f"The Items dataset has no column {', '.join(missing)}.")
+        select = ", ".join(f"{quote(table.fields[c.upper()].name)}::VARCHAR" for c in columns)
+        try:
+            with records.db.cursor() as cur:
+                rows = cur.execute(f"SELECT ITEM_ID::VARCHAR, {select} FROM {quote(table.name)} WHERE ITEM_ID IN "
+                                   f"(SELECT unnest(?::VARCHAR[]))", [item_ids]).fetchall()
+            break
+        except duckdb.CatalogException:  # reloaded meanwhile: read the new table
+            if attempt == 2:
+                raise
     return {row[0]: {c: v for c, v in zip(columns, row[1:]) if v is not None} for row in rows}

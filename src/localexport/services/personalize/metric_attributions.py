@@ -15,7 +15,7 @@ from typing import Any
 
 from ...core.runtime import RequestContext
 from ...core.store import Doc
-from . import datasets, imports
+from . import datasets, imports, schemas
 from . import resources as r
 from .errors import invalid, limit
 from .handlers import op
@@ -24,26 +24,33 @@ MAX_METRICS = 10
 SUMMARY = ("name", "metricAttributionArn", "status", r.CREATED, r.UPDATED, "failureReason")
 _EXPRESSION = re.compile(r"\s*(?:SUM\(\s*(Interactions|Items)\.([A-Za-z_][A-Za-z0-9_]*)\s*\)|SAMPLECOUNT\(\s*\))\s*",
                          re.IGNORECASE)
-NUMERIC = {"int", "long", "float", "double"}
 
 
-def _check_metrics(ctx: RequestContext, group_arn: str, metrics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _check_metrics(ctx: RequestContext, group_arn: str, metrics: list[dict[str, Any]],
+                   new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``metrics`` if they fit a metric attribution; the ``new`` ones' expressions are checked against the
+    group's datasets as they are now ("to apply a SUM() function to a column in an Items dataset, you must
+    first import item metadata"), those already accepted are not checked again."""
     if not 1 <= len(metrics) <= MAX_METRICS:
         raise invalid(f"A metric attribution has between 1 and {MAX_METRICS} metrics.")
     names = [m["metricName"] for m in metrics]
     if len(set(names)) != len(names):
         raise invalid("Each metric of a metric attribution needs its own metricName.")
-    for metric in metrics:
+    for metric in new:
         found = _EXPRESSION.fullmatch(metric["expression"])
         if found is None:
             raise invalid(f"Invalid expression {metric['expression']}: use SUM(Interactions.<column>), "
                           "SUM(Items.<column>) or SAMPLECOUNT().")
         kind, column = found.groups()
         if kind:
-            dataset = datasets.of_group(ctx, group_arn, kind.capitalize())
-            fields = {f.name: f for f in datasets.fields_of(ctx, dataset)} if dataset is not None else {}
-            if dataset is not None and (column not in fields or fields[column].type not in NUMERIC):
-                raise invalid(f"{kind}.{column} is not a numeric column of the {kind.capitalize()} dataset.")
+            kind = kind.capitalize()
+            dataset = datasets.of_group(ctx, group_arn, kind)
+            if dataset is None:
+                raise invalid(f"{metric['expression']} sums a column of the {kind} dataset, which dataset group "
+                              f"{group_arn} does not have yet.")
+            fields = {f.name: f for f in datasets.fields_of(ctx, dataset)}
+            if column not in fields or fields[column].type not in schemas.NUMERIC:
+                raise invalid(f"{kind}.{column} is not a numeric column of the {kind} dataset.")
     return metrics
 
 
@@ -57,14 +64,15 @@ def _check_output(config: dict[str, Any]) -> dict[str, Any]:
 @op("CreateMetricAttribution")
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     group = r.load_active(ctx, r.DATASET_GROUP, params["datasetGroupArn"])
-    existing = r.alive(ctx, r.METRIC_ATTRIBUTION, group.key)
-    if existing:
-        raise limit(f"Dataset group {params['datasetGroupArn']} already has a metric attribution: "
-                    f"{existing[0].body['metricAttributionArn']}.")
     body = {"name": params["name"], "datasetGroupArn": params["datasetGroupArn"],
             "metricsOutputConfig": _check_output(params["metricsOutputConfig"]),
-            "_metrics": _check_metrics(ctx, params["datasetGroupArn"], params["metrics"])}
-    doc = r.create(ctx, r.METRIC_ATTRIBUTION, f"metric-attribution/{params['name']}", body, parent=group.key)
+            "_metrics": _check_metrics(ctx, params["datasetGroupArn"], params["metrics"], params["metrics"])}
+    with ctx.store.transaction():  # (one per group, even for two calls at once)
+        existing = r.alive(ctx, r.METRIC_ATTRIBUTION, group.key)
+        if existing:
+            raise limit(f"Dataset group {params['datasetGroupArn']} already has a metric attribution: "
+                        f"{existing[0].body['metricAttributionArn']}.")
+        doc = r.create(ctx, r.METRIC_ATTRIBUTION, f"metric-attribution/{params['name']}", body, parent=group.key)
     return {"metricAttributionArn": doc.body["metricAttributionArn"]}
 
 
@@ -105,8 +113,9 @@ def update(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise invalid(f"The metric attribution {arn} has no metric {', '.join(unknown)}.")
     metrics = [m for m in metrics if m["metricName"] not in set(params.get("removeMetrics") or [])]
-    metrics += params.get("addMetrics") or []
-    body = {**doc.body, "_metrics": _check_metrics(ctx, doc.body["datasetGroupArn"], metrics),
+    added = params.get("addMetrics") or []
+    metrics += added
+    body = {**doc.body, "_metrics": _check_metrics(ctx, doc.body["datasetGroupArn"], metrics, added),
             r.UPDATED: ctx.clock.now()}
     if params.get("metricsOutputConfig"):
         body["metricsOutputConfig"] = _check_output(params["metricsOutputConfig"])

@@ -4,9 +4,9 @@ The predefined recipes with the ARNs the Amazon Personalize developer guide give
 recipe's page ("Properties and hyperparameters"): name, recipe ARN, algorithm ARN, and, where the
 page names them, the feature transformation ARN and recipe type (the pages of the newer recipes
 name neither; the type is then the one their family has).  Every custom recipe trains on the
-Item interactions dataset alone (Items and Users are optional), but Item-Attribute-Affinity, whose
-segments are of item attributes, which needs Items too, and Next-Best-Action, which trains on the
-Actions and Action interactions datasets (the actions users TAKEN) and answers GetActionRecommendations.  The USER_SEGMENTATION recipes (Item-Affinity, Item-Attribute-Affinity) answer
+Item interactions dataset alone (Items and Users are optional), but two: Item-Attribute-Affinity, whose
+segments are of item attributes, needs Items too; Next-Best-Action trains on the Actions and Action
+interactions datasets (the actions users took) and answers GetActionRecommendations.  The USER_SEGMENTATION recipes (Item-Affinity, Item-Attribute-Affinity) answer
 batch segment jobs only.
 
 The domain use cases (ECOMMERCE, VIDEO_ON_DEMAND) are listed too, as ListRecipes lists them

@@ -55,6 +55,7 @@ class Source:
     files: dict[str, Path]
     scored: bool  # whether answers carry scores
     metadata: bool = False  # whether calls may ask for item metadata (enableMetadataWithRecommendations)
+    actions: tuple[tuple[str, int | None], ...] = ()  # Next-Best-Action: its catalogue, (id, expiration time)
 
 
 def of_version(ctx: RequestContext, version_arn: str, arn: str | None = None, recommender: bool = False,
@@ -65,7 +66,8 @@ def of_version(ctx: RequestContext, version_arn: str, arn: str | None = None, re
     recipe = recipes.find(job.spec["recipeArn"])
     return Source(arn or version_arn, recipe, recipe.model, job.spec["datasetGroupArn"], job.id,
                   training.model_files(ctx.runtime, job), recipe.model not in UNSCORED and not recipe.domain,
-                  bool((config or {}).get("enableMetadataWithRecommendations")))
+                  bool((config or {}).get("enableMetadataWithRecommendations")),
+                  tuple((action, expires) for action, expires in job.result.get("actions", ())))
 
 
 class Model:
@@ -276,6 +278,18 @@ def segments(source: Source, targets: list[list[str]], most: int, keeps: list[Ca
             users = kept if len(kept) >= most or len(users) < wider else keep(found.segments([items], None)[0])
         out.append(users[:most])
     return out
+
+
+def next_actions(source: Source, user_id: str, num_results: int, now: float) -> Scored:
+    """A user's next best actions: the model's (those not expired by ``now``), then the actions nobody has
+    taken yet, score 0, as AWS recommends them before it has action interactions."""
+    live = [(action, expires) for action, expires in source.actions if expires is None or expires > now]
+    allowed = {action for action, _ in live}
+    scored = items_for(source, user_id=user_id, num_results=num_results,
+                       keep=lambda actions: [action for action in actions if action in allowed])
+    taken = {action for action, _ in model(source).popular}
+    cold = [(action, 0.0) for action, _ in live if action not in taken]
+    return (scored + cold)[:num_results]
 
 
 def ranked(source: Source, user_id: str, items: list[str], keep: ItemFilter | None = None) -> Scored:

@@ -27,6 +27,7 @@ op = Operations("personalize-runtime")
 MAX_RESULTS = 500  # GetRecommendations' numResults (default 25)
 MAX_INPUT = 500  # GetPersonalizedRanking's inputList
 MAX_ACTIONS = 100  # GetActionRecommendations' numResults
+MAX_COLUMNS, MAX_WITH_METADATA = 10, 50  # metadataColumns, and numResults (inputList) with them
 
 
 def _source(ctx: RequestContext, params: dict[str, Any]) -> recommend.Source:
@@ -58,6 +59,12 @@ def _metadata_columns(params: dict[str, Any], source: recommend.Source) -> list[
                       "its configuration.")
     if set(asked) != {"ITEMS"}:
         raise invalid("metadataColumns takes the columns of the Items dataset only, under the key ITEMS.")
+    if len(asked["ITEMS"]) > MAX_COLUMNS:
+        raise invalid(f"metadataColumns names at most {MAX_COLUMNS} columns.")
+    if "inputList" in params and len(params["inputList"]) > MAX_WITH_METADATA:
+        raise invalid(f"inputList holds at most {MAX_WITH_METADATA} items when metadataColumns are asked for.")
+    if "inputList" not in params and params.get("numResults", 25) > MAX_WITH_METADATA:
+        raise invalid(f"numResults is at most {MAX_WITH_METADATA} when metadataColumns are asked for.")
     return list(asked["ITEMS"])
 
 
@@ -80,9 +87,10 @@ def _answer(ctx: RequestContext, source: recommend.Source, scored: recommend.Sco
 def _promote(ctx: RequestContext, params: dict[str, Any], source: recommend.Source, scored: recommend.Scored,
              wanted: int, related: bool) -> tuple[recommend.Scored, dict[str, str]]:
     """The answer with its promotion ("Promoting items in real-time recommendations"): ``percentPromotedItems``
-    of ``numResults`` (rounded down, at least one) are the best items the promotion's filter keeps, "in sorted
-    order relative to other promoted items"; AWS places them at random among the others, here they are spread
-    evenly (the same request gets the same answer).  Too few such items: as many as there are."""
+    of ``numResults`` are the best items the promotion's filter keeps, "in sorted order relative to other
+    promoted items"; AWS places them at random among the others, here they are spread evenly (the same
+    request gets the same answer).  Too few such items: as many as there are.  The guide does not say how
+    the share rounds: here down, but at least one item."""
     [promotion] = params["promotions"]  # (the model allows one)
     if source.model not in recommend.PROMOTES:
         raise invalid(f"{source.arn} uses {source.recipe.name}, whose recommendations take no promotions.")
@@ -101,7 +109,7 @@ def _promote(ctx: RequestContext, params: dict[str, Any], source: recommend.Sour
     places = {int((k + 0.5) * total / len(chosen)) for k in range(len(chosen))}  # (distinct: total >= len)
     promoted, others = iter(chosen), iter(rest)
     merged = [next(promoted) if at in places else next(others) for at in range(total)]
-    return merged, {item: promotion["name"] for item in taken}
+    return merged, {item: promotion["name"] for item in taken} if promotion.get("name") else {}
 
 
 def _recommendation_id() -> str:
@@ -160,11 +168,11 @@ def get_action_recommendations(ctx: RequestContext, params: dict[str, Any]) -> d
         raise invalid(f"{source.arn} does not use the Next-Best-Action recipe; call GetRecommendations.")
     if not params.get("userId"):
         raise invalid(f"userId is required: {source.arn} recommends actions for a user.")
-    if params.get("filterArn") or params.get("filterValues"):
-        raise invalid("Action filters (ActionID) are not applied by this implementation.")
+    if params.get("filterArn") or params.get("filterValues"):  # (CreateFilter refuses ActionID filters)
+        raise invalid("GetActionRecommendations takes no filter here: action (ActionID) filters are not offered.")
     wanted = params.get("numResults", 5)
     if not 1 <= wanted <= MAX_ACTIONS:
         raise invalid(f"numResults must be between 1 and {MAX_ACTIONS}.")
-    scored = recommend.items_for(source, user_id=params["userId"], num_results=wanted)
+    scored = recommend.next_actions(source, params["userId"], wanted, ctx.clock.now())
     return {"actionList": [{"actionId": action, "score": score} for action, score in scored],
             "recommendationId": _recommendation_id()}

@@ -211,13 +211,13 @@ def _events(ctx: RequestContext, con, spec: dict[str, Any], dataset: Doc, scratc
     where = [f"upper(EVENT_TYPE) = '{TAKEN}'"] if learns is ACTIONS else []
     if spec.get("eventType"):
         if "EVENT_TYPE" not in names:
-            raise JobFailed(f"The solution trains on eventType {spec['eventType']}, but the Interactions dataset "
-                            "has no EVENT_TYPE field.")
+            raise JobFailed(f"The solution trains on eventType {spec['eventType']}, but the {learns.events} "
+                            "dataset has no EVENT_TYPE field.")
         where.append("EVENT_TYPE = ?")
     threshold = spec["solutionConfig"].get("eventValueThreshold")
     if threshold is not None:
         if "EVENT_VALUE" not in names:
-            raise JobFailed("The solution has an eventValueThreshold, but the Interactions dataset has no "
+            raise JobFailed(f"The solution has an eventValueThreshold, but the {learns.events} dataset has no "
                             "EVENT_VALUE field.")
         where.append(f"EVENT_VALUE >= {float(threshold)!r}")
     con.execute(f"""CREATE TEMP TABLE events AS SELECT USER_ID::VARCHAR AS USER_ID,
@@ -225,34 +225,47 @@ def _events(ctx: RequestContext, con, spec: dict[str, Any], dataset: Doc, scratc
         {'WHERE ' + ' AND '.join(where) if where else ''}""", [spec["eventType"]] if spec.get("eventType") else [])
 
 
-def _catalogue(ctx: RequestContext, con, dataset: Doc | None, scratch: Path, learns: Learns) -> None:
-    """Table ``catalogue``: what the model may recommend.  Items without interactions belong to it (cold items);
-    an action past its EXPIRATION_TIMESTAMP is not recommended at all ("Amazon Personalize doesn't recommend
-    expired actions"), so its events are dropped too."""
+def _catalogue(ctx: RequestContext, con, dataset: Doc | None, scratch: Path, learns: Learns) -> dict[str, Any]:
+    """Table ``catalogue``: what the model may recommend.  Items without interactions belong to it (cold items).
+    Actions: only those of the Actions dataset ("from the actions you import into your Actions dataset"); one
+    already expired is left out with its events, and the catalogue (the ids, with the expiration time of those
+    that have one) is returned, so that answers leave out what expires later and add the actions nobody took
+    ("before you import action interactions, Amazon Personalize recommends actions without personalization",
+    score 0)."""
     if dataset is None:
         con.execute("CREATE TEMP TABLE catalogue AS SELECT DISTINCT ITEM_ID FROM events")
-        return
+        return {}
     query, fields = datasets.records_query(ctx, dataset, con, scratch)
-    con.execute(f"CREATE TEMP TABLE listed AS SELECT {learns.id_field}::VARCHAR AS ITEM_ID, "
-                f"{'EXPIRATION_TIMESTAMP' if 'EXPIRATION_TIMESTAMP' in {f.name for f in fields} else 'NULL'}"
-                f"::BIGINT AS expires FROM ({query})")
+    if learns is not ACTIONS:
+        con.execute(f"CREATE TEMP TABLE catalogue AS SELECT ITEM_ID FROM events UNION "
+                    f"SELECT ITEM_ID::VARCHAR FROM ({query})")
+        return {}
+    expires = "EXPIRATION_TIMESTAMP" if "EXPIRATION_TIMESTAMP" in {f.name for f in fields} else "NULL"
     now = int(ctx.clock.now())
-    con.execute(f"DELETE FROM events WHERE ITEM_ID IN (SELECT ITEM_ID FROM listed WHERE expires <= {now})")
-    con.execute(f"""CREATE TEMP TABLE catalogue AS SELECT ITEM_ID FROM events
-        UNION SELECT ITEM_ID FROM listed WHERE expires IS NULL OR expires > {now}""")
+    con.execute(f"""CREATE TEMP TABLE catalogue AS SELECT ACTION_ID::VARCHAR AS ITEM_ID, {expires}::BIGINT AS expires
+        FROM ({query}) WHERE {expires} IS NULL OR {expires} > {now}""")
+    con.execute("DELETE FROM events WHERE ITEM_ID NOT IN (SELECT ITEM_ID FROM catalogue)")
+    rows = con.execute("SELECT ITEM_ID, expires FROM catalogue ORDER BY ITEM_ID").fetchall()
+    return {"actions": [[action, expiry] for action, expiry in rows]}
+
+
+def _counts(con) -> dict[str, int]:
+    count, active, items = con.execute("""SELECT (SELECT count(*) FROM events),
+        (SELECT count(*) FROM (SELECT USER_ID FROM events GROUP BY USER_ID HAVING count(*) >= 2)),
+        (SELECT count(DISTINCT ITEM_ID) FROM events)""").fetchone()
+    return {"interactions": count, "users": active, "items": items}
 
 
 def _check_minimums(runtime: Runtime, con) -> dict[str, int]:
     least = runtime.options.get("personalize_min_interactions", 1000)
     users = runtime.options.get("personalize_min_users", 25)
-    count, active, items = con.execute("""SELECT (SELECT count(*) FROM events),
-        (SELECT count(*) FROM (SELECT USER_ID FROM events GROUP BY USER_ID HAVING count(*) >= 2)),
-        (SELECT count(DISTINCT ITEM_ID) FROM events)""").fetchone()
+    counts = _counts(con)
+    count, active = counts["interactions"], counts["users"]
     if count < least or active < users:
         raise JobFailed(f"Not enough interactions to train: at least {least} interactions from at least {users} "
                         f"users with 2 or more interactions each are required; the dataset group has {count} "
                         f"interactions and {active} such users.")
-    return {"interactions": count, "users": active, "items": items}
+    return counts
 
 
 def make_runner(runtime: Runtime):
@@ -270,8 +283,9 @@ def make_runner(runtime: Runtime):
         items = datasets.of_group(ctx, spec["datasetGroupArn"], learns.catalogue)
         with runtime.artifacts.scratch() as scratch, records.connect(scratch) as con:
             _events(ctx, con, spec, interactions, scratch, learns)
-            _catalogue(ctx, con, items, scratch, learns)
-            counts = _check_minimums(runtime, con)
+            catalogue = _catalogue(ctx, con, items, scratch, learns)
+            # (Next-Best-Action has no minimum: without action interactions it recommends without personalizing)
+            counts = _counts(con) if learns is ACTIONS else _check_minimums(runtime, con)
             _check_stop(runtime, job)
             folder = scratch / "model"
             folder.mkdir()
@@ -287,6 +301,6 @@ def make_runner(runtime: Runtime):
                 datasets.sweep(ctx, dataset.body["datasetArn"], running=job.id)
         hours = round((time.monotonic() - started) / 3600, 6)
         return JobOutcome({"model": model, "artifacts": list(model.values()), "metrics": scores,
-                           "trainingHours": hours, **counts})
+                           "trainingHours": hours, **counts, **catalogue})
 
     return run
