@@ -6,8 +6,8 @@ page names them, the feature transformation ARN and recipe type (the pages of th
 name neither; the type is then the one their family has).  Every custom recipe trains on the
 Item interactions dataset alone (Items and Users are optional), but two: Item-Attribute-Affinity, whose
 segments are of item attributes, needs Items too; Next-Best-Action trains on the Actions and Action
-interactions datasets (the actions users took) and answers GetActionRecommendations.  The USER_SEGMENTATION recipes (Item-Affinity, Item-Attribute-Affinity) answer
-batch segment jobs only.
+interactions datasets (the actions users took) and answers GetActionRecommendations.  The
+USER_SEGMENTATION recipes (Item-Affinity, Item-Attribute-Affinity) answer batch segment jobs only.
 
 The domain use cases (ECOMMERCE, VIDEO_ON_DEMAND) are listed too, as ListRecipes lists them
 with their domain; they back recommenders, not solutions.  Each trains one of the models here on
