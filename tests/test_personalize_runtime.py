@@ -213,3 +213,33 @@ def test_next_best_action_recommends_the_actions_a_user_has_not_taken(p, rt, gro
     code, status, message = error_of(p.create_filter, name="no-actions", datasetGroupArn=group,
                                      filterExpression="EXCLUDE ActionID WHERE Actions.EXPIRATION_TIMESTAMP > 0")
     assert (code, status) == ("InvalidInputException", 400) and "ActionID" in message
+
+
+def test_context_weighs_the_items_chosen_in_that_context(p, rt, s3):
+    from personalize_helpers import HISTORIES, INTERACTIONS, rows_of
+
+    schema = {**INTERACTIONS, "fields": [*INTERACTIONS["fields"],
+                                         {"name": "DEVICE", "type": ["null", "string"], "categorical": True}]}
+    group = p.create_dataset_group(name="devices")["datasetGroupArn"]
+    interactions = dataset(p, group, "Interactions", schema, name="devices-interactions")
+    rows = rows_of(HISTORIES)
+    rows = [[*rows[0], "DEVICE"]] + [[*row, "mobile" if row[1] in "CE" else "desktop"] for row in rows[1:]]
+    assert import_job(p, interactions, put_csv(s3, BUCKET, "devices/i.csv", rows), "devices")["status"] == "ACTIVE"
+    personal = _campaign(p, group, "aws-user-personalization")
+    ranking = _campaign(p, group, "aws-personalized-ranking")
+
+    def scores(answer: dict, key: str = "itemList") -> dict[str, float]:
+        return {entry["itemId"]: entry["score"] for entry in answer[key]}
+
+    plain = scores(rt.get_recommendations(campaignArn=personal, userId="u2"))
+    mobile = scores(rt.get_recommendations(campaignArn=personal, userId="u2", context={"DEVICE": "mobile"}))
+    assert set(plain) == set(mobile) == {"C", "D", "E"}
+    # C (3 of the 4 mobile interactions) and E (1) gain on D, which nobody chose on a mobile
+    assert mobile["C"] / mobile["D"] > plain["C"] / plain["D"] and mobile["E"] / mobile["D"] > plain["E"] / plain["D"]
+    desktop = scores(rt.get_recommendations(campaignArn=personal, userId="u2", context={"device": "desktop"}))
+    assert desktop["D"] / desktop["C"] > plain["D"] / plain["C"]  # (a field's name in any case)
+    assert scores(rt.get_recommendations(campaignArn=personal, userId="u2", context={"COLOUR": "red"})) == plain
+    ranked = rt.get_personalized_ranking(campaignArn=ranking, userId="u6", inputList=["D", "E"])
+    ranked_mobile = rt.get_personalized_ranking(campaignArn=ranking, userId="u6", inputList=["D", "E"],
+                                                context={"DEVICE": "mobile"})
+    assert scores(ranked_mobile, "personalizedRanking")["E"] > scores(ranked, "personalizedRanking")["E"]

@@ -55,6 +55,12 @@ K = 25
 HOLD_OUT = 0.1
 EVAL_USERS = 5000  # held-out users the metrics average over (a fixed sample: the lowest md5 of their ids)
 TABLES = ("popularity", "similar", "history")
+# Contextual metadata (GetRecommendations' ``context``, for the personalization and ranking models): the
+# categorical metadata fields of the interactions, as context(FIELD, VALUE, ITEM_ID, share), share an item's
+# part of the interactions with that value.  Optional: a model trained without such fields has none.
+CONTEXT = "context"
+CONTEXTUAL = ("personalization", "ranking")
+SEP = "="  # between a context field and its value (field names have no "=")
 # Trend discovery frequencies (seconds) the Trending-Now recipe accepts.
 FREQUENCIES = {"30 minutes": 1800, "1 hour": 3600, "3 hours": 10800, "1 day": 86400}
 DEFAULT_FREQUENCY = "1 day"
@@ -179,20 +185,44 @@ def train(con: duckdb.DuckDBPyConnection, model: str, half_life: float, folder: 
     return files, metrics
 
 
-def scores_query(popularity: str, similar: str, history: str, *, ranking: bool, limit: int | None = None) -> str:
+def scores_query(popularity: str, similar: str, history: str, *, ranking: bool, limit: int | None = None,
+                 context: str | None = None) -> str:
     """The SQL of a user's scored items, best first, over the model's three tables (names or ``read_parquet``
-    calls); its parameters are the user id, then for ``ranking`` the list to rank.  Over the catalogue the
-    user's history is left out and the scores sum to at most 1; over a list they are normalised over it."""
+    calls); its parameters are the user id, then with ``context`` (the model's context table) the call's
+    context as ``FIELD<SEP>VALUE`` strings, then for ``ranking`` the list to rank.  Over the catalogue the
+    user's history is left out and the scores sum to at most 1; over a list they are normalised over it.
+    A context multiplies an item's raw score by 1 + its share of the interactions in that context, for
+    each field the call gives (CONTEXT below)."""
     where = "list_contains(?, p.ITEM_ID)" if ranking else "p.ITEM_ID NOT IN (SELECT ITEM_ID FROM h)"
     cut = f" LIMIT {int(limit)}" if limit is not None else ""
+    if context is None:
+        cx, factor, join = "", "", ""
+    else:
+        cx = (f"cx AS (SELECT ITEM_ID, exp(sum(ln(1 + share))) AS f FROM {context} "
+              f"WHERE list_contains(?, FIELD || '{SEP}' || VALUE) GROUP BY ITEM_ID),")
+        factor, join = " * coalesce(cx.f, 1.0)", " LEFT JOIN cx USING (ITEM_ID)"
     return f"""
         WITH h AS (SELECT ITEM_ID FROM {history} WHERE USER_ID = ?),
         co AS (SELECT RELATED_ITEM_ID AS ITEM_ID, sum(score) AS raw FROM {similar}
-               WHERE ITEM_ID IN (SELECT ITEM_ID FROM h) GROUP BY ALL),
-        s AS (SELECT p.ITEM_ID, coalesce(co.raw, 0) + {FALLBACK} * p.score AS raw
-              FROM {popularity} p LEFT JOIN co USING (ITEM_ID) WHERE {where})
+               WHERE ITEM_ID IN (SELECT ITEM_ID FROM h) GROUP BY ALL), {cx}
+        s AS (SELECT p.ITEM_ID, (coalesce(co.raw, 0) + {FALLBACK} * p.score){factor} AS raw
+              FROM {popularity} p LEFT JOIN co USING (ITEM_ID){join} WHERE {where})
         SELECT ITEM_ID, coalesce(raw / nullif(sum(raw) OVER (), 0), 0) AS score FROM s
         ORDER BY score DESC, ITEM_ID{cut}"""
+
+
+def write_context(con: duckdb.DuckDBPyConnection, query: str, fields: list[str], out: Path) -> Path | None:
+    """The model's context table (CONTEXT) from the interaction records ``query``, over its categorical
+    metadata ``fields`` (a record of several values, "a|b", counts for each); None without such fields."""
+    if not fields:
+        return None
+    parts = " UNION ALL ".join(
+        f"SELECT {literal(name)} AS FIELD, unnest(string_split(\"{name}\"::VARCHAR, '|')) AS VALUE, "
+        f"ITEM_ID::VARCHAR AS ITEM_ID FROM ({query}) WHERE \"{name}\" IS NOT NULL" for name in fields)
+    con.execute(f"""COPY (SELECT FIELD, VALUE, ITEM_ID, n / sum(n) OVER (PARTITION BY FIELD, VALUE) AS share
+        FROM (SELECT FIELD, VALUE, ITEM_ID, count(*) AS n FROM ({parts}) GROUP BY FIELD, VALUE, ITEM_ID)
+        ORDER BY ALL) TO {literal(str(out))} (FORMAT parquet)""")
+    return out
 
 
 def many_scores_query(popularity: str, similar: str, history: str, users: str, most: int) -> str:

@@ -82,6 +82,12 @@ class Model:
         rows = self._db.execute("SELECT ITEM_ID, score FROM popularity ORDER BY score DESC, ITEM_ID").fetchall()
         self.popular: Scored = [(item, round(float(score), 6)) for item, score in rows]
         self.active: list[str] | None = None
+        self.contextual: frozenset[str] = frozenset()  # the context fields it knows (models.CONTEXT)
+        if models.CONTEXT in files:
+            self._db.execute(f"CREATE TABLE context AS SELECT * FROM read_parquet("
+                             f"{models.literal(str(files[models.CONTEXT]))})")
+            self.contextual = frozenset(row[0] for row in self._db.execute(
+                "SELECT DISTINCT FIELD FROM context").fetchall())
 
     def _rows(self, query: str, args: list) -> Scored:
         with self._db.cursor() as cursor:
@@ -92,13 +98,28 @@ class Model:
             return [row[0] for row in cursor.execute("SELECT ITEM_ID FROM history WHERE USER_ID = ?", [user_id])
                     .fetchall()]
 
-    def for_user(self, user_id: str | None, most: int | None) -> Scored:
-        """Every item not in the user's history, best first (the first ``most``), scores over the catalogue."""
-        return self._rows(models.scores_query(*TABLES, ranking=False, limit=most), [user_id])
+    def _context(self, context: dict[str, str] | None) -> list[str]:
+        """A call's context as the model knows it: the fields it learnt (by name, any case), the others left out."""
+        fields = {name.upper(): name for name in self.contextual}
+        return [f"{fields[key.upper()]}{models.SEP}{value}" for key, value in (context or {}).items()
+                if key.upper() in fields]
 
-    def rank(self, user_id: str | None, items: list[str]) -> Scored:
+    def for_user(self, user_id: str | None, most: int | None, context: dict[str, str] | None = None) -> Scored:
+        """Every item not in the user's history, best first (the first ``most``), scores over the catalogue."""
+        pairs = self._context(context)
+        if not pairs:
+            return self._rows(models.scores_query(*TABLES, ranking=False, limit=most), [user_id])
+        return self._rows(models.scores_query(*TABLES, ranking=False, limit=most, context="context"),
+                          [user_id, pairs])
+
+    def rank(self, user_id: str | None, items: list[str], context: dict[str, str] | None = None) -> Scored:
         """``items`` best first for the user, scores over the list (items the model never saw score 0)."""
-        return models.unseen_last(self._rows(models.scores_query(*TABLES, ranking=True), [user_id, items]), items)
+        pairs = self._context(context)
+        if not pairs:
+            query, args = models.scores_query(*TABLES, ranking=True), [user_id, items]
+        else:
+            query, args = models.scores_query(*TABLES, ranking=True, context="context"), [user_id, pairs, items]
+        return models.unseen_last(self._rows(query, args), items)
 
     def _grouped(self, query: str, table: str, rows: pa.Table) -> dict:
         """The rows (key, item, score) of a query over a registered table, grouped by key, in their order."""
@@ -212,13 +233,14 @@ def _best(candidates: Callable[[int | None], Scored], wanted: int, keep: ItemFil
 
 
 def items_for(source: Source, *, user_id: str | None = None, item_id: str | None = None, num_results: int = 25,
-              keep: ItemFilter | None = None) -> Scored:
-    """The recommended items of ``source``'s model, best first, with their scores (None where AWS shows none)."""
+              keep: ItemFilter | None = None, context: dict[str, str] | None = None) -> Scored:
+    """The recommended items of ``source``'s model, best first, with their scores (None where AWS shows none);
+    ``context`` weighs them for personalized ones (models.CONTEXT)."""
     found = model(source)
     if source.model == "similar":
         scored = _best(lambda most: found.related(item_id, most), num_results, keep)
     elif source.model in ("personalization", "actions"):
-        scored = _best(lambda most: found.for_user(user_id, most), num_results, keep)
+        scored = _best(lambda most: found.for_user(user_id, most, context), num_results, keep)
     else:  # popularity, trending: the same items for everyone
         scored = _best(lambda most: found.popular if most is None else found.popular[:most], num_results, keep)
     return scored if source.scored else [(item, None) for item, _ in scored]
@@ -292,7 +314,8 @@ def next_actions(source: Source, user_id: str, num_results: int, now: float) -> 
     return (scored + cold)[:num_results]
 
 
-def ranked(source: Source, user_id: str, items: list[str], keep: ItemFilter | None = None) -> Scored:
+def ranked(source: Source, user_id: str, items: list[str], keep: ItemFilter | None = None,
+           context: dict[str, str] | None = None) -> Scored:
     """``items`` ranked for the user (those the filter removes left out)."""
-    scored = model(source).rank(user_id, items)
+    scored = model(source).rank(user_id, items, context)
     return scored if keep is None else _kept(scored, keep)

@@ -4,8 +4,9 @@ recommender's (recommenders.py).
 What a call may ask depends on the recipe or use case, as the API reference states it: related items
 (RELATED_ITEMS recipes, "Customers who viewed X", "More like X"...) need ``itemId``, personalized ones
 ``userId`` (popular and trending items are the same for everyone), and a PERSONALIZED_RANKING campaign
-answers GetPersonalizedRanking only.  ``context`` is accepted and does not change the answer (the models
-here take no contextual metadata).  A ``filterArn`` (filters.py) must name an ACTIVE filter of the
+answers GetPersonalizedRanking only.  ``context`` weighs the items of the personalization and ranking models
+by how often they were chosen in that context (models.CONTEXT: the interactions' categorical metadata
+fields; a key the model did not learn is left out).  A ``filterArn`` (filters.py) must name an ACTIVE filter of the
 source's dataset group; it removes items before the best ``numResults`` are kept, a CurrentItem filter
 with the call's ``itemId`` (related items only).  ``promotions`` (_promote) and ``metadataColumns`` (the
 Items columns, where the campaign or recommender has enableMetadataWithRecommendations) are answered
@@ -102,7 +103,7 @@ def _promote(ctx: RequestContext, params: dict[str, Any], source: recommend.Sour
     keep = prepared.items(user_id=params.get("userId"), item_id=params.get("itemId") if related else None)
     count = max(1, wanted * promotion["percentPromotedItems"] // 100)
     chosen = recommend.items_for(source, user_id=params.get("userId"), item_id=params.get("itemId"),
-                                 num_results=count, keep=keep)
+                                 num_results=count, keep=keep, context=params.get("context"))
     taken = {item for item, _ in chosen}
     rest = [pair for pair in scored if pair[0] not in taken][:wanted - len(chosen)]
     total = len(chosen) + len(rest)
@@ -137,7 +138,7 @@ def get_recommendations(ctx: RequestContext, params: dict[str, Any]) -> dict[str
         keep = prepared.items(user_id=params.get("userId"), item_id=params.get("itemId") if related else None)
     columns = _metadata_columns(params, source)
     scored = recommend.items_for(source, user_id=params.get("userId"), item_id=params.get("itemId"),
-                                 num_results=wanted, keep=keep)
+                                 num_results=wanted, keep=keep, context=params.get("context"))
     promoted = None
     if params.get("promotions"):
         scored, promoted = _promote(ctx, params, source, scored, wanted, related)
@@ -155,7 +156,7 @@ def get_personalized_ranking(ctx: RequestContext, params: dict[str, Any]) -> dic
         raise invalid(f"inputList must hold between 1 and {MAX_INPUT} items.")
     keep = prepared.items(user_id=params["userId"]) if prepared is not None else None
     columns = _metadata_columns(params, source)
-    scored = recommend.ranked(source, params["userId"], items, keep=keep)
+    scored = recommend.ranked(source, params["userId"], items, keep=keep, context=params.get("context"))
     return {"personalizedRanking": _answer(ctx, source, scored, columns), "recommendationId": _recommendation_id()}
 
 

@@ -23,7 +23,7 @@ from ...core.artifacts import account_prefix
 from ...core.jobs import JobFailed, JobOutcome
 from ...core.runtime import JobName, RequestContext, Runtime
 from ...core.store import Doc, Job
-from . import datasets, jobs, models, recipes, records
+from . import datasets, jobs, models, recipes, records, schemas
 from . import resources as r
 from .errors import already_exists, in_use, invalid, not_found
 from .handlers import op
@@ -86,7 +86,7 @@ def load_active(ctx: RequestContext, arn: str, recommender: bool = False) -> Job
 
 
 def model_files(runtime: Runtime, job: Job) -> dict[str, Path]:
-    """The Parquet files of a trained version's model (models.TABLES)."""
+    """The Parquet files of a trained version's model (models.TABLES, and models.CONTEXT where it has one)."""
     return {name: runtime.artifacts.path(key) for name, key in job.result["model"].items()}
 
 
@@ -205,7 +205,9 @@ ACTIONS = Learns("Action_Interactions", "Actions", "ACTION_ID")
 TAKEN = "TAKEN"  # the action interactions Next-Best-Action learns from (NOT_TAKEN and VIEWED teach nothing here)
 
 
-def _events(ctx: RequestContext, con, spec: dict[str, Any], dataset: Doc, scratch: Path, learns: Learns) -> None:
+def _events(ctx: RequestContext, con, spec: dict[str, Any], dataset: Doc, scratch: Path,
+            learns: Learns) -> tuple[str, list[schemas.Field]]:
+    """Table ``events``: the records the model learns from; and the query and fields of all of them."""
     query, fields = datasets.records_query(ctx, dataset, con, scratch)
     names = {f.name for f in fields}
     where = [f"upper(EVENT_TYPE) = '{TAKEN}'"] if learns is ACTIONS else []
@@ -223,6 +225,13 @@ def _events(ctx: RequestContext, con, spec: dict[str, Any], dataset: Doc, scratc
     con.execute(f"""CREATE TEMP TABLE events AS SELECT USER_ID::VARCHAR AS USER_ID,
         {learns.id_field}::VARCHAR AS ITEM_ID, TIMESTAMP::BIGINT AS TIMESTAMP FROM ({query})
         {'WHERE ' + ' AND '.join(where) if where else ''}""", [spec["eventType"]] if spec.get("eventType") else [])
+    return query, fields
+
+
+def _contextual(fields: list[schemas.Field]) -> list[str]:
+    """The interactions' contextual metadata: their categorical metadata fields (DEVICE, LOCATION...)."""
+    kind = schemas.dataset_type("Interactions")
+    return [f.name for f in fields if f.categorical and f.name not in kind.required and f.name not in kind.reserved]
 
 
 def _catalogue(ctx: RequestContext, con, dataset: Doc | None, scratch: Path, learns: Learns) -> dict[str, Any]:
@@ -282,7 +291,7 @@ def make_runner(runtime: Runtime):
             raise JobFailed(f"The dataset group {spec['datasetGroupArn']} no longer has an {learns.events} dataset.")
         items = datasets.of_group(ctx, spec["datasetGroupArn"], learns.catalogue)
         with runtime.artifacts.scratch() as scratch, records.connect(scratch) as con:
-            _events(ctx, con, spec, interactions, scratch, learns)
+            everything, fields = _events(ctx, con, spec, interactions, scratch, learns)
             catalogue = _catalogue(ctx, con, items, scratch, learns)
             # (Next-Best-Action has no minimum: without action interactions it recommends without personalizing)
             counts = _counts(con) if learns is ACTIONS else _check_minimums(runtime, con)
@@ -290,6 +299,10 @@ def make_runner(runtime: Runtime):
             folder = scratch / "model"
             folder.mkdir()
             files, scores = models.train(con, recipe.model, half_life, folder)
+            if recipe.model in models.CONTEXTUAL:
+                context = models.write_context(con, everything, _contextual(fields), folder / "context.parquet")
+                if context is not None:
+                    files[models.CONTEXT] = context
             _check_stop(runtime, job)
             prefix = f"{account_prefix(ctx.account)}/personalize/{ctx.region}/models/{job.id}"
             model = {}
