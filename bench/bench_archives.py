@@ -40,6 +40,7 @@ import boto3
 from localexport.app import LocalExport
 from localexport.config import Settings
 from localexport.inprocess import InProcess
+from localexport.mock import mock_export
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/LexRole"
@@ -52,8 +53,21 @@ GOALS = {("Lex V2 export", 1000): 0.5, ("Lex V2 export", 20): 0.02, ("Lex V2 imp
 
 
 def client(wire: InProcess, service: str):
+    if isinstance(wire, MockWire):  # mock_export answers every client made while it is active
+        return boto3.client(service, region_name="us-east-1")
     return wire.attach(boto3.client(service, endpoint_url="http://localexport", region_name="us-east-1",
                                     aws_access_key_id=ACCOUNT, aws_secret_access_key="x"))
+
+
+class MockWire:
+    """``--wire mock``: the calls answered by ``mock_export()`` (what a test suite uses: the gateway called
+    directly, an in-memory store), its download and upload URLs through the same app."""
+
+    def __init__(self, mock: mock_export):
+        self.http = mock.wire.http
+
+    def get(self, url: str):
+        return self.http.get(url)
 
 
 def until(describe, field: str, done: str, running: tuple[str, ...], **ids) -> dict:
@@ -276,21 +290,31 @@ def main() -> None:
     parser.add_argument("--intents", default="1000,20", help="comma-separated bot sizes")
     parser.add_argument("--dependencies", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--wire", choices=("inprocess", "mock"), default="inprocess",
+                        help="inprocess: Starlette's test client over an app on a SQLite file; mock: mock_export()")
     args = parser.parse_args()
     sizes = [int(n) for n in args.intents.split(",") if n.strip()]
     folder = Path(tempfile.mkdtemp(prefix="bench-archives-"))
-    instance = LocalExport(Settings(data_dir=folder, job_mode="immediate", log_level="warning"))
-    wire = InProcess(instance)
+    if args.wire == "mock":
+        mock = mock_export().start()
+        instance, wire, where = mock.instance, MockWire(mock), "mock_export() (in-memory store)"
+    else:
+        mock = None
+        instance = LocalExport(Settings(data_dir=folder, job_mode="immediate", log_level="warning"))
+        wire, where = InProcess(instance), "InProcess, SQLite in a temp data dir"
     try:
         light = light_call(wire)
         rows = lex_rows(wire, sizes, args.rounds) if sizes else []
         if args.dependencies > 0:
             rows += qs_rows(wire, args.dependencies, args.rounds)
     finally:
-        wire.close()
-        instance.close()
+        if mock is not None:
+            mock.stop()
+        else:
+            wire.close()
+            instance.close()
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"\nin-process, immediate jobs, SQLite in a temp data dir; median of {args.rounds} rounds\n")
+    print(f"\n{where}, immediate jobs; median of {args.rounds} rounds\n")
     print("| figure | size | seconds | goal | goal / seconds | archive |")
     print("|---|---|---|---|---|---|")
     for figure, size, seconds, note in rows:

@@ -368,7 +368,8 @@ def test_a_write_failure_answers_an_s3_internal_error(local, lex, wire, monkeypa
 
     if where == "write":
         monkeypatch.setattr(Incoming, "write", fail)
-    else:  # where a full disk with delayed allocation shows
+    else:  # where a full disk with delayed allocation shows (an in-memory instance syncs nothing: made durable)
+        monkeypatch.setattr(local.runtime.artifacts, "durable", True)
         monkeypatch.setattr(os, "fsync", fail)
     slot = lex.create_upload_url()
     failed = wire.http.put(slot["uploadUrl"], content=_bot_archive("Hello"))

@@ -72,6 +72,8 @@ class LocalExport:
         clock = clock or Clock()
         store = Store(db_url)
         artifacts = ArtifactStore(artifacts_root) if in_memory else _artifact_store(self.settings, artifacts_root)
+        if in_memory:
+            artifacts.durable = False
         queue = state = None
         if not in_memory and self.settings.uses_workers():
             queue = _task_queue(self.settings, db_url, store)

@@ -36,9 +36,10 @@ def account_prefix(account: str) -> str:
 class Incoming:
     """A temporary file that ``commit`` publishes in one step once complete."""
 
-    def __init__(self, temp: Path, commit: Callable[[Path, bool], None]):
+    def __init__(self, temp: Path, commit: Callable[[Path, bool], None], durable: bool = True):
         self.temp = temp
         self._commit = commit
+        self._durable = durable
         self.file = open(temp, "wb")  # noqa: SIM115  (closed by publish or discard)
 
     def write(self, data: bytes) -> None:
@@ -48,7 +49,8 @@ class Incoming:
         """Flush to disk and publish; ``exclusive``: only if the key has no artifact yet (FileExistsError else):
         of two writers exactly one wins."""
         self.file.flush()
-        os.fsync(self.file.fileno())
+        if self._durable:
+            os.fsync(self.file.fileno())
         self.file.close()
         self._commit(self.temp, exclusive)
 
@@ -59,6 +61,10 @@ class Incoming:
 
 class Artifacts(ABC):
     """Keys are ``/``-separated paths; a "folder" is a key prefix."""
+
+    # Whether a published artifact is synced to disk first (an in-memory instance's temp folder dies with the
+    # process: nothing there outlives a crash, so nothing needs the sync)
+    durable = True
 
     # path() is the published file itself, not a copy: it can be served as a file (with ranges and validators).
     local: bool
@@ -79,7 +85,8 @@ class Artifacts(ABC):
     def incoming(self, key: str) -> Incoming:
         """``key`` being written piece by piece (e.g. from a request, a thread at a time)."""
         self._check(key)
-        return Incoming(self._tmp / uuid.uuid4().hex, lambda temp, exclusive: self._commit(temp, key, exclusive))
+        return Incoming(self._tmp / uuid.uuid4().hex, lambda temp, exclusive: self._commit(temp, key, exclusive),
+                        self.durable)
 
     @contextmanager
     def scratch(self) -> Iterator[Path]:
