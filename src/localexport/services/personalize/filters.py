@@ -503,10 +503,7 @@ def describe_filter(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
 
 @op("ListFilters")
 def list_filters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    group = params.get("datasetGroupArn")  # an unknown group lists nothing (ListFilters has no NotFound)
-    docs = r.children_of(ctx, r.FILTER, group) if group else r.alive(ctx, r.FILTER)
-    items = [{k: body.get(k) for k in SUMMARY} for body in (r.view(ctx, d) for d in docs)]
-    chunk, token = r.page_of(items, params, ["ListFilters", group])
+    chunk, token = r.of_groups(ctx, r.FILTER, params, SUMMARY, "ListFilters")
     return {"Filters": chunk, "nextToken": token}
 
 

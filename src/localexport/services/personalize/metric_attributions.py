@@ -83,10 +83,7 @@ def describe(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @op("ListMetricAttributions")
 def list_attributions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    group = params.get("datasetGroupArn")
-    docs = r.children_of(ctx, r.METRIC_ATTRIBUTION, group) if group else r.alive(ctx, r.METRIC_ATTRIBUTION)
-    items = [{k: body.get(k) for k in SUMMARY} for body in (r.view(ctx, d) for d in docs)]
-    chunk, token = r.page_of(items, params, ["ListMetricAttributions", group])
+    chunk, token = r.of_groups(ctx, r.METRIC_ATTRIBUTION, params, SUMMARY, "ListMetricAttributions")
     return {"metricAttributions": chunk, "nextToken": token}
 
 

@@ -107,10 +107,7 @@ def describe(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @op("ListRecommenders")
 def list_recommenders(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    group = params.get("datasetGroupArn")
-    docs = r.children_of(ctx, r.RECOMMENDER, group) if group else r.alive(ctx, r.RECOMMENDER)
-    items = [{k: body.get(k) for k in SUMMARY} for body in (view(ctx, d) for d in docs)]
-    chunk, token = r.page_of(items, params, ["ListRecommenders", group])
+    chunk, token = r.of_groups(ctx, r.RECOMMENDER, params, SUMMARY, "ListRecommenders", show=view)
     return {"recommenders": chunk, "nextToken": token}
 
 

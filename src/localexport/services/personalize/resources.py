@@ -9,6 +9,7 @@ same documents, so everything here is in the ``personalize`` scope.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +109,17 @@ def children_of(ctx: RequestContext, kind: Kind, group_arn: str) -> list[Doc]:
     calls declare no ResourceNotFoundException)."""
     prefix = arn(ctx, DATASET_GROUP.arn_part + "/")
     return alive(ctx, kind, group_arn.split(":", 5)[5]) if group_arn.startswith(prefix) else []
+
+
+def of_groups(ctx: RequestContext, kind: Kind, params: dict[str, Any], members: tuple[str, ...], query: str,
+              show: Callable[[RequestContext, Doc], dict[str, Any]] = view) -> tuple[list[Any], str | None]:
+    """A List* page of the ``kind`` resources of the dataset group ``datasetGroupArn`` names (none for a group
+    that does not exist: those List* calls declare no ResourceNotFoundException), or of every group: each as
+    ``show`` describes it, cut to ``members``."""
+    group = params.get("datasetGroupArn")
+    docs = children_of(ctx, kind, group) if group else alive(ctx, kind)
+    return page_of([{k: body.get(k) for k in members} for body in (show(ctx, d) for d in docs)], params,
+                   [query, group])
 
 
 def create(ctx: RequestContext, kind: Kind, resource: str, body: dict[str, Any], parent: str | None = None) -> Doc:

@@ -66,10 +66,7 @@ def describe_solution(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
 
 @op("ListSolutions")
 def list_solutions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    group = params.get("datasetGroupArn")
-    docs = r.children_of(ctx, r.SOLUTION, group) if group else r.alive(ctx, r.SOLUTION)
-    items = [{k: body.get(k) for k in SUMMARY} for body in (r.view(ctx, d) for d in docs)]
-    chunk, token = r.page_of(items, params, ["ListSolutions", group])
+    chunk, token = r.of_groups(ctx, r.SOLUTION, params, SUMMARY, "ListSolutions")
     return {"solutions": chunk, "nextToken": token}
 
 
