@@ -351,3 +351,23 @@ def test_health_says_when_the_store_cannot_be_read(tmp_path):
 def test_the_head_the_store_knows_without_alembic_is_alembics():
     """``HEAD`` lets a current or empty database start without importing Alembic: it must name the newest revision."""
     assert migrations.HEAD == migrations.head()
+
+
+def test_a_subtree_is_read_through_the_key_index_and_only_its_own_keys(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'tree.db'}")
+    scope = Scope("123456789012", "us-east-1", "lexv2-models")
+    now = time.time()
+    for key in ("BOT1/DRAFT/en_US", "BOT1/DRAFT/en_US/I1", "BOT1/DRAFT/en_US/I1/S1", "BOT1/DRAFT/en_GB/I2",
+                "bot1/draft/en_us/I3", "BOT1/DRAFT/en_US_x/I4"):
+        store.put(scope, Doc("intent", key, None, key, {"k": key}, now, now))
+    assert sorted(d.key for d in store.tree(scope, "BOT1/DRAFT/en_US/")) == ["BOT1/DRAFT/en_US/I1",
+                                                                             "BOT1/DRAFT/en_US/I1/S1"]
+    with store.engine.connect() as conn:  # (the LIKE it replaced read every resource of the scope)
+        plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN SELECT key FROM resources WHERE account = ? AND region = ? "
+                                    "AND service = ? AND key >= ? AND key < ?",
+                                    (scope.account, scope.region, scope.service, "a", "b")).fetchall()
+    assert "ix_resources_key" in str(plan)
+    store.remove_tree(scope, "BOT1/DRAFT/en_US/")
+    assert sorted(d.key for d in store.tree(scope, "BOT1/")) == ["BOT1/DRAFT/en_GB/I2", "BOT1/DRAFT/en_US",
+                                                                 "BOT1/DRAFT/en_US_x/I4"]
+    store.close()

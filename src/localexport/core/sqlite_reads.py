@@ -31,7 +31,7 @@ _SCOPE = "account = ? AND region = ? AND service = ?"
 GET = f"SELECT {_DOC} FROM resources WHERE {_SCOPE} AND kind = ? AND key = ?"
 CHILDREN = f"SELECT {_DOC} FROM resources WHERE {_SCOPE} AND kind = ? AND parent = ? ORDER BY created_at"
 ALL = f"SELECT {_DOC} FROM resources WHERE {_SCOPE} AND kind = ? ORDER BY created_at"
-TREE = f"SELECT {_DOC} FROM resources WHERE {_SCOPE} AND key LIKE ? ESCAPE '\\'"
+TREE = f"SELECT {_DOC} FROM resources WHERE {_SCOPE} AND key >= ? AND key < ?"  # (store.key_range)
 FIND = f"SELECT {_DOC} FROM resources WHERE {_SCOPE} AND kind = ? AND parent = ? AND name = ?"
 FIND_TOP = f"SELECT {_DOC} FROM resources WHERE {_SCOPE} AND kind = ? AND parent IS NULL AND name = ?"
 JOB = f"SELECT {_JOB} FROM jobs WHERE id = ?"

@@ -118,6 +118,8 @@ resources = Table(
     Column("updated_at", Float, nullable=False),
     Index("ix_resources_parent", "account", "region", "service", "kind", "parent"),
     Index("ix_resources_name", "account", "region", "service", "kind", "parent", "name"),
+    # (on PostgreSQL with text_pattern_ops: _on_postgresql; naming it here would import that dialect for all)
+    Index("ix_resources_key", "account", "region", "service", "key"),
 )
 
 jobs = Table(
@@ -219,8 +221,21 @@ def _raw_job(row: tuple) -> Job:
                sql.loads(result), sql.loads(failure), artifact, attempts, sql.loads(extra) or {})
 
 
-def _like_prefix(prefix: str) -> str:
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+_AFTER = "\U0010ffff"  # sorts after every character (byte-wise, as ix_resources_key compares keys)
+
+
+def _on_postgresql() -> None:
+    """ix_resources_key compares keys byte-wise on PostgreSQL too (its range is read with the pattern
+    operators), as revision 0005 creates it there."""
+    index = next(i for i in resources.indexes if i.name == "ix_resources_key")
+    if "postgresql_ops" not in index.dialect_kwargs:
+        index.dialect_kwargs["postgresql_ops"] = {"key": "text_pattern_ops"}
+
+
+def key_range(prefix: str) -> tuple[str, str]:
+    """The keys that start with ``prefix``: from it (included) to it + _AFTER (excluded), a range the
+    ix_resources_key index answers (a LIKE prefix match reads the whole scope on SQLite)."""
+    return prefix, prefix + _AFTER
 
 
 def make_engine(url: str) -> Engine:
@@ -296,6 +311,8 @@ class Store:
         if self.engine.dialect.name not in _DIALECTS:
             raise ValueError(f"the store runs on SQLite or PostgreSQL, not {self.engine.dialect.name}")
         self._postgres = self.engine.dialect.name == "postgresql"
+        if self._postgres:
+            _on_postgresql()
         # SQLite allows one writer; a shared in-memory connection allows one user at all.
         self._lock = nullcontext() if self._postgres else threading.RLock()
         self._shared = isinstance(self.engine.pool, StaticPool)
@@ -392,13 +409,19 @@ class Store:
     def tree(self, scope: Scope, key_prefix: str) -> list[Doc]:
         """Every document whose key starts with ``key_prefix``, any kind."""
         if fast := self._fast():
-            return fast.rows(sql.TREE, (*_where(scope), _like_prefix(key_prefix)), _raw_doc)
+            return fast.rows(sql.TREE, (*_where(scope), *key_range(key_prefix)), _raw_doc)
         t = resources
         with self._read() as conn:
-            rows = conn.execute(
-                select(t).where(_scope_of(t, scope), t.c.key.like(_like_prefix(key_prefix), escape="\\"))
-            )
-            return [_doc(r) for r in rows]
+            return [_doc(r) for r in conn.execute(select(t).where(_scope_of(t, scope), self._under(key_prefix)))]
+
+    def _under(self, key_prefix: str):
+        """The condition "key starts with key_prefix" as the key index reads it: a byte-wise range, with
+        PostgreSQL's pattern operators (its plain comparisons follow the database's collation)."""
+        low, high = key_range(key_prefix)
+        key = resources.c.key
+        if self._postgres:
+            return and_(key.op("~>=~")(low), key.op("~<~")(high))
+        return and_(key >= low, key < high)
 
     def find(self, scope: Scope, kind: str, parent: str | None, name: str) -> Doc | None:
         if fast := self._fast():
@@ -440,7 +463,7 @@ class Store:
         """Delete every document whose key starts with ``key_prefix`` (a resource's descendants)."""
         t = resources
         with self._begin() as conn:
-            conn.execute(delete(t).where(_scope_of(t, scope), t.c.key.like(_like_prefix(key_prefix), escape="\\")))
+            conn.execute(delete(t).where(_scope_of(t, scope), self._under(key_prefix)))
 
     def scopes(self) -> list[Scope]:
         """Every scope holding a document or a job (what the web console lists); a full scan, not for AWS calls."""
