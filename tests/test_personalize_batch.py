@@ -278,3 +278,20 @@ def test_an_item_affinity_input_holds_at_most_500_items(p, s3, group):
     failed = _segment(p, version, path, name="too-many", out="many/")
     assert failed["status"] == "CREATE FAILED" and "500" in failed["failureReason"]
     assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix="many/")  # a failed job leaves no output
+
+
+def test_a_batch_job_reads_and_writes_s3_as_its_own_account(p, s3, group, make_client):
+    version, _ = trained(p, group, "aws-popularity-count")
+    theirs = make_client("s3", account="210987654321")
+    theirs.create_bucket(Bucket="their-data")
+    theirs.put_object(Bucket="their-data", Key="in/users.json", Body=b'{"userId": "u1"}\n')
+    job = _inference(p, version, "s3://their-data/in/users.json", name="not-ours")
+    assert job["status"] == "CREATE FAILED"
+    assert "Contents" not in theirs.list_objects_v2(Bucket="their-data", Prefix="out/")
+    path = _put_lines(s3, "in/users.json", [{"userId": "u1"}])
+    arn = p.create_batch_inference_job(jobName="into-theirs", solutionVersionArn=version, roleArn=ROLE,
+                                       jobInput={"s3DataSource": {"path": path}},
+                                       jobOutput={"s3DataDestination": {"path": "s3://their-data/out/"}}
+                                       )["batchInferenceJobArn"]
+    assert p.describe_batch_inference_job(batchInferenceJobArn=arn)["batchInferenceJob"]["status"] == "CREATE FAILED"
+    assert "Contents" not in theirs.list_objects_v2(Bucket="their-data", Prefix="out/")
