@@ -8,7 +8,7 @@ from functools import cache
 import botocore.session
 from botocore.model import OperationModel, ServiceModel
 
-SERVICES = ("lexv2-models", "lex-models", "personalize", "personalize-events", "personalize-runtime",
+SERVICES = ("lexv2-models", "lexv2-runtime", "lex-models", "personalize", "personalize-events", "personalize-runtime",
             "quicksight")
 
 
@@ -25,6 +25,7 @@ class Known:
 
 KNOWN = {
     "lexv2-models": Known("Lex Models V2", "lex", "rest-json"),
+    "lexv2-runtime": Known("Lex Runtime V2", "lex", "rest-json"),
     "lex-models": Known("Lex Model Building Service", "lex", "rest-json"),
     "personalize": Known("Personalize", "personalize", "json"),
     "personalize-events": Known("Personalize Events", "personalize", "rest-json"),

@@ -37,6 +37,9 @@ class Runtime:
     objects: ObjectStore = field(default_factory=EmbeddedS3)
     # Free-form settings a service reads (e.g. ``export_part_rows``).
     options: dict[str, Any] = field(default_factory=dict)
+    # What a service keeps in memory for this instance (by a name of its own), e.g. a built bot's NLU model:
+    # derived from the store, rebuilt when missing, gone with the instance.
+    caches: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

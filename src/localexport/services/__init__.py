@@ -13,6 +13,7 @@ from ..core.store import Job
 # The AWS service (its botocore model's name) -> the package that answers it.
 PACKAGES = {
     "lexv2-models": "lexv2",
+    "lexv2-runtime": "lexv2",
     "lex-models": "lexv1",
     "personalize": "personalize",
     "personalize-events": "personalize",

@@ -1,4 +1,4 @@
-"""Amazon Lex V2 (lexv2-models): bot building and export jobs."""
+"""Amazon Lex V2: bot building and export jobs (lexv2-models), talking to a built bot (lexv2-runtime)."""
 
 from ...core.runtime import Runtime
 from . import (  # noqa: F401  (operations register on import)
@@ -8,12 +8,13 @@ from . import (  # noqa: F401  (operations register on import)
     handlers,
     imports,
     policies,
+    runtime_ops,
     tags,
     testsets,
     vocabulary,
 )
 
-operations = handlers.op
+operations = (handlers.op, runtime_ops.op)
 
 
 def install(runtime: Runtime) -> None:

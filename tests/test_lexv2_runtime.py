@@ -1,0 +1,242 @@
+"""Talking to a built Lex V2 bot through boto3's lexv2-runtime: recognition, dialog, sessions, errors."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import re
+
+import pytest
+from conftest import FIXTURES
+from lexv2_helpers import load_export, real_exports, rebuild, simple_bot
+from test_wire import error_of
+
+from localexport.services.lexv2 import code_hooks
+
+ALIAS = "TSTALIASID"
+
+
+@pytest.fixture
+def talk(make_client):
+    return make_client("lexv2-runtime")
+
+
+def _say(talk, bot, text, session="s1", **kw):
+    return talk.recognize_text(botId=bot["botId"], botAliasId=kw.pop("alias", ALIAS), localeId="en_US",
+                               sessionId=session, text=text, **kw)
+
+
+def _texts(answer):
+    return [m["content"] for m in answer.get("messages", [])]
+
+
+def test_a_slot_is_elicited_then_the_intent_is_fulfilled(lex, talk):
+    bot = simple_bot(lex)
+    first = _say(talk, bot, "I want a pizza")
+    assert first["sessionState"]["dialogAction"] == {"type": "ElicitSlot", "slotToElicit": "size"}
+    assert first["sessionState"]["intent"]["name"] == "OrderPizza"
+    assert first["sessionState"]["intent"]["state"] == "InProgress"
+    assert first["sessionState"]["intent"]["slots"].get("size") is None
+    assert _texts(first) == ["Which size?"]
+    assert first["interpretations"][0]["nluConfidence"]["score"] == 1.0
+    second = _say(talk, bot, "big")  # a synonym: TopResolution answers its value
+    slot = second["sessionState"]["intent"]["slots"]["size"]
+    assert slot["value"] == {"originalValue": "big", "interpretedValue": "large", "resolvedValues": ["large"]}
+    assert second["sessionState"]["intent"]["state"] == "Fulfilled"
+    assert second["sessionState"]["dialogAction"]["type"] == "Close"
+    assert second["sessionId"] == "s1"
+
+
+def test_a_template_fills_its_slot_at_once(lex, talk):
+    bot = simple_bot(lex)
+    answer = _say(talk, bot, "Order a LARGE pizza!")
+    assert answer["sessionState"]["intent"]["slots"]["size"]["value"]["interpretedValue"] == "large"
+    assert answer["sessionState"]["intent"]["state"] == "Fulfilled"
+    assert answer["interpretations"][0]["intent"]["name"] == "OrderPizza"
+
+
+def test_unknown_text_is_the_fallback_intent_and_a_near_one_scores_under_one(lex, talk):
+    bot = simple_bot(lex)
+    answer = _say(talk, bot, "what is the weather on mars")
+    assert answer["interpretations"][0]["intent"]["name"] == "FallbackIntent"
+    assert "nluConfidence" not in answer["interpretations"][0]
+    assert answer["sessionState"]["intent"]["name"] == "FallbackIntent"
+    near = _say(talk, bot, "i want pizza please", session="s2")
+    top = near["interpretations"][0]
+    assert top["intent"]["name"] == "OrderPizza" and 0.4 <= top["nluConfidence"]["score"] < 1.0
+
+
+def test_an_unanswered_slot_is_asked_again_then_falls_back(lex, talk):
+    bot = simple_bot(lex)  # maxRetries 2
+    _say(talk, bot, "I want a pizza")
+    for _ in range(2):
+        again = _say(talk, bot, "purple")
+        assert again["sessionState"]["dialogAction"] == {"type": "ElicitSlot", "slotToElicit": "size"}
+        assert _texts(again) == ["Which size?"]
+    given_up = _say(talk, bot, "purple")
+    assert given_up["sessionState"]["intent"]["name"] == "FallbackIntent"
+
+
+def _with_confirmation(lex, bot):
+    intent = lex.describe_intent(**bot["where"], intentId=bot["intentId"])
+    keep = {k: intent[k] for k in ("intentName", "sampleUtterances", "slotPriorities")}
+    msg = lambda text: {"messageGroups": [{"message": {"plainTextMessage": {"value": text}}}]}
+    lex.update_intent(**bot["where"], intentId=bot["intentId"], **keep,
+                      intentConfirmationSetting={"promptSpecification": {**msg("A {size} pizza, right?"),
+                                                                         "maxRetries": 1},
+                                                 "declinationResponse": msg("Order cancelled.")},
+                      intentClosingSetting={"closingResponse": msg("Your {size} pizza is on its way.")})
+    lex.build_bot_locale(**bot["where"])
+
+
+def test_confirmation_fulfils_on_yes_and_fails_on_no(lex, talk):
+    bot = simple_bot(lex)
+    _with_confirmation(lex, bot)
+    asked = _say(talk, bot, "order a small pizza")
+    assert asked["sessionState"]["dialogAction"]["type"] == "ConfirmIntent"
+    assert _texts(asked) == ["A small pizza, right?"]
+    done = _say(talk, bot, "yes")
+    assert done["sessionState"]["intent"]["confirmationState"] == "Confirmed"
+    assert done["sessionState"]["intent"]["state"] == "Fulfilled"
+    assert _texts(done) == ["Your small pizza is on its way."]
+    _say(talk, bot, "order a small pizza", session="s2")
+    declined = _say(talk, bot, "no", session="s2")
+    assert declined["sessionState"]["intent"]["confirmationState"] == "Denied"
+    assert declined["sessionState"]["intent"]["state"] == "Failed"
+    assert _texts(declined) == ["Order cancelled."]
+
+
+def test_sessions_are_kept_read_replaced_and_deleted(lex, talk):
+    bot = simple_bot(lex)
+    ids = {"botId": bot["botId"], "botAliasId": ALIAS, "localeId": "en_US", "sessionId": "s1"}
+    _say(talk, bot, "I want a pizza", sessionState={"sessionAttributes": {"table": "7"}})
+    got = talk.get_session(**ids)
+    assert got["sessionState"]["sessionAttributes"] == {"table": "7"}
+    assert got["sessionState"]["dialogAction"]["slotToElicit"] == "size"
+    assert got["messages"][0]["content"] == "Which size?"
+    put = talk.put_session(**ids, sessionState={"sessionAttributes": {"table": "9"},
+                                                "dialogAction": {"type": "ElicitSlot", "slotToElicit": "size"},
+                                                "intent": {"name": "OrderPizza"}})
+    state = json.loads(gzip.decompress(base64.b64decode(put["sessionState"])))
+    assert state["intent"]["slots"] == {"size": None} and state["sessionAttributes"] == {"table": "9"}
+    answer = _say(talk, bot, "small")
+    assert answer["sessionState"]["intent"]["state"] == "Fulfilled"
+    assert answer["sessionState"]["sessionAttributes"] == {"table": "9"}
+    talk.delete_session(**ids)
+    assert error_of(talk.get_session, **ids)[0] == "ResourceNotFoundException"
+
+
+def test_a_session_expires_after_the_bots_idle_ttl(lex, talk, local):
+    bot = simple_bot(lex)  # idleSessionTTLInSeconds 300
+    _say(talk, bot, "I want a pizza")
+    local.runtime.clock.advance(301)
+    fresh = _say(talk, bot, "small")  # no slot is being elicited any more: "small" is not an intent
+    assert fresh["sessionState"]["intent"]["name"] == "FallbackIntent"
+
+
+def test_sessions_of_one_account_are_not_anothers(lex, talk, make_client):
+    bot = simple_bot(lex)
+    _say(talk, bot, "I want a pizza")
+    other = make_client("lexv2-runtime", account="210987654321")
+    code, status, _ = error_of(other.get_session, botId=bot["botId"], botAliasId=ALIAS, localeId="en_US",
+                               sessionId="s1")
+    assert (code, status) == ("ResourceNotFoundException", 404)
+
+
+def test_errors_for_a_missing_alias_locale_or_an_unbuilt_locale(lex, talk):
+    bot = simple_bot(lex, build=False)
+    code, status, message = error_of(talk.recognize_text, botId=bot["botId"], botAliasId=ALIAS, localeId="en_US",
+                                     sessionId="s0", text="I want a pizza")
+    assert (code, status) == ("ResourceNotFoundException", 404) and "build" in message
+    code, _, _ = error_of(talk.recognize_text, botId=bot["botId"], botAliasId="NOSUCHALIA", localeId="en_US",
+                          sessionId="s0", text="hi")
+    assert code == "ResourceNotFoundException"
+    code, _, _ = error_of(talk.recognize_text, botId=bot["botId"], botAliasId=ALIAS, localeId="fr_FR",
+                          sessionId="s0", text="hi")
+    assert code == "ResourceNotFoundException"
+    code, _, _ = error_of(talk.recognize_text, botId="NOSUCHBOT1", botAliasId=ALIAS, localeId="en_US",
+                          sessionId="s0", text="hi")
+    assert code == "ResourceNotFoundException"
+
+
+def test_an_alias_answers_with_its_version(lex, talk):
+    bot = simple_bot(lex)
+    version = lex.create_bot_version(botId=bot["botId"], botVersionLocaleSpecification={
+        "en_US": {"sourceBotVersion": "DRAFT"}})["botVersion"]
+    lex.get_waiter("bot_version_available").wait(botId=bot["botId"], botVersion=version,
+                                                 WaiterConfig={"Delay": 0.05, "MaxAttempts": 200})
+    alias = lex.create_bot_alias(botId=bot["botId"], botAliasName="live", botVersion=version)["botAliasId"]
+    # DRAFT changes after the version: the alias keeps answering as the version does
+    lex.update_intent(**bot["where"], intentId=bot["intentId"], intentName="OrderPizza",
+                      sampleUtterances=[{"utterance": "pie me"}])
+    lex.build_bot_locale(**bot["where"])
+    assert _say(talk, bot, "I want a pizza", alias=alias)["sessionState"]["intent"]["name"] == "OrderPizza"
+    assert _say(talk, bot, "I want a pizza", session="dd")["sessionState"]["intent"]["name"] == "FallbackIntent"
+
+
+def test_recognize_utterance_answers_text_and_refuses_audio(lex, talk):
+    bot = simple_bot(lex)
+    ids = {"botId": bot["botId"], "botAliasId": ALIAS, "localeId": "en_US", "sessionId": "u1"}
+    answer = talk.recognize_utterance(**ids, requestContentType="text/plain; charset=utf-8",
+                                      inputStream=b"order a big pizza")
+    state = json.loads(gzip.decompress(base64.b64decode(answer["sessionState"])))
+    assert state["intent"]["slots"]["size"]["value"]["interpretedValue"] == "large"
+    assert json.loads(gzip.decompress(base64.b64decode(answer["inputTranscript"]))) == "order a big pizza"
+    assert answer["inputMode"] == "Text"
+    code, status, message = error_of(talk.recognize_utterance, **ids, requestContentType="audio/l16; rate=16000",
+                                     inputStream=b"\x00\x01")
+    assert (code, status) == ("ValidationException", 400) and "text/plain" in message
+
+
+def test_a_registered_fulfillment_hook_gets_the_lambda_event_and_decides(lex, talk, local):
+    bot = simple_bot(lex)
+    intent = lex.describe_intent(**bot["where"], intentId=bot["intentId"])
+    lex.update_intent(**bot["where"], intentId=bot["intentId"],
+                      **{k: intent[k] for k in ("intentName", "sampleUtterances", "slotPriorities")},
+                      fulfillmentCodeHook={"enabled": True})
+    lex.build_bot_locale(**bot["where"])
+    events = []
+
+    def hook(event):
+        events.append(event)
+        state = event["sessionState"]
+        state["intent"]["state"] = "Fulfilled"
+        state["dialogAction"] = {"type": "Close"}
+        return {"sessionState": state, "messages": [{"contentType": "PlainText", "content": "Baked."}]}
+
+    code_hooks.register(local.runtime, "123456789012", "us-east-1", bot["botId"], ALIAS, "en_US", hook)
+    answer = _say(talk, bot, "order a big pizza")
+    assert _texts(answer) == ["Baked."]
+    assert events[0]["invocationSource"] == "FulfillmentCodeHook"
+    assert events[0]["inputTranscript"] == "order a big pizza"
+    assert events[0]["bot"]["id"] == bot["botId"] and events[0]["bot"]["localeId"] == "en_US"
+
+
+def _filled(utterance: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{([^}]+)\}", lambda m: values.get(m.group(1), "1"), utterance)
+
+
+@pytest.mark.parametrize("name", real_exports())
+def test_a_real_bot_recognises_its_own_sample_utterances(lex, talk, name):
+    tree = load_export(FIXTURES / "lexv2" / name)
+    bot_id = rebuild(lex, tree)
+    locales = sorted({k.split("/")[2] for k in tree if "/BotLocales/" in k})
+    said = right = 0
+    for locale in locales:
+        where = {"botId": bot_id, "botVersion": "DRAFT", "localeId": locale}
+        lex.build_bot_locale(**where)
+        utterances: dict[str, set[str]] = {}
+        for path, doc in tree.items():
+            if path.endswith("/Intent.json") and f"/BotLocales/{locale}/" in path:
+                for u in doc.get("sampleUtterances") or []:
+                    if "{" not in u["utterance"]:
+                        utterances.setdefault(" ".join(u["utterance"].casefold().split()), set()).add(doc["name"])
+        for text, intents in sorted(utterances.items()):
+            if len(intents) > 1:
+                continue  # the same utterance in two intents: either is right
+            answer = talk.recognize_text(botId=bot_id, botAliasId=ALIAS, localeId=locale, sessionId=f"t{said}",
+                                         text=text)
+            said += 1
+            right += answer["interpretations"][0]["intent"]["name"] in intents
+    assert right == said, f"{right} of {said} sample utterances recognised as their own intent"
