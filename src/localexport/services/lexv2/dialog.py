@@ -248,9 +248,7 @@ class Dialog:
             self._action("ElicitIntent")
         elif kind == "InvokeDialogCodeHook":
             self._dialog_hook(code_hook or {})
-        elif kind == "EvaluateConditional":
-            self._advance()  # a conditional evaluated where no conditional is: on to the default
-        else:
+        else:  # EvaluateConditional where no conditional is (or an action unknown here): the default
             self._advance()
 
     def _advance(self) -> None:

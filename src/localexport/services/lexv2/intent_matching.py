@@ -123,7 +123,7 @@ class LocaleModel:
                 filled = self._fill(t, said, now)
                 if filled is not None:
                     scores[t.intent] = (1.0, filled)
-        if not scores or len(scores) < MAX_SCORED:
+        if len(scores) < MAX_SCORED:
             for t in self.templates:
                 if t.intent in scores and scores[t.intent][0] >= 1.0:
                     continue
@@ -176,9 +176,7 @@ class LocaleModel:
 
 def _template(intent: str, utterance: str) -> _Template:
     text = normalise(utterance)
-    names = tuple(_PLACEHOLDER.findall(text))
-    # normalise() case-folded the placeholders; the slot names keep their case from the utterance
-    names = tuple(_PLACEHOLDER.findall(utterance)) if len(names) == len(_PLACEHOLDER.findall(utterance)) else names
+    names = tuple(_PLACEHOLDER.findall(utterance))  # from the utterance: normalise() case-folds them
     bare = " ".join(_PLACEHOLDER.sub(" ", text).split())
     if not names:
         return _Template(intent, None, (), text)
