@@ -18,7 +18,7 @@ from ...core.runtime import RequestContext
 from ...core.store import Doc
 from . import resources as r
 from .dialog import Hook, Locale
-from .intent_matching import LocaleModel
+from .nlu import LocaleModel
 
 SERVICE = "lexv2-models"
 CACHE = "lexv2.built_locales"

@@ -26,7 +26,7 @@ The conversation follows the locale's intents as the developer guide's "Creating
   and follow its answer (``Close``, ``ConfirmIntent``, ``Delegate``, ``ElicitIntent``, ``ElicitSlot``);
   with no hook registered a dialog code hook takes its success path, as if it had answered ``Delegate``.
 
-Messages are rendered by prompts.py; the NLU is intent_matching.py.  Nothing here reads or writes the store.
+Messages are rendered by prompts.py; the NLU is nlu.py.  Nothing here reads or writes the store.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from typing import Any
 
 from ...aws.errors import AWSError
 from . import conditions, prompts
-from .slot_resolution import confirmation
 
 Hook = Callable[[dict[str, Any]], dict[str, Any]]  # Lambda input event -> Lambda response
 MAX_STEPS = 25  # next steps one turn may chain before the bot is deemed to loop
@@ -49,7 +48,7 @@ DEFAULT_RETRIES = 2  # a prompt without maxRetries (PromptSpecification's requir
 class Locale:
     """What the dialog needs of a built locale."""
 
-    model: Any  # intent_matching.LocaleModel
+    model: Any  # nlu.LocaleModel
     intents: dict[str, dict[str, Any]]  # name -> DescribeIntent body
     slots: dict[str, dict[str, dict[str, Any]]]  # intent name -> slot name -> DescribeSlot body, priority order
     fallback: str | None  # the name of the intent whose parent is AMAZON.FallbackIntent
@@ -322,7 +321,7 @@ class Dialog:
 
     def _answer_confirmation(self, text: str, top: Any) -> None:
         setting = self._intent_doc().get("intentConfirmationSetting") or {}
-        answer = confirmation(text)
+        answer = self.locale.model.confirmation(text, self.now)
         if answer is None and self._switches(top):
             self._start(top.intent_name, top.slots)
             return
