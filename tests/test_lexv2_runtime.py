@@ -6,12 +6,15 @@ import base64
 import gzip
 import json
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import FIXTURES
 from lexv2_helpers import load_export, real_exports, rebuild, simple_bot
 from test_wire import error_of
 
+from localexport.aws.errors import AWSError
 from localexport.services.lexv2 import code_hooks
 
 ALIAS = "TSTALIASID"
@@ -211,6 +214,94 @@ def test_a_registered_fulfillment_hook_gets_the_lambda_event_and_decides(lex, ta
     assert events[0]["invocationSource"] == "FulfillmentCodeHook"
     assert events[0]["inputTranscript"] == "order a big pizza"
     assert events[0]["bot"]["id"] == bot["botId"] and events[0]["bot"]["localeId"] == "en_US"
+
+
+class _LambdaEndpoint(BaseHTTPRequestHandler):
+    """A code hook on loopback: answers each event with ``server.answer(event)`` (a status and a JSON body)."""
+
+    def do_POST(self):
+        event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.events.append(event)
+        status, body = self.server.answer(event)
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def endpoint():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _LambdaEndpoint)
+    server.events = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _with_hooks(lex, bot):
+    intent = lex.describe_intent(**bot["where"], intentId=bot["intentId"])
+    lex.update_intent(**bot["where"], intentId=bot["intentId"],
+                      **{k: intent[k] for k in ("intentName", "sampleUtterances", "slotPriorities")},
+                      fulfillmentCodeHook={"enabled": True})
+    lex.build_bot_locale(**bot["where"])
+
+
+def test_a_code_hook_endpoint_registered_through_the_controls_gets_the_event_and_decides(lex, talk, local,
+                                                                                         endpoint, make_client):
+    bot = simple_bot(lex)
+    _with_hooks(lex, bot)
+
+    def close(event):
+        state = event["sessionState"]
+        state["intent"]["state"] = "Fulfilled"
+        state["dialogAction"] = {"type": "Close"}
+        return 200, {"sessionState": state, "messages": [{"contentType": "PlainText", "content": "Baked remotely."}]}
+
+    endpoint.answer = close
+    url = f"http://127.0.0.1:{endpoint.server_address[1]}/hook"
+    ids = {"botId": bot["botId"], "botAliasId": ALIAS, "localeId": "en_US"}
+    assert local.controls.console("lexv2-runtime", "PutCodeHook", "123456789012", "us-east-1",
+                                  {**ids, "url": url}) == {**ids, "url": url}
+    answer = _say(talk, bot, "order a big pizza")
+    assert _texts(answer) == ["Baked remotely."]
+    assert answer["sessionState"]["intent"]["state"] == "Fulfilled"
+    assert [e["invocationSource"] for e in endpoint.events] == ["FulfillmentCodeHook"]
+    assert endpoint.events[0]["sessionState"]["intent"]["slots"]["size"]["value"]["interpretedValue"] == "large"
+    # another account's bot of the same id is not answered by this endpoint (nor can it register one here)
+    other = make_client("lexv2-runtime", account="210987654321")
+    assert error_of(other.recognize_text, **ids, sessionId="s1", text="order a big pizza")[0] == \
+        "ResourceNotFoundException"
+    # failing endpoints are a Lambda failing: DependencyFailedException, and the session is not advanced
+    for status, body in ((500, {"errorMessage": "boom"}), (200, b"not json")):
+        endpoint.answer = lambda event, s=status, b=body: (s, b)
+        code, http_status, message = error_of(talk.recognize_text, **ids, sessionId="s2", text="order a big pizza")
+        assert (code, http_status) == ("DependencyFailedException", 424) and "Invalid Lambda Response" in message
+        assert error_of(talk.get_session, **ids, sessionId="s2")[0] == "ResourceNotFoundException"
+    # removed: the bot behaves as if no code hook were enabled
+    local.controls.console("lexv2-runtime", "PutCodeHook", "123456789012", "us-east-1", ids)
+    assert _say(talk, bot, "order a big pizza", session="s3")["sessionState"]["intent"]["state"] == "Fulfilled"
+    assert len(endpoint.events) == 3
+
+
+def test_put_code_hook_refuses_a_missing_bot_or_alias_and_a_url_that_is_not_http(lex, local):
+    bot = simple_bot(lex, build=False)
+    put = lambda **p: local.controls.console("lexv2-runtime", "PutCodeHook", "123456789012", "us-east-1", p)
+    for params, code in (({"botId": "NOSUCHBOT1", "botAliasId": ALIAS, "localeId": "en_US", "url": "http://x/"},
+                          "ResourceNotFoundException"),
+                         ({"botId": bot["botId"], "botAliasId": "NOSUCHALIA", "localeId": "en_US", "url": "http://x/"},
+                          "ResourceNotFoundException"),
+                         ({"botId": bot["botId"], "botAliasId": ALIAS, "localeId": "en_US", "url": "file:///etc/passwd"},
+                          "ValidationException"),
+                         ({"botId": bot["botId"], "localeId": "en_US"}, "ValidationException")):
+        with pytest.raises(AWSError) as raised:
+            put(**params)
+        assert raised.value.code == code
 
 
 def _filled(utterance: str, values: dict[str, str]) -> str:

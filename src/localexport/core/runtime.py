@@ -108,7 +108,8 @@ class Operations:
         return register
 
     def console(self, name: str) -> Callable[[Handler], Handler]:
-        """An action the AWS console has and the API lacks, offered through the test controls."""
+        """An action the AWS console has and the API lacks (or what stands in for an AWS service here, such as a
+        Lambda function), offered through the test controls."""
 
         def register(fn: Handler) -> Handler:
             self.console_actions[name] = fn

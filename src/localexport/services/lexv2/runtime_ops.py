@@ -20,7 +20,8 @@ from typing import Any
 from ...aws.errors import AWSError
 from ...core.runtime import Operations, RequestContext
 from . import code_hooks, sessions
-from .built_locales import Built, resolve
+from . import resources as r
+from .built_locales import Built, models, not_found, resolve
 from .dialog import Dialog, Session
 
 op = Operations("lexv2-runtime")
@@ -29,8 +30,7 @@ TEXT = "text/plain; charset=utf-8"
 
 
 def _built(ctx: RequestContext, params: dict[str, Any]) -> Built:
-    hook = code_hooks.find(ctx.runtime, ctx.account, ctx.region, params["botId"], params["botAliasId"],
-                           params["localeId"])
+    hook = code_hooks.find(ctx, params["botId"], params["botAliasId"], params["localeId"])
     return resolve(ctx, params["botId"], params["botAliasId"], params["localeId"], hook)
 
 
@@ -133,6 +133,26 @@ def delete_session(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any
         raise AWSError("ResourceNotFoundException", f"Session {params['sessionId']} does not exist.")
     sessions.delete(ctx, key)
     return {k: params[k] for k in ("botId", "botAliasId", "localeId", "sessionId")}
+
+
+@op.console("PutCodeHook")
+def put_code_hook(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Make an HTTP endpoint answer the code hooks of a bot alias's locale (``url``; none removes it): what
+    the alias's Lambda function is on AWS (code_hooks.py)."""
+    ids = {k: params.get(k) for k in ("botId", "botAliasId", "localeId")}
+    missing = [k for k, v in ids.items() if not isinstance(v, str) or not v]
+    if missing:
+        raise AWSError("ValidationException", f"PutCodeHook needs {', '.join(missing)}.")
+    url = params.get("url")
+    if url is not None and not isinstance(url, str):
+        raise AWSError("ValidationException", "url must be a string (or absent, to remove the code hook).")
+    mctx = models(ctx)
+    if r.find(mctx, r.BOT, {"botId": ids["botId"]}) is None:
+        raise not_found(f"Bot {ids['botId']} does not exist.")
+    if r.find(mctx, r.BOT_ALIAS, {"botId": ids["botId"], "botAliasId": ids["botAliasId"]}) is None:
+        raise not_found(f"Bot alias {ids['botAliasId']} of bot {ids['botId']} does not exist.")
+    code_hooks.put_endpoint(ctx, ids["botId"], ids["botAliasId"], ids["localeId"], url)
+    return {**ids, "url": url}
 
 
 def _check_response_type(value: str | None) -> None:
