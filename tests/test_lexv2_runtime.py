@@ -216,6 +216,41 @@ def test_a_registered_fulfillment_hook_gets_the_lambda_event_and_decides(lex, ta
     assert events[0]["bot"]["id"] == bot["botId"] and events[0]["bot"]["localeId"] == "en_US"
 
 
+def test_an_intent_with_an_input_context_is_recognised_only_while_an_output_context_lives(lex, talk, local):
+    bot = simple_bot(lex, build=False)
+    intent = lex.describe_intent(**bot["where"], intentId=bot["intentId"])
+    lex.update_intent(**bot["where"], intentId=bot["intentId"],
+                      **{k: intent[k] for k in ("intentName", "sampleUtterances", "slotPriorities")},
+                      outputContexts=[{"name": "ordered", "timeToLiveInSeconds": 60, "turnsToLive": 2}])
+    lex.create_intent(**bot["where"], intentName="AddDrink", sampleUtterances=[{"utterance": "add a drink"}],
+                      inputContexts=[{"name": "ordered"}])
+    lex.build_bot_locale(**bot["where"])
+    assert _say(talk, bot, "add a drink")["interpretations"][0]["intent"]["name"] == "FallbackIntent"
+    done = _say(talk, bot, "order a big pizza", session="s2")
+    assert done["sessionState"]["intent"]["state"] == "Fulfilled"
+    assert done["sessionState"]["activeContexts"] == [
+        {"name": "ordered", "timeToLive": {"timeToLiveInSeconds": 60, "turnsToLive": 2}, "contextAttributes": {}}]
+    first = _say(talk, bot, "add a drink", session="s2")
+    assert first["interpretations"][0]["intent"]["name"] == "AddDrink"
+    assert first["sessionState"]["activeContexts"][0]["timeToLive"]["turnsToLive"] == 1
+    second = _say(talk, bot, "add a drink", session="s2")
+    assert second["interpretations"][0]["intent"]["name"] == "AddDrink"
+    assert not second["sessionState"].get("activeContexts")
+    assert _say(talk, bot, "add a drink", session="s2")["interpretations"][0]["intent"]["name"] == "FallbackIntent"
+    # by time: fulfilled again, then 61 s pass on the server clock
+    _say(talk, bot, "order a big pizza", session="s3")
+    local.controls.advance_clock(61)
+    assert _say(talk, bot, "add a drink", session="s3")["interpretations"][0]["intent"]["name"] == "FallbackIntent"
+    # a context the client sets is active at once; an empty list clears them
+    given = {"activeContexts": [{"name": "ordered", "timeToLive": {"timeToLiveInSeconds": 30, "turnsToLive": 5},
+                                 "contextAttributes": {"table": "4"}}]}
+    set_by_client = _say(talk, bot, "add a drink", session="s4", sessionState=given)
+    assert set_by_client["interpretations"][0]["intent"]["name"] == "AddDrink"
+    assert set_by_client["sessionState"]["activeContexts"][0]["contextAttributes"] == {"table": "4"}
+    cleared = _say(talk, bot, "add a drink", session="s4", sessionState={"activeContexts": []})
+    assert cleared["interpretations"][0]["intent"]["name"] == "FallbackIntent"
+
+
 class _LambdaEndpoint(BaseHTTPRequestHandler):
     """A code hook on loopback: answers each event with ``server.answer(event)`` (a status and a JSON body)."""
 

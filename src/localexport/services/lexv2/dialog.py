@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import Any
 
 from ...aws.errors import AWSError
-from . import conditions, prompts
+from . import conditions, contexts, prompts
 
 Hook = Callable[[dict[str, Any]], dict[str, Any]]  # Lambda input event -> Lambda response
 MAX_STEPS = 25  # next steps one turn may chain before the bot is deemed to loop
@@ -64,6 +64,7 @@ class Session:
     attempts: dict[str, int] = field(default_factory=dict)  # prompt -> how many times it went unanswered
     interpretations: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    expiries: dict[str, float] = field(default_factory=dict)  # active context -> when it expires (contexts.py)
 
 
 class Dialog:
@@ -79,6 +80,7 @@ class Dialog:
         self.messages: list[dict[str, Any]] = []
         self.text = ""
         self._steps = 0
+        self._contexts: set[str] = set()  # the names of the contexts active in this turn
 
     # -- the state --------------------------------------------------------------------------
 
@@ -109,13 +111,20 @@ class Dialog:
     def _set_intent_state(self, state: str) -> None:
         if self.intent:
             self.state["intent"]["state"] = state
+            if state == "Fulfilled":
+                self._fulfilled()
+
+    def _fulfilled(self) -> None:
+        contexts.activate(self.state, self.session.expiries, self._intent_doc().get("outputContexts"),
+                          self.now.timestamp())
 
     # -- a turn -------------------------------------------------------------------------------
 
     def recognize(self, text: str) -> list[dict[str, Any]]:
         """Answer ``text``; the messages to send (the session now holds the state after the turn)."""
         self.text = text
-        interpretations = self.locale.model.interpret(text, self.now)
+        self._contexts = contexts.begin_turn(self.state, self.session.expiries, self.now.timestamp())
+        interpretations = self._eligible(self.locale.model.interpret(text, self.now))
         action = (self.state.get("dialogAction") or {}).get("type")
         pending = self.intent.get("state") in (None, "InProgress", "Waiting")
         top = interpretations[0] if interpretations else None
@@ -128,6 +137,17 @@ class Dialog:
         self.session.interpretations = self._interpretations(interpretations)
         self.session.messages = self.messages
         return self.messages
+
+    def _eligible(self, found: list[Any]) -> list[Any]:
+        """The interpretations whose intents' input contexts are all active, FallbackIntent placed again."""
+        kept = [i for i in found if contexts.eligible(self.locale.intents.get(i.intent_name, {}), self._contexts)]
+        if len(kept) == len(found):
+            return found
+        fallback = [i for i in kept if i.intent_name == self.locale.fallback]
+        scored = [i for i in kept if i.intent_name != self.locale.fallback]
+        if fallback and (not scored or scored[0].score < self.locale.model.threshold):
+            return fallback + scored
+        return scored + fallback
 
     def _interpretations(self, found: list[Any]) -> list[dict[str, Any]]:
         wire = []
@@ -436,6 +456,10 @@ class Dialog:
             self.state["sessionAttributes"] = dict(state["sessionAttributes"])
         if isinstance(state.get("intent"), dict) and self.intent:
             self.state["intent"] = {**self.intent, **state["intent"]}
+            if self.intent.get("state") == "Fulfilled":
+                self._fulfilled()
+        if isinstance(state.get("activeContexts"), list):
+            self.state["activeContexts"] = state["activeContexts"]
         self.messages += [m for m in answer.get("messages") or [] if isinstance(m, dict)]
         action = state.get("dialogAction") or {}
         kind = action.get("type", "Delegate")

@@ -50,7 +50,7 @@ def _turn(ctx: RequestContext, params: dict[str, Any], text: str, given_state: d
     session, stored = sessions.load(ctx, key, built.idle_ttl)
     session = session or Session()
     if given_state is not None:  # the client's state replaces the stored one (as a code hook's would)
-        session = Session(_copy(given_state), {}, session.interpretations, session.messages)
+        session = Session(_copy(given_state), {}, session.interpretations, session.messages, session.expiries)
     session.state.pop("originatingRequestId", None)
     messages = Dialog(built.locale, session, _now(ctx), request_attributes, params["sessionId"]).recognize(text)
     session.state["originatingRequestId"] = ctx.request_id

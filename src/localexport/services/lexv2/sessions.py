@@ -27,14 +27,14 @@ def load(ctx: RequestContext, session_key: str, idle_ttl: int) -> tuple[Session 
         return None, True
     body = doc.body
     return Session(body.get("sessionState") or {}, body.get("attempts") or {}, body.get("interpretations") or [],
-                   body.get("messages") or []), True
+                   body.get("messages") or [], body.get("expiries") or {}), True
 
 
 def save(ctx: RequestContext, session_key: str, session: Session, stored: bool) -> None:
     """Write ``session`` (``stored``: a document of it exists, live or expired)."""
     now = ctx.clock.now()
     body = {"sessionState": session.state, "attempts": session.attempts,
-            "interpretations": session.interpretations, "messages": session.messages}
+            "interpretations": session.interpretations, "messages": session.messages, "expiries": session.expiries}
     parent, _, name = session_key.rpartition("/")
     doc = Doc(KIND, session_key, parent, name, body, now, now)
     if stored:
