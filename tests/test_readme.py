@@ -50,12 +50,13 @@ def test_readme_personalize_example_runs(server_factory, capsys):
 
 def test_readme_server_examples_run(server_factory, tmp_path, monkeypatch, capsys):
     server = server_factory(LOCALEXPORT_JOB_DELAY="0.2")
-    export, import_, release, v1 = blocks("python")[:4]
+    export, import_, release, runtime, v1 = blocks("python")[:5]
     assert "http://127.0.0.1:4577" in export and "create_bot_alias" in release and "lex-models" in v1
+    assert "recognize_text" in runtime
     monkeypatch.chdir(tmp_path)
     for _ in range(2):  # a reader may paste them again on the same server
         namespace: dict = {}
-        for block in (export, import_, release, v1):  # one session, as a reader would paste them
+        for block in (export, import_, release, runtime, v1):  # one session, as a reader would paste them
             exec(compile(block.replace("http://127.0.0.1:4577", server.url), "README.md", "exec"), namespace)  # noqa: S102
     with zipfile.ZipFile(tmp_path / "PizzaBot.zip") as archive:
         assert any(n.endswith("PizzaBot/Bot.json") for n in archive.namelist())
@@ -64,18 +65,18 @@ def test_readme_server_examples_run(server_factory, tmp_path, monkeypatch, capsy
     assert {b["botName"] for b in lex.list_bots()["botSummaries"]} == {"PizzaBot", "PizzaBotCopy", "GreeterV2"}
     alias = lex.describe_bot_alias(botId=namespace["copy"], botAliasId=namespace["alias"]["botAliasId"])
     assert (alias["botAliasStatus"], alias["botVersion"]) == ("Available", "1")
-    assert capsys.readouterr().out.split() == ["READY", "GreeterV2"] * 2
+    assert capsys.readouterr().out.split() == ["OrderPizza", "1.0", "Fulfilled", "READY", "GreeterV2"] * 2
 
 
 def test_readme_in_process_example_runs():
     namespace: dict = {}
-    exec(compile(blocks("python")[4], "README.md", "exec"), namespace)  # noqa: S102
+    exec(compile(blocks("python")[5], "README.md", "exec"), namespace)  # noqa: S102
     assert namespace["archive"][:2] == b"PK"
 
 
 def test_readme_pytest_example_passes(tmp_path):
     test_file = tmp_path / "test_from_readme.py"
-    test_file.write_text(blocks("python")[5])
+    test_file.write_text(blocks("python")[6])
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
