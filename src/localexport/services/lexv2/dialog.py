@@ -9,7 +9,11 @@ The conversation follows the locale's intents as the developer guide's "Creating
 - a slot is elicited with its ``promptSpecification``; an answer that fills it runs the slot's
   ``slotCaptureSetting`` (capture response, conditional, ``captureNextStep``); one that does not is asked
   again (the same prompt) up to ``maxRetries`` times, then the ``failure*`` path runs (by default
-  ``FallbackIntent``, as AMAZON.FallbackIntent's page says);
+  ``FallbackIntent``, as AMAZON.FallbackIntent's page says).  ``promptAttemptsSpecification`` (Initial,
+  Retry1...) sets per attempt the audio and DTMF inputs allowed and their timeouts: text is always allowed
+  (AllowedInputTypes has no text member), so it changes nothing in a text turn;
+- active contexts (contexts.py): an intent's output contexts are set when it is fulfilled, and an intent
+  with input contexts is recognised only while they are all active;
 - an answer that another intent matches exactly switches to that intent (Lex's intent switching);
 - with every required slot filled, an active ``intentConfirmationSetting`` asks its prompt: yes
   (``AMAZON.Confirmation``) confirms and goes on to fulfilment, no declines (declination response, the
