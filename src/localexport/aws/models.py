@@ -8,8 +8,8 @@ from functools import cache
 import botocore.session
 from botocore.model import OperationModel, ServiceModel
 
-SERVICES = ("lexv2-models", "lexv2-runtime", "lex-models", "personalize", "personalize-events", "personalize-runtime",
-            "quicksight")
+SERVICES = ("lexv2-models", "lexv2-runtime", "lex-models", "lex-runtime", "personalize", "personalize-events",
+            "personalize-runtime", "quicksight")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ KNOWN = {
     "lexv2-models": Known("Lex Models V2", "lex", "rest-json"),
     "lexv2-runtime": Known("Lex Runtime V2", "lex", "rest-json"),
     "lex-models": Known("Lex Model Building Service", "lex", "rest-json"),
+    "lex-runtime": Known("Lex Runtime Service", "lex", "rest-json"),
     "personalize": Known("Personalize", "personalize", "json"),
     "personalize-events": Known("Personalize Events", "personalize", "rest-json"),
     "personalize-runtime": Known("Personalize Runtime", "personalize", "rest-json"),

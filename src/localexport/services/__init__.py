@@ -15,6 +15,7 @@ PACKAGES = {
     "lexv2-models": "lexv2",
     "lexv2-runtime": "lexv2",
     "lex-models": "lexv1",
+    "lex-runtime": "lexv1",
     "personalize": "personalize",
     "personalize-events": "personalize",
     "personalize-runtime": "personalize",

@@ -1,9 +1,10 @@
-"""Amazon Lex V1 (lex-models): bots, intents, slot types, versions, GetExport and imports."""
+"""Amazon Lex V1 (lex-models): bots, intents, slot types, versions, GetExport and imports; talking to a built
+bot (lex-runtime)."""
 
 from ...core.runtime import Runtime
-from . import aliases, handlers, jobs, migration  # noqa: F401  (operations register on import)
+from . import aliases, handlers, jobs, migration, runtime_ops  # noqa: F401  (operations register on import)
 
-operations = handlers.op
+operations = (handlers.op, runtime_ops.op)
 
 
 def install(runtime: Runtime) -> None:

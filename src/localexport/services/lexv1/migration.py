@@ -29,7 +29,7 @@ SUMMARY = ("migrationId", "v1BotName", "v1BotVersion", "v1BotLocale", "v2BotId",
            "migrationTimestamp")
 
 
-def _source(ctx: RequestContext, name: str, version: str) -> tuple[dict, list[dict], list[dict]]:
+def bot_version_sources(ctx: RequestContext, name: str, version: str) -> tuple[dict, list[dict], list[dict]]:
     """The V1 bot version with the intents and custom slot types it uses."""
     bot = r.load(ctx, r.BOT, name, version).body
     intents = []
@@ -110,7 +110,7 @@ def make_runner(runtime: Runtime):
         spec = job.spec
         ctx = RequestContext(runtime, job.scope.account, job.scope.region, job.scope.service, "StartMigration", "")
         try:
-            bot, intents, slot_types = _source(ctx, spec["v1BotName"], spec["v1BotVersion"])
+            bot, intents, slot_types = bot_version_sources(ctx, spec["v1BotName"], spec["v1BotVersion"])
         except AWSError as missing:  # deleted since StartMigration
             raise JobFailed(missing.message) from None
         converter = Converter(bot, intents, slot_types)

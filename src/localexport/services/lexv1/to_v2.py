@@ -151,7 +151,7 @@ class Converter:
         return {"messageGroups": self._groups(prompt.get("messages"), where),
                 "maxRetries": max(int(prompt.get("maxAttempts") or 1) - 1, 0), "allowInterrupt": True}
 
-    def _response(self, statement: dict[str, Any], where: str) -> dict[str, Any]:
+    def response(self, statement: dict[str, Any], where: str) -> dict[str, Any]:
         if statement.get("responseCard"):
             self.alerts.warn(NOT_MIGRATED_PROMPTS, f"Response card of {where}", PROMPTS_URL)
         return {"messageGroups": self._groups(statement.get("messages"), where), "allowInterrupt": True}
@@ -197,10 +197,10 @@ class Converter:
             setting: dict[str, Any] = {"promptSpecification": self._prompt(intent["confirmationPrompt"], where),
                                        "active": True}
             if intent.get("rejectionStatement"):
-                setting["declinationResponse"] = self._response(intent["rejectionStatement"], where)
+                setting["declinationResponse"] = self.response(intent["rejectionStatement"], where)
             body["intentConfirmationSetting"] = setting
         if intent.get("conclusionStatement"):
-            body["intentClosingSetting"] = {"closingResponse": self._response(intent["conclusionStatement"], where),
+            body["intentClosingSetting"] = {"closingResponse": self.response(intent["conclusionStatement"], where),
                                             "active": True}
         if intent.get("followUpPrompt"):
             self.alerts.warn(NOT_MIGRATED_PROMPTS, f"Follow-up prompt of {where} (use output contexts)", PROMPTS_URL)

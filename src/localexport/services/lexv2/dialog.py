@@ -75,8 +75,11 @@ class Dialog:
     """One turn: ``Dialog(locale, session, now).recognize(text)``; the session is updated in place."""
 
     def __init__(self, locale: Locale, session: Session, now: datetime, request_attributes: dict | None = None,
-                 session_id: str = ""):
+                 session_id: str = "", return_intent: bool = False):
         self.locale = locale
+        # Lex V1's ReturnIntent: an intent without an enabled fulfillment code hook is handed back to the
+        # client (state ReadyForFulfillment) instead of being fulfilled here
+        self.return_intent = return_intent
         self.session = session
         self.now = now
         self.request_attributes = request_attributes or {}
@@ -378,6 +381,11 @@ class Dialog:
         doc = self._intent_doc()
         setting = doc.get("fulfillmentCodeHook") or {}
         post = setting.get("postFulfillmentStatusSpecification") or {}
+        if self.return_intent and not setting.get("enabled"):
+            self._set_intent_state("ReadyForFulfillment")
+            self._fulfilled()  # the bot's part is done: its output contexts become active, as on fulfilment
+            self._action("Close")
+            return
         if setting.get("enabled") and setting.get("active", True) and self.locale.hook is not None:
             self._set_intent_state("FulfillmentInProgress")
             answer = self._call_hook("FulfillmentCodeHook", None)

@@ -58,6 +58,12 @@ def _turn(ctx: RequestContext, params: dict[str, Any], text: str, given_state: d
     return session, messages
 
 
+def input_text(stream: bytes | str | None) -> str:
+    """The user's text sent as a ``text/plain`` input stream (Lex V2 RecognizeUtterance, Lex V1 PostContent)."""
+    body = stream or b""
+    return (body if isinstance(body, bytes) else str(body).encode()).decode("utf-8", "replace").strip()
+
+
 def _copy(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
@@ -77,8 +83,7 @@ def recognize_utterance(ctx: RequestContext, params: dict[str, Any]) -> dict[str
         raise AWSError("ValidationException", f"Content type {content_type} is not supported here: this local "
                        "runtime recognises no speech; send text with requestContentType 'text/plain; charset=utf-8'.")
     _check_response_type(params.get("responseContentType"))
-    body = params.get("inputStream") or b""
-    text = (body if isinstance(body, bytes) else str(body).encode()).decode("utf-8", "replace").strip()
+    text = input_text(params.get("inputStream"))
     if not text:
         raise AWSError("ValidationException", "The input stream is empty: send the user's text.")
     given = _header_json(params.get("sessionState"), "sessionState")
