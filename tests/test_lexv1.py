@@ -79,6 +79,17 @@ def test_checksums_and_versions(v1):
     assert code(err.value) == "NotFoundException"
 
 
+def test_a_bot_saved_after_a_build_is_not_built(v1):
+    v1.put_intent(name="Greet", sampleUtterances=["hello"], fulfillmentActivity={"type": "ReturnIntent"})
+    built = v1.put_bot(name="Greeter", locale="en-US", childDirected=False,
+                       intents=[{"intentName": "Greet", "intentVersion": "$LATEST"}])
+    assert v1.get_bot(name="Greeter", versionOrAlias="$LATEST")["status"] == "READY"
+    saved = v1.put_bot(name="Greeter", locale="en-US", childDirected=False, processBehavior="SAVE",
+                       intents=[{"intentName": "Greet", "intentVersion": "$LATEST"}], checksum=built["checksum"])
+    assert saved["status"] == "NOT_BUILT"
+    assert v1.get_bot(name="Greeter", versionOrAlias="$LATEST")["status"] == "NOT_BUILT"
+
+
 def test_resource_in_use_and_references(v1):
     make_bot(v1)
     with pytest.raises(ClientError) as err:

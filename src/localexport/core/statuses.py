@@ -18,6 +18,15 @@ def begin(body: dict[str, Any], field: str, transitional: str, final: str, at: f
     body.setdefault(_KEY, {})[field] = [final, at, *(via or ())]
 
 
+def settled_now(body: dict[str, Any], given: dict[str, Any]) -> None:
+    """The fields ``given`` set without a transition of their own now hold their values: transitions an
+    earlier write left pending for them are dropped."""
+    pending = body.get(_KEY)
+    fixed = {f for f in given if not f.startswith("_")} - set(given.get(_KEY) or {})
+    if pending and fixed & set(pending):
+        body[_KEY] = {f: v for f, v in pending.items() if f not in fixed}
+
+
 def settle(body: dict[str, Any], now: float) -> dict[str, Any]:
     """The document with every transition that is due applied (a copy if anything moved)."""
     pending = body.get(_KEY)

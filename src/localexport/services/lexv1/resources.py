@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ...core import statuses
 from ...core.pagination import InvalidToken, page
 from ...core.runtime import RequestContext
 from ...core.store import Doc
@@ -79,6 +80,8 @@ def put(ctx: RequestContext, res: Resource, params: dict[str, Any], **extra: Any
             "createdDate": current.body["createdDate"] if current else now}
     if current is not None:
         body = {**{k: v for k, v in current.body.items() if k.startswith("_")}, **body}
+        # a status given now (PutBot SAVE's NOT_BUILT) ends an earlier build's pending READY
+        statuses.settled_now(body, extra)
     doc = Doc(res.kind, key(name, LATEST), name, name, body, now, now)
     if current is None:
         ctx.store.put(ctx.scope, doc)
