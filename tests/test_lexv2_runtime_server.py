@@ -3,13 +3,25 @@ aliased, then talked to through lexv2-runtime, and scored by a test execution.""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 from conftest import FIXTURES, client
-from lexv2_helpers import bot_spec, import_archive
+from lexv2_helpers import ROLE, bot_spec, import_archive
 
 PIZZA = FIXTURES / "lexv2" / "manicachetty__PizzaDeliveryBot" / "PizzaDelivery-DRAFT-AY2WR0FGHA-LexJson (1).zip"
 WAIT = {"Delay": 0.1, "MaxAttempts": 100}
+TEST_SET = (  # the test workbench's CSV: single utterances, and a conversation whose agent turns are prompts
+    b"Line #,Conversation #,Source,Input,Expected Output Intent,Expected Output Slot 1,Expected Output Slot 2\n"
+    b"1,,User,I want to order pizza,PizzaOrdering,,\n"
+    b"2,,User,Hello,Greetings,,\n"
+    b"3,,User,Can I order a drink,Drinkordering,,\n"
+    b"4,,User,Hello,PizzaOrdering,,\n"
+    b"5,1,User,order pizza,PizzaOrdering,,\n"
+    b"6,1,User,large,PizzaOrdering,PizzaSize = large,\n"  # the intent's slot priorities: size, then type
+    b"7,1,User,Chicken,PizzaOrdering,PizzaSize = large,PizzaType = Chicken\n"
+)
 
 
 @pytest.fixture
@@ -64,3 +76,43 @@ def test_a_real_bot_imported_released_and_talked_to_on_a_real_server(server_fact
     assert stored["sessionState"]["intent"]["state"] == "Fulfilled"
     # a finished intent: the next text starts another
     assert say("Hello")["interpretations"][0]["intent"]["name"] == "Greetings"
+
+
+def test_a_test_set_runs_against_the_released_alias_on_a_real_server(server_factory, pizza_archive):
+    server = server_factory(LOCALEXPORT_JOB_DELAY="0.2")
+    lex = client("lexv2-models", server.url)
+    bot, alias = release(lex, pizza_archive)
+    imported = import_archive(lex, requests.put, TEST_SET, {"testSetImportResourceSpecification": {
+        "testSetName": "PizzaSmoke", "roleArn": ROLE, "modality": "Text",
+        "storageLocation": {"s3BucketName": "test-sets", "s3Path": "pizza/"},
+        "importInputLocation": {"s3BucketName": "test-sets", "s3Path": "pizza.csv"}}})
+    assert imported["importStatus"] == "Completed", imported.get("failureReasons")
+    started = lex.start_test_execution(testSetId=imported["importedResourceId"], apiMode="NonStreaming", target={
+        "botAliasTarget": {"botId": bot, "botAliasId": alias, "localeId": "en_US"}})
+    execution = started["testExecutionId"]
+    assert lex.describe_test_execution(testExecutionId=execution)["testExecutionStatus"] in ("Pending", "InProgress")
+    for _ in range(100):
+        described = lex.describe_test_execution(testExecutionId=execution)
+        if described["testExecutionStatus"] not in ("Pending", "InProgress"):
+            break
+        time.sleep(0.1)
+    assert described["testExecutionStatus"] == "Completed", described.get("failureReasons")
+    assert described["target"]["botAliasTarget"]["botAliasId"] == alias
+
+    def items(view: str) -> list[dict]:
+        answer = lex.list_test_execution_result_items(testExecutionId=execution,
+                                                      resultFilterBy={"resultTypeFilter": view})
+        return next(iter(answer["testExecutionResults"].values()))["items"]
+
+    overall = {i["multiTurnConversation"]: i for i in items("OverallTestResults")}
+    single, conversation = overall[False], overall[True]
+    assert (single["totalResultCount"], single["endToEndResultCounts"]) == (
+        4, {"Matched": 3, "Mismatched": 1, "ExecutionError": 0})  # line 4 expects the wrong intent
+    assert conversation["endToEndResultCounts"] == {"Matched": 1, "Mismatched": 0, "ExecutionError": 0}
+    by_line = {i["recordNumber"]: i["turnResult"]["user"] for i in items("UtteranceLevelResults")}
+    assert {n: u["intentMatchResult"] for n, u in by_line.items()} == {
+        1: "Matched", 2: "Matched", 3: "Matched", 4: "Mismatched", 5: "Matched", 6: "Matched", 7: "Matched"}
+    assert by_line[4]["actualOutput"]["intent"]["name"] == "Greetings"
+    artifacts = requests.get(lex.get_test_execution_artifacts_url(testExecutionId=execution)["downloadArtifactsUrl"],
+                             timeout=10)
+    assert artifacts.status_code == 200 and artifacts.content[:2] == b"PK"
