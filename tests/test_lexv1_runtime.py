@@ -326,3 +326,29 @@ def test_a_real_bot_recognises_its_own_sample_utterances(v1, talk, fixtures_dir,
         said += 1
         right += answer.get("intentName") in intents
     assert right == said, f"{right} of {said} sample utterances recognised as their own intent"
+
+
+def test_put_session_keeps_the_recent_intents_the_client_gives(v1, talk):
+    make_bot(v1)
+    say(talk, "order a big pizza")
+    where = {"botName": "PizzaBot", "botAlias": "$LATEST", "userId": "u1"}
+    view = [{"intentName": "Hello", "checkpointLabel": "cp", "dialogActionType": "Close",
+             "fulfillmentState": "Fulfilled", "confirmationStatus": "None"},
+            {"intentName": "OrderPizza", "checkpointLabel": "cp2", "dialogActionType": "ElicitSlot",
+             "slotToElicit": "size", "slots": {}, "confirmationStatus": "None"}]
+    talk.put_session(**where, recentIntentSummaryView=view)
+    got = talk.get_session(**where, checkpointLabelFilter="cp2")["recentIntentSummaryView"]
+    assert [(s["intentName"], s["checkpointLabel"], s["dialogActionType"]) for s in got] == [
+        ("OrderPizza", "cp2", "ElicitSlot")]
+
+
+@pytest.mark.parametrize("header, value", [
+    ("sessionAttributes", ["x"]), ("sessionAttributes", {"a": {"b": 1}}), ("requestAttributes", "s"),
+    ("activeContexts", [{"name": "x"}]), ("activeContexts", {"a": 1}), ("activeContexts", [1])])
+def test_post_content_refuses_json_headers_of_the_wrong_shape(v1, talk, header, value):
+    make_bot(v1)
+    code, status, message = error_of(talk.post_content, botName="PizzaBot", botAlias="$LATEST", userId="u1",
+                                     contentType="text/plain; charset=utf-8", inputStream=b"order a big pizza",
+                                     **{header: value})
+    assert (code, status) == ("BadRequestException", 400) and header in message
+    assert error_of(talk.get_session, botName="PizzaBot", botAlias="$LATEST", userId="u1")[0] == "NotFoundException"

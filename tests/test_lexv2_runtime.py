@@ -324,6 +324,55 @@ def test_a_code_hook_endpoint_registered_through_the_controls_gets_the_event_and
     assert len(endpoint.events) == 3
 
 
+def test_a_hook_answering_malformed_contexts_fails_the_turn_and_hides_the_urls_secrets(lex, talk, local,
+                                                                                       endpoint):
+    bot = simple_bot(lex)
+    _with_hooks(lex, bot)
+
+    def bad_contexts(event):
+        state = event["sessionState"]
+        state["intent"]["state"] = "Fulfilled"
+        state["dialogAction"] = {"type": "Close"}
+        return 200, {"sessionState": {**state, "activeContexts": [{"name": "x"}]}}
+
+    endpoint.answer = bad_contexts
+    ids = {"botId": bot["botId"], "botAliasId": ALIAS, "localeId": "en_US"}
+    url = f"http://hook:s3cret@127.0.0.1:{endpoint.server_address[1]}/hook?token=t0ken"
+    local.controls.console("lexv2-runtime", "PutCodeHook", "123456789012", "us-east-1", {**ids, "url": url})
+    code, status, message = error_of(talk.recognize_text, **ids, sessionId="s1", text="order a big pizza")
+    assert (code, status) == ("DependencyFailedException", 424) and "timeToLive" in message
+    assert error_of(talk.get_session, **ids, sessionId="s1")[0] == "ResourceNotFoundException"  # nothing kept
+    endpoint.answer = lambda event: (503, {})
+    message = error_of(talk.recognize_text, **ids, sessionId="s1", text="order a big pizza")[2]
+    assert "503" in message and "s3cret" not in message and "t0ken" not in message
+
+
+def test_a_context_sent_back_with_another_lifetime_starts_it_again(lex, talk, local):
+    bot = simple_bot(lex, build=False)
+    lex.create_intent(**bot["where"], intentName="AddDrink", sampleUtterances=[{"utterance": "add a drink"}],
+                      inputContexts=[{"name": "ordered"}])
+    lex.build_bot_locale(**bot["where"])
+    context = {"name": "ordered", "timeToLive": {"timeToLiveInSeconds": 10, "turnsToLive": 5},
+               "contextAttributes": {}}
+    first = _say(talk, bot, "add a drink", sessionState={"activeContexts": [context]})
+    assert first["interpretations"][0]["intent"]["name"] == "AddDrink"
+    local.controls.advance_clock(8)
+    longer = {**context, "timeToLive": {"timeToLiveInSeconds": 60, "turnsToLive": 5}}
+    _say(talk, bot, "add a drink", sessionState={"activeContexts": [longer]})
+    local.controls.advance_clock(8)  # 16 s after the first: the first lifetime would be over
+    assert _say(talk, bot, "add a drink")["interpretations"][0]["intent"]["name"] == "AddDrink"
+
+
+def test_recognize_utterance_refuses_a_session_state_header_of_the_wrong_shape(lex, talk):
+    bot = simple_bot(lex)
+    ids = {"botId": bot["botId"], "botAliasId": ALIAS, "localeId": "en_US", "sessionId": "s1"}
+    for state in ([1], {"sessionAttributes": {"a": 1}}, {"activeContexts": [{"name": "x"}]}, {"intent": "x"}):
+        header = base64.b64encode(json.dumps(state).encode()).decode()
+        code, status, _ = error_of(talk.recognize_utterance, **ids, requestContentType="text/plain; charset=utf-8",
+                                   inputStream=b"order a big pizza", sessionState=header)
+        assert (code, status) == ("ValidationException", 400), state
+
+
 def test_put_code_hook_refuses_a_missing_bot_or_alias_and_a_url_that_is_not_http(lex, local):
     bot = simple_bot(lex, build=False)
     put = lambda **p: local.controls.console("lexv2-runtime", "PutCodeHook", "123456789012", "us-east-1", p)

@@ -19,16 +19,14 @@ synthesised here); its JSON headers, and PutSession's, are base64 JSON as botoco
 from __future__ import annotations
 
 import base64
-import binascii
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from ...aws.errors import AWSError
 from ...core.runtime import Operations, RequestContext
 from ..lexv2 import prompts, sessions
 from ..lexv2.dialog import Dialog, Session
-from ..lexv2.runtime_ops import input_text
+from ..lexv2.runtime_input import active_contexts, header_json, input_text, now, string_map
 from .errors import bad_request, not_found
 from .runtime_bots import V1Bot, resolve
 
@@ -48,13 +46,9 @@ def _open(ctx: RequestContext, params: dict[str, Any]) -> tuple[V1Bot, Session, 
     bot = resolve(ctx, params["botName"], params["botAlias"])
     session, stored = sessions.load(ctx, _key(params), bot.idle_ttl)
     session = session or Session()
-    session.state.setdefault(V1, {"sessionId": f"{_now(ctx).strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z-"
+    session.state.setdefault(V1, {"sessionId": f"{now(ctx).strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z-"
                                                f"{ctx.ids.short()}", "recent": []})
     return bot, session, stored
-
-
-def _now(ctx: RequestContext) -> datetime:
-    return datetime.fromtimestamp(ctx.clock.now(), UTC)
 
 
 # -- a turn ---------------------------------------------------------------------------------------
@@ -69,7 +63,7 @@ def _turn(ctx: RequestContext, params: dict[str, Any], text: str, attributes: di
     if active_contexts is not None:  # an empty list clears them
         state["activeContexts"] = _v2_contexts(active_contexts)
     before = dict(state.get("intent") or {}), (state.get("dialogAction") or {}).get("type")
-    messages = Dialog(bot.locale, session, _now(ctx), request_attributes, params["userId"],
+    messages = Dialog(bot.locale, session, now(ctx), request_attributes, params["userId"],
                       return_intent=True).recognize(text)
     if (state.get("dialogAction") or {}).get("type") == "ElicitIntent" and not state.get("intent"):
         messages = _not_understood(bot, session, *before)
@@ -234,9 +228,10 @@ def post_content(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     text = input_text(params.get("inputStream"))
     if not text:
         raise bad_request("The input stream is empty: send the user's text.")
-    bot, session = _turn(ctx, params, text, _header_json(params.get("sessionAttributes"), "sessionAttributes"),
-                         _header_json(params.get("requestAttributes"), "requestAttributes"),
-                         _header_json(params.get("activeContexts"), "activeContexts"))
+    bot, session = _turn(ctx, params, text, _header_map(params, "sessionAttributes"),
+                         _header_map(params, "requestAttributes"),
+                         active_contexts(header_json(params.get("activeContexts"), "activeContexts", bad_request),
+                                         "activeContexts", "parameters", bad_request))
     answer = _answer(bot, session)
     return {**_headers(answer), "contentType": TEXT, "inputTranscript": _ascii(text),
             "encodedInputTranscript": _b64(text), "audioStream": b""}
@@ -257,6 +252,8 @@ def put_session(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("dialogAction"):
         messages = _set_action(bot, session, params["dialogAction"])
     _remember(state, messages, ({}, None))
+    if params.get("recentIntentSummaryView") is not None:  # the client's view replaces the session's, as given
+        state[V1]["recent"] = params["recentIntentSummaryView"][:MAX_RECENT]
     state[V1]["chosen"] = False  # no text was interpreted
     sessions.save(ctx, _key(params), session, stored)
     # (the members PutSession's output lacks, botVersion and the NLU's, are not serialized)
@@ -381,11 +378,5 @@ def _ascii(text: str) -> str | None:
     return text if text.isascii() else None
 
 
-def _header_json(value: str | None, name: str) -> Any:
-    """A header botocore sent as base64 JSON (``jsonvalue``)."""
-    if not value:
-        return None
-    try:
-        return json.loads(base64.b64decode(value, validate=True))
-    except (binascii.Error, ValueError):
-        raise bad_request(f"{name} must be base64-encoded JSON.") from None
+def _header_map(params: dict[str, Any], name: str) -> dict[str, str] | None:
+    return string_map(header_json(params.get(name), name, bad_request), name, bad_request)

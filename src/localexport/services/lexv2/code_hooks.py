@@ -17,6 +17,7 @@ DependencyFailedException, as AWS answers for a Lambda error.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from .dialog import Hook
 CACHE = "lexv2.code_hooks"
 KIND = "lex_code_hook"
 TIMEOUT = 30.0  # seconds: Lex waits this long for a dialog code hook's Lambda before it gives up
+MAX_RESPONSE = 6 * 1024 * 1024  # bytes: a synchronous Lambda invocation's response payload limit
 
 
 def register(runtime: Runtime, account: str, region: str, bot_id: str, alias_id: str, locale_id: str,
@@ -74,16 +76,26 @@ def find(ctx: RequestContext, bot_id: str, alias_id: str, locale_id: str) -> Hoo
 
 
 def _endpoint(url: str) -> Hook:
+    parts = urlsplit(url)
+    shown = f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}"  # no secrets in errors
+
     def call(event: dict[str, Any]) -> Any:
+        # straight to the registered URL: no proxy from the server's environment, no redirect followed
         try:
-            answer = httpx.post(url, json=event, timeout=TIMEOUT)
+            with httpx.Client(trust_env=False, follow_redirects=False, timeout=TIMEOUT) as client, \
+                    client.stream("POST", url, json=event) as answer:
+                if not answer.is_success:
+                    raise RuntimeError(f"{shown} answered HTTP {answer.status_code}")
+                body = bytearray()
+                for chunk in answer.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_RESPONSE:
+                        raise RuntimeError(f"{shown} answered more than {MAX_RESPONSE} bytes")
         except httpx.HTTPError as error:
-            raise RuntimeError(f"{url} could not be reached ({error.__class__.__name__})") from None
-        if not answer.is_success:
-            raise RuntimeError(f"{url} answered HTTP {answer.status_code}")
+            raise RuntimeError(f"{shown} could not be reached ({error.__class__.__name__})") from None
         try:
-            return answer.json()
+            return json.loads(body)
         except ValueError:
-            raise RuntimeError(f"{url} did not answer JSON") from None
+            raise RuntimeError(f"{shown} did not answer JSON") from None
 
     return call

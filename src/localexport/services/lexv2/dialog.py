@@ -68,7 +68,7 @@ class Session:
     attempts: dict[str, int] = field(default_factory=dict)  # prompt -> how many times it went unanswered
     interpretations: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
-    expiries: dict[str, float] = field(default_factory=dict)  # active context -> when it expires (contexts.py)
+    expiries: dict[str, list] = field(default_factory=dict)  # active context -> [expiry, timeToLive sent]
 
 
 class Dialog:
@@ -470,8 +470,11 @@ class Dialog:
             self.state["intent"] = {**self.intent, **state["intent"]}
             if self.intent.get("state") == "Fulfilled":
                 self._fulfilled()
-        if isinstance(state.get("activeContexts"), list):
-            self.state["activeContexts"] = state["activeContexts"]
+        if state.get("activeContexts") is not None:
+            try:
+                self.state["activeContexts"] = contexts.checked(state["activeContexts"])
+            except ValueError as error:
+                raise AWSError("DependencyFailedException", f"Invalid Lambda Response: {error}.") from None
         self.messages += [m for m in answer.get("messages") or [] if isinstance(m, dict)]
         action = state.get("dialogAction") or {}
         kind = action.get("type", "Delegate")

@@ -11,10 +11,8 @@ says; the session state and request attributes a client sends in headers are bas
 from __future__ import annotations
 
 import base64
-import binascii
 import gzip
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from ...aws.errors import AWSError
@@ -23,6 +21,7 @@ from . import code_hooks, sessions
 from . import resources as r
 from .built_locales import Built, models, not_found, resolve
 from .dialog import Dialog, Session
+from .runtime_input import header_json, input_text, now, session_state, string_map
 
 op = Operations("lexv2-runtime")
 
@@ -38,10 +37,6 @@ def _key(params: dict[str, Any]) -> str:
     return sessions.key(params["botId"], params["botAliasId"], params["localeId"], params["sessionId"])
 
 
-def _now(ctx: RequestContext) -> datetime:
-    return datetime.fromtimestamp(ctx.clock.now(), UTC)
-
-
 def _turn(ctx: RequestContext, params: dict[str, Any], text: str, given_state: dict[str, Any] | None,
           request_attributes: dict[str, str] | None) -> tuple[Session, list[dict[str, Any]]]:
     """One turn of the conversation; the session after it (saved) and the messages it answers."""
@@ -52,16 +47,10 @@ def _turn(ctx: RequestContext, params: dict[str, Any], text: str, given_state: d
     if given_state is not None:  # the client's state replaces the stored one (as a code hook's would)
         session = Session(_copy(given_state), {}, session.interpretations, session.messages, session.expiries)
     session.state.pop("originatingRequestId", None)
-    messages = Dialog(built.locale, session, _now(ctx), request_attributes, params["sessionId"]).recognize(text)
+    messages = Dialog(built.locale, session, now(ctx), request_attributes, params["sessionId"]).recognize(text)
     session.state["originatingRequestId"] = ctx.request_id
     sessions.save(ctx, key, session, stored)
     return session, messages
-
-
-def input_text(stream: bytes | str | None) -> str:
-    """The user's text sent as a ``text/plain`` input stream (Lex V2 RecognizeUtterance, Lex V1 PostContent)."""
-    body = stream or b""
-    return (body if isinstance(body, bytes) else str(body).encode()).decode("utf-8", "replace").strip()
 
 
 def _copy(value: Any) -> Any:
@@ -86,8 +75,8 @@ def recognize_utterance(ctx: RequestContext, params: dict[str, Any]) -> dict[str
     text = input_text(params.get("inputStream"))
     if not text:
         raise AWSError("ValidationException", "The input stream is empty: send the user's text.")
-    given = _header_json(params.get("sessionState"), "sessionState")
-    attributes = _header_json(params.get("requestAttributes"), "requestAttributes")
+    given = session_state(header_json(params.get("sessionState"), "sessionState"))
+    attributes = string_map(header_json(params.get("requestAttributes"), "requestAttributes"), "requestAttributes")
     session, messages = _turn(ctx, params, text, given, attributes)
     return {"inputMode": "Text", "contentType": TEXT, "messages": _encode(messages) if messages else None,
             "interpretations": _encode(session.interpretations), "sessionState": _encode(session.state),
@@ -172,14 +161,3 @@ def _encode(value: Any) -> str:
     return base64.b64encode(gzip.compress(raw, mtime=0)).decode()
 
 
-def _header_json(value: str | None, name: str) -> Any:
-    if not value:
-        return None
-    try:
-        raw = base64.b64decode(value, validate=True)
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-        return json.loads(raw)
-    except (binascii.Error, OSError, EOFError, ValueError):
-        raise AWSError("ValidationException", f"{name} must be base64-encoded JSON (gzip-compressed or not).") \
-            from None
