@@ -177,6 +177,8 @@ def test_errors(lex, wire, local):
     missing_alias = {"botAliasTarget": {"botId": bot["botId"], "botAliasId": "NOSUCHALIA", "localeId": "en_US"}}
     assert error_of(start, testSetId=test_set_id, target=missing_alias, apiMode="Streaming")[0] == \
         "ResourceNotFoundException"
+    code, message = error_of(start, testSetId=test_set_id, target={}, apiMode="Streaming")
+    assert code == "ValidationException" and "botAliasTarget" in message
     code, message = error_of(start, testSetId=test_set_id, target=target(bot), apiMode="Streaming",
                              testExecutionModality="Audio")
     assert code == "ValidationException" and "Audio" in message

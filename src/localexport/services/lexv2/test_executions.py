@@ -57,6 +57,9 @@ def _paged(items: list, params: dict[str, Any], query: Any) -> tuple[list, str |
 
 @op("StartTestExecution")
 def start_test_execution(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    target = params["target"].get("botAliasTarget")  # TestExecutionTarget's only member, not required
+    if not target:
+        raise validation("target.botAliasTarget is required: the bot alias and locale to run the test set on.")
     test_set = testsets.load(ctx, params["testSetId"]).body
     modality = params.get("testExecutionModality") or "Text"
     if modality == "Audio":
@@ -65,7 +68,6 @@ def start_test_execution(ctx: RequestContext, params: dict[str, Any]) -> dict[st
     if test_set.get("status") != "Ready":
         raise conflict(f"Test set {params['testSetId']} is {test_set.get('status')}; a test execution needs a "
                        "Ready test set.")
-    target = params["target"]["botAliasTarget"]
     resolve(ctx, target["botId"], target["botAliasId"], target["localeId"])  # the errors AWS answers at start
     spec = {"testSetId": params["testSetId"], "testSetName": test_set["testSetName"], "target": params["target"],
             "apiMode": params["apiMode"], "testExecutionModality": modality}

@@ -89,8 +89,9 @@ def _user_turn(locale: Locale, session: Session, user: dict[str, Any], now: date
         return {"user": result, "slots": {name: ERROR for name in wanted_slots}}, []
     intent = session.state.get("intent") or {}
     actual_slots = _actual_slots(intent.get("slots") or {})
-    actual: dict[str, Any] = {"intent": {"name": intent.get("name") or "", **({"slots": actual_slots}
-                                                                             if actual_slots else {})}}
+    # no intent at all (a locale without FallbackIntent) is what Lex names it
+    actual: dict[str, Any] = {"intent": {"name": intent.get("name") or "FallbackIntent",
+                                         **({"slots": actual_slots} if actual_slots else {})}}
     contexts = [{"name": c["name"]} for c in session.state.get("activeContexts") or []]
     if contexts:
         actual["activeContexts"] = contexts
