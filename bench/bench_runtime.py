@@ -13,26 +13,14 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import statistics
 import time
+
+from bench_inprocess import per_call  # the same measure: median over rounds of the mean per call
 
 ROLE = "arn:aws:iam::123456789012:role/LexRole"
 VERBS = ("book", "cancel", "check", "change", "find", "order", "track", "pay", "renew", "report")
 THINGS = ("flight", "hotel", "car", "table", "ticket", "parcel", "bill", "licence", "claim", "account")
 PLACES = ("paris", "tokyo", "lima", "oslo", "cairo", "quito", "perth", "dakar", "hanoi", "sofia")
-
-
-def per_call(call, calls: int, rounds: int = 5) -> float:
-    """Median over rounds of the mean seconds per call."""
-    for _ in range(min(50, calls)):
-        call()
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(calls):
-            call()
-        samples.append((time.perf_counter() - start) / calls)
-    return statistics.median(samples)
 
 
 def build_bot(lex, intents: int) -> str:
