@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..aws.validation import ValidationStyle
@@ -55,6 +55,10 @@ class RequestContext:
     @property
     def scope(self) -> Scope:
         return Scope(self.account, self.region, self.service)
+
+    def as_service(self, service: str) -> RequestContext:
+        """The same call seen from another service's scope (a runtime reading the bots its models API made)."""
+        return replace(self, service=service)
 
     @property
     def store(self) -> Store:

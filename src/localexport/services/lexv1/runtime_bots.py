@@ -41,14 +41,9 @@ class V1Bot:
     fallback: dict[str, Any] | None  # the V2 body of the bot's AMAZON.FallbackIntent intent, if it has one
 
 
-def models(ctx: RequestContext) -> RequestContext:
-    """The caller's view of the V1 bots (the runtime's calls are scoped to lex-runtime)."""
-    return RequestContext(ctx.runtime, ctx.account, ctx.region, SERVICE, ctx.operation, ctx.base_url, ctx.request_id)
-
-
 def resolve(ctx: RequestContext, bot_name: str, alias: str) -> V1Bot:
     """The built bot version (bot, alias) talks to, or the error AWS answers."""
-    mctx = models(ctx)
+    mctx = ctx.as_service(SERVICE)
     if r.find(mctx, r.BOT, bot_name) is None:
         raise not_found(f"The bot {bot_name} does not exist.")
     version = alias

@@ -33,18 +33,13 @@ class Built:
     idle_ttl: int
 
 
-def models(ctx: RequestContext) -> RequestContext:
-    """The caller's view of the bots (the runtime's calls are scoped to lexv2-runtime)."""
-    return RequestContext(ctx.runtime, ctx.account, ctx.region, SERVICE, ctx.operation, ctx.base_url, ctx.request_id)
-
-
 def not_found(message: str) -> AWSError:
     return AWSError("ResourceNotFoundException", message)
 
 
 def resolve(ctx: RequestContext, bot_id: str, alias_id: str, locale_id: str, hook: Hook | None = None) -> Built:
     """The built locale a call on (bot, alias, locale) talks to, or the error AWS answers."""
-    mctx = models(ctx)
+    mctx = ctx.as_service(SERVICE)
     bot = r.find(mctx, r.BOT, {"botId": bot_id})
     if bot is None:
         raise not_found(f"Bot {bot_id} does not exist.")

@@ -134,7 +134,7 @@ def make_runner(runtime: Runtime):
         target = job.spec["target"]["botAliasTarget"]
         if ctx.store.get(ctx.scope, testsets.TEST_SET.kind, job.spec["testSetId"]) is None:
             raise JobFailed(f"Test set {job.spec['testSetId']} was deleted before the test execution ran.")
-        hook_ctx = RequestContext(runtime, scope.account, scope.region, RUNTIME, "StartTestExecution", "")
+        hook_ctx = ctx.as_service(RUNTIME)
         try:
             hook = code_hooks.find(hook_ctx, target["botId"], target["botAliasId"], target["localeId"])
             built = resolve(ctx, target["botId"], target["botAliasId"], target["localeId"], hook)
