@@ -37,8 +37,8 @@ def not_found(message: str) -> AWSError:
     return AWSError("ResourceNotFoundException", message)
 
 
-def resolve(ctx: RequestContext, bot_id: str, alias_id: str, locale_id: str, hook: Hook | None = None) -> Built:
-    """The built locale a call on (bot, alias, locale) talks to, or the error AWS answers."""
+def bot_and_alias(ctx: RequestContext, bot_id: str, alias_id: str) -> tuple[Doc, dict[str, Any]]:
+    """The bot's document and the alias as it is now, or ResourceNotFoundException naming the missing one."""
     mctx = ctx.as_service(SERVICE)
     bot = r.find(mctx, r.BOT, {"botId": bot_id})
     if bot is None:
@@ -46,7 +46,13 @@ def resolve(ctx: RequestContext, bot_id: str, alias_id: str, locale_id: str, hoo
     alias_doc = r.find(mctx, r.BOT_ALIAS, {"botId": bot_id, "botAliasId": alias_id})
     if alias_doc is None:
         raise not_found(f"Bot alias {alias_id} of bot {bot_id} does not exist.")
-    alias = r.current(mctx, alias_doc)
+    return bot, r.current(mctx, alias_doc)
+
+
+def resolve(ctx: RequestContext, bot_id: str, alias_id: str, locale_id: str, hook: Hook | None = None) -> Built:
+    """The built locale a call on (bot, alias, locale) talks to, or the error AWS answers."""
+    mctx = ctx.as_service(SERVICE)
+    bot, alias = bot_and_alias(ctx, bot_id, alias_id)
     version = alias.get("botVersion")
     if not version:
         raise not_found(f"Bot alias {alias_id} of bot {bot_id} points at no bot version.")

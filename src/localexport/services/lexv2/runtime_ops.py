@@ -17,9 +17,8 @@ from typing import Any
 
 from ...aws.errors import AWSError
 from ...core.runtime import Operations, RequestContext
-from . import built_locales, code_hooks, sessions
-from . import resources as r
-from .built_locales import Built, not_found, resolve
+from . import code_hooks, sessions
+from .built_locales import Built, bot_and_alias, resolve
 from .dialog import Dialog, Session
 from .runtime_input import header_json, input_text, now, session_state, string_map
 
@@ -140,11 +139,7 @@ def put_code_hook(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
     url = params.get("url")
     if url is not None and not isinstance(url, str):
         raise AWSError("ValidationException", "url must be a string (or absent, to remove the code hook).")
-    mctx = ctx.as_service(built_locales.SERVICE)
-    if r.find(mctx, r.BOT, {"botId": ids["botId"]}) is None:
-        raise not_found(f"Bot {ids['botId']} does not exist.")
-    if r.find(mctx, r.BOT_ALIAS, {"botId": ids["botId"], "botAliasId": ids["botAliasId"]}) is None:
-        raise not_found(f"Bot alias {ids['botAliasId']} of bot {ids['botId']} does not exist.")
+    bot_and_alias(ctx, ids["botId"], ids["botAliasId"])
     code_hooks.put_endpoint(ctx, ids["botId"], ids["botAliasId"], ids["localeId"], url)
     return {**ids, "url": url}
 

@@ -14,8 +14,8 @@ from ...aws.errors import AWSError
 from ...core.jobs import JobFailed, JobOutcome
 from ...core.runtime import RequestContext, Runtime
 from ...core.store import Job
-from . import resources as r
 from . import testsets
+from .built_locales import bot_and_alias
 from .errors import conflict
 from .handlers import op
 
@@ -25,13 +25,7 @@ ECHOED = ("testSetName", "description", "storageLocation", "generationDataSource
 
 
 def _alias(ctx: RequestContext, source: dict[str, Any]) -> dict[str, Any]:
-    if r.find(ctx, r.BOT, {"botId": source["botId"]}) is None:
-        raise AWSError("ResourceNotFoundException", f"Bot {source['botId']} does not exist.")
-    doc = r.find(ctx, r.BOT_ALIAS, {"botId": source["botId"], "botAliasId": source["botAliasId"]})
-    if doc is None:
-        raise AWSError("ResourceNotFoundException",
-                       f"Bot alias {source['botAliasId']} of bot {source['botId']} does not exist.")
-    return r.current(ctx, doc)
+    return bot_and_alias(ctx, source["botId"], source["botAliasId"])[1]
 
 
 @op("StartTestSetGeneration")
