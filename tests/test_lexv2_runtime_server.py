@@ -116,3 +116,27 @@ def test_a_test_set_runs_against_the_released_alias_on_a_real_server(server_fact
     artifacts = requests.get(lex.get_test_execution_artifacts_url(testExecutionId=execution)["downloadArtifactsUrl"],
                              timeout=10)
     assert artifacts.status_code == 200 and artifacts.content[:2] == b"PK"
+
+
+def test_a_lex_v1_bot_answers_lex_runtime_on_a_real_server(server_factory):
+    server = server_factory(LOCALEXPORT_JOB_DELAY="0.2")
+    models, talk = client("lex-models", server.url), client("lex-runtime", server.url)
+    prompt = {"messages": [{"contentType": "PlainText", "content": "Which size?"}], "maxAttempts": 2}
+    models.put_slot_type(name="Sizes", enumerationValues=[{"value": "small"}, {"value": "large"}],
+                         valueSelectionStrategy="TOP_RESOLUTION")
+    models.put_intent(name="OrderPizza", sampleUtterances=["I want a pizza"], fulfillmentActivity={
+        "type": "ReturnIntent"}, slots=[{"name": "size", "slotConstraint": "Required", "slotType": "Sizes",
+                                         "slotTypeVersion": "$LATEST", "valueElicitationPrompt": prompt}])
+    models.put_bot(name="PizzaBot", locale="en-US", childDirected=False, processBehavior="BUILD",
+                   intents=[{"intentName": "OrderPizza", "intentVersion": "$LATEST"}],
+                   abortStatement={"messages": prompt["messages"]})
+    for _ in range(50):  # realistic timing: BUILDING, then READY
+        if models.get_bot(name="PizzaBot", versionOrAlias="$LATEST")["status"] == "READY":
+            break
+        time.sleep(0.1)
+    where = {"botName": "PizzaBot", "botAlias": "$LATEST", "userId": "customer-1"}
+    asked = talk.post_text(**where, inputText="I want a pizza")
+    assert (asked["dialogState"], asked["slotToElicit"], asked["message"]) == ("ElicitSlot", "size", "Which size?")
+    done = talk.post_text(**where, inputText="large")
+    assert (done["dialogState"], done["slots"]) == ("ReadyForFulfillment", {"size": "large"})
+    assert talk.get_session(**where)["recentIntentSummaryView"][0]["intentName"] == "OrderPizza"
