@@ -287,16 +287,22 @@ def _with_hooks(lex, bot):
     lex.build_bot_locale(**bot["where"])
 
 
+def _closed(event: dict) -> dict:
+    """A hook's answer state: the event's intent fulfilled and the dialog closed."""
+    state = event["sessionState"]
+    state["intent"]["state"] = "Fulfilled"
+    state["dialogAction"] = {"type": "Close"}
+    return state
+
+
 def test_a_code_hook_endpoint_registered_through_the_controls_gets_the_event_and_decides(lex, talk, local,
                                                                                          endpoint, make_client):
     bot = simple_bot(lex)
     _with_hooks(lex, bot)
 
     def close(event):
-        state = event["sessionState"]
-        state["intent"]["state"] = "Fulfilled"
-        state["dialogAction"] = {"type": "Close"}
-        return 200, {"sessionState": state, "messages": [{"contentType": "PlainText", "content": "Baked remotely."}]}
+        return 200, {"sessionState": _closed(event),
+                     "messages": [{"contentType": "PlainText", "content": "Baked remotely."}]}
 
     endpoint.answer = close
     url = f"http://127.0.0.1:{endpoint.server_address[1]}/hook"
@@ -330,10 +336,7 @@ def test_a_hook_answering_malformed_contexts_fails_the_turn_and_hides_the_urls_s
     _with_hooks(lex, bot)
 
     def bad_contexts(event):
-        state = event["sessionState"]
-        state["intent"]["state"] = "Fulfilled"
-        state["dialogAction"] = {"type": "Close"}
-        return 200, {"sessionState": {**state, "activeContexts": [{"name": "x"}]}}
+        return 200, {"sessionState": {**_closed(event), "activeContexts": [{"name": "x"}]}}
 
     endpoint.answer = bad_contexts
     ids = {"botId": bot["botId"], "botAliasId": ALIAS, "localeId": "en_US"}
