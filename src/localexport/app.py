@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 def _secret(data_dir: Path | None, store: Store) -> bytes:
     """The URL-signing key; kept so issued URLs survive restarts: in the data dir, or, on PostgreSQL, in the
     store, which every server of a shared instance reads (a URL signed by one is good at any other)."""
-    if store.engine.dialect.name == "postgresql":
+    if store.dialect == "postgresql":
         return bytes.fromhex(store.update_setting("url-signing-key", lambda saved: saved or secrets.token_hex(32)))
     if data_dir is None:
         return secrets.token_bytes(32)

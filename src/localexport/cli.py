@@ -188,12 +188,11 @@ def _settings(overrides: dict):
 
 def _instance(settings):
     """The instance of these settings, or one line on why there can be none."""
-    from sqlalchemy.exc import OperationalError
-
     from .app import LocalExport
     from .config import SetupError
     from .core.migrations import SchemaError
     from .core.s3_disk import S3StateError
+    from .core.store import Store
 
     try:
         return LocalExport(settings)
@@ -204,8 +203,8 @@ def _instance(settings):
     except (S3StateError, SchemaError, SetupError) as error:  # saved by another version, or settings at odds
         click.echo(f"localexport: cannot start: {error}", err=True)
         raise SystemExit(2) from None
-    except OperationalError as error:  # the database is not there (yet), or refuses us
-        first = str(error.orig or error).strip().splitlines()[0]
+    except Store.backend(settings.resolved_database_url()).errors as error:  # not there (yet), or refuses us
+        first = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         click.echo(f"localexport: cannot start: the database cannot be used: {first}", err=True)
         raise SystemExit(2) from None
 

@@ -38,7 +38,6 @@ from xml.sax.saxutils import escape
 
 import anyio
 import anyio.to_thread
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -228,7 +227,7 @@ def routes(instance: LocalExport) -> list[Route]:
             queue = runtime.engine.queue
             if queue is not None:  # a distributed instance: what waits, and who would run it
                 answer["tasks"] = queue.health()
-        except (SQLAlchemyError, OSError) as error:  # the store (a database server) away: said, not a bare 500
+        except (*runtime.store.errors, OSError) as error:  # the store (a database server) away: said, not a bare 500
             log.warning("health: %s", error)
             first = str(getattr(error, "orig", None) or error).strip().splitlines()[:1]
             return 503, {"status": "unavailable", "reason": f"the store cannot be read: {''.join(first)}"[:500]}

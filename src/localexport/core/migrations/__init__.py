@@ -3,7 +3,8 @@
 Revisions are the modules in ``versions/`` (one per schema change, ``down_revision`` naming the one before);
 ``upgrade`` runs them on the store's connection, with no ``alembic.ini``.  A database made by
 ``metadata.create_all`` before the schema was versioned has the tables of the initial revision but no
-``alembic_version``: it is stamped as that revision, so existing data dirs keep working.
+``alembic_version``: it is stamped as that revision, so existing data dirs keep working.  (An empty SQLite
+database gets the head's schema from the SQLite store itself, which imports none of this but ``HEAD``.)
 """
 
 from __future__ import annotations
@@ -12,20 +13,15 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect, select
-from sqlalchemy.engine import Connection
-
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import Connection
 
 INITIAL = "0001"
 # The newest revision (a test holds it to Alembic's own head): a database already there, or an empty one, is
 # dealt with without importing Alembic, which costs more than the rest of a start.
 HEAD = "0005"
-# Alembic's table of the current revision, as Alembic makes it
-_VERSION = Table("alembic_version", MetaData(), Column("version_num", String(32), nullable=False),
-                 PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))
 
 
 class SchemaError(Exception):
@@ -45,25 +41,20 @@ def head() -> str:
 
 
 def _current(conn: Connection) -> set[str]:
+    from sqlalchemy import inspect, text
+
     if not inspect(conn).has_table("alembic_version"):
         return set()
-    return set(conn.execute(select(_VERSION.c.version_num)).scalars())
+    return set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
 
 
-def upgrade(conn: Connection, metadata: MetaData | None = None) -> None:
-    """Bring the database on ``conn`` (in a transaction the caller commits) to the head revision.
-
-    An empty SQLite database (every in-process mock makes one) gets the tables of ``metadata`` at once and is
-    stamped at the head: the same schema as the revisions make there, without running them one by one."""
+def upgrade(conn: Connection) -> None:
+    """Bring the database on ``conn`` (in a transaction the caller commits) to the head revision."""
     current = _current(conn)
     if current == {HEAD}:
         return
-    if not current and metadata is not None and conn.dialect.name == "sqlite" and not inspect(conn).get_table_names():
-        metadata.create_all(conn)
-        _VERSION.create(conn)
-        conn.execute(_VERSION.insert().values(version_num=HEAD))
-        return
     from alembic import command
+    from sqlalchemy import inspect
 
     unknown = current - {script.revision for script in _scripts().walk_revisions()}
     if unknown:
