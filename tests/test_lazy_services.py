@@ -50,6 +50,32 @@ def test_a_call_imports_its_own_service_and_none_of_the_others():
     assert seen["quicksight"] == ["localexport.services.quicksight"]
 
 
+_FIRST_CALL = """
+import json, sys
+import boto3
+from localexport import mock_export
+with mock_export():
+    boto3.client("lexv2-models", region_name="us-east-1").list_bots()
+    imported = sorted({name.split(".")[0] for name in sys.modules} & {"sqlalchemy", "alembic", "httpx"})
+    import httpx  # the test's own, inside the mock: its requests for the mock's host still reach the app
+    health = httpx.get("http://localexport.mock/_localexport/health").status_code
+try:
+    httpx.get("http://localexport.mock/_localexport/health", timeout=5)
+    after = "answered"
+except httpx.HTTPError:
+    after = "not reached"
+print(json.dumps({"imported": imported, "health": health, "after": after}))
+"""
+
+
+def test_a_first_call_imports_no_sql_toolkit_nor_http_client_and_httpx_imported_later_reaches_the_mock():
+    done = subprocess.run([sys.executable, "-c", _FIRST_CALL], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {"imported": [], "health": 200, "after": "not reached"}
+
+
 def test_a_job_recovered_before_any_call_of_its_service_runs(tmp_path):
     first = LocalExport(Settings(job_mode="manual", data_dir=tmp_path / "data"))
     wire = InProcess(first)

@@ -7,55 +7,16 @@ parses the app's response exactly as it would a network one.
 
 from __future__ import annotations
 
-import asyncio
 import io
-import threading
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from .app import LocalExport
 
-
-class _AppTransport(httpx.BaseTransport):
-    """httpx's ASGI transport, run on an event loop of the calling thread (kept for its next calls).
-
-    Starlette's TestClient hands every request to an event loop on another thread and waits for the answer:
-    on a small VM that hop alone costs 2-6 ms, ten times the app's own work for a read.  Here the app runs on
-    the caller's thread; what it sends to threads (writes, jobs, the embedded S3) still goes to threads."""
-
-    def __init__(self, app: Any):
-        self._asgi = httpx.ASGITransport(app=app, raise_app_exceptions=True)
-        self._local = threading.local()
-        self._loops: list[asyncio.AbstractEventLoop] = []
-        self._guard = threading.Lock()
-
-    def _loop(self) -> asyncio.AbstractEventLoop:
-        loop = getattr(self._local, "loop", None)
-        if loop is None:
-            loop = self._local.loop = asyncio.new_event_loop()
-            with self._guard:
-                self._loops.append(loop)
-        return loop
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        loop = self._loop()
-
-        async def answer() -> tuple[httpx.Response, bytes]:
-            response = await self._asgi.handle_async_request(request)
-            return response, await response.aread()
-
-        response, content = loop.run_until_complete(answer())
-        return httpx.Response(response.status_code, headers=response.headers, content=content, request=request)
-
-    def close(self) -> None:
-        with self._guard:
-            loops, self._loops = self._loops, []
-        for loop in loops:
-            if not loop.is_running():
-                loop.run_until_complete(loop.shutdown_default_executor())
-                loop.close()
+if TYPE_CHECKING:
+    import httpx
 
 
 class _Raw:
@@ -90,7 +51,18 @@ def aws_response(request: AWSPreparedRequest, status: int, headers: dict, body: 
 
 class InProcess:
     def __init__(self, instance: LocalExport, base_url: str = "http://localexport"):
-        self.http = httpx.Client(transport=_AppTransport(instance.app), base_url=base_url)
+        self._app = instance.app
+        self._base_url = base_url
+
+    @cached_property
+    def http(self) -> httpx.Client:
+        """An httpx client of the app, made at its first request (importing httpx is a tenth of a mock's
+        first call, which needs no HTTP when it is not S3's)."""
+        import httpx
+
+        from .asgi_transport import AppTransport
+
+        return httpx.Client(transport=AppTransport(self._app), base_url=self._base_url)
 
     def send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
         # the whole body goes at once: a chunked transfer-encoding header (S3 streaming uploads) would lie
@@ -106,4 +78,5 @@ class InProcess:
         return self.http.get(url, **kwargs)
 
     def close(self) -> None:
-        self.http.close()
+        if "http" in self.__dict__:
+            self.http.close()

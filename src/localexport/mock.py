@@ -11,7 +11,7 @@ no socket and no ``endpoint_url``, as moto does.
   which nothing checks (unless ``LOCALEXPORT_CREDENTIALS`` asks the instance to: then they are).
 - Download and upload URLs point at ``http://localexport.mock``; while a mock is
   active, requests and urllib3 (through ``urllib3.HTTPConnectionPool.urlopen``)
-  and httpx (through ``httpx.HTTPTransport``) reach the app for that host only.
+  and httpx (through ``httpx.HTTPTransport``, once something imports httpx) reach the app for that host only.
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ import functools
 import inspect
 import io
 import os
+import sys
 import threading
 import time
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 import urllib3
+import wrapt
 from botocore.auth import AUTH_TYPE_MAPS, BaseSigner
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.exceptions import NoCredentialsError
@@ -37,6 +38,9 @@ from .app import LocalExport
 from .aws.models import KNOWN
 from .config import Settings
 from .inprocess import InProcess, aws_response, request_body
+
+if TYPE_CHECKING:
+    import httpx
 
 MOCK_HOST = "localexport.mock"
 _FAKE_ENV = {"AWS_ACCESS_KEY_ID": "FOOBARKEY", "AWS_SECRET_ACCESS_KEY": "FOOBARSECRET"}
@@ -109,7 +113,7 @@ def _current() -> mock_export:
 # -- HTTP clients ----------------------------------------------------------------------
 
 _original_urlopen = urllib3.connectionpool.HTTPConnectionPool.urlopen
-_original_httpx = httpx.HTTPTransport.handle_request
+_original_httpx: list[Any] = []  # httpx.HTTPTransport.handle_request as httpx has it, once httpx is imported
 
 
 def _urlopen(pool, method, url, body=None, headers=None, *args, **kwargs):
@@ -125,10 +129,26 @@ def _urlopen(pool, method, url, body=None, headers=None, *args, **kwargs):
 
 def _httpx_handle(transport, request: httpx.Request) -> httpx.Response:
     if request.url.host != MOCK_HOST or not _active:
-        return _original_httpx(transport, request)
+        return _original_httpx[0](transport, request)
     response = _current().wire.http.request(request.method, str(request.url), content=request.read(),
                                             headers={k: v for k, v in request.headers.items() if k != "host"})
+    import httpx  # (imported: the request is one)
+
     return httpx.Response(response.status_code, headers=response.headers, content=response.content)
+
+
+def _patch_httpx(on: bool) -> None:
+    """httpx's requests for the mock host to the app (``on``), or not. httpx is not imported for a mock (it
+    costs a tenth of a first call): a mock active when something imports it patches it then."""
+    httpx = sys.modules.get("httpx")
+    if httpx is None or not hasattr(httpx, "HTTPTransport"):
+        return
+    if not _original_httpx:
+        _original_httpx.append(httpx.HTTPTransport.handle_request)
+    httpx.HTTPTransport.handle_request = _httpx_handle if on else _original_httpx[0]
+
+
+wrapt.register_post_import_hook(lambda _httpx: _patch_httpx(bool(_active)), "httpx")
 
 
 _saved_session: list[Any] = []
@@ -136,7 +156,7 @@ _saved_session: list[Any] = []
 
 def _patch(on: bool) -> None:
     urllib3.connectionpool.HTTPConnectionPool.urlopen = _urlopen if on else _original_urlopen
-    httpx.HTTPTransport.handle_request = _httpx_handle if on else _original_httpx
+    _patch_httpx(on)
     try:
         import boto3
     except ImportError:

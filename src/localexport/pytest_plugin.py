@@ -22,10 +22,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
-
-from .remote import ControlError, RemoteControls
 
 
 class _Handle:
@@ -68,6 +65,10 @@ def localexport_mock() -> Iterator[MockHandle]:
 
 @pytest.fixture(scope="session")
 def localexport_server_process(tmp_path_factory) -> Iterator[ServerHandle]:
+    import httpx  # (here: a plugin every pytest run of the environment loads imports nothing it does not use)
+
+    from .remote import ControlError, RemoteControls
+
     port = _free_port()
     data_dir = tmp_path_factory.mktemp("localexport")
     token = os.environ.get("LOCALEXPORT_CONTROL_TOKEN", "")

@@ -21,8 +21,6 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from ...aws.errors import AWSError
 from ...core.runtime import RequestContext, Runtime
 from ...core.store import Doc
@@ -80,6 +78,8 @@ def _endpoint(url: str) -> Hook:
     shown = f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}"  # no secrets in errors
 
     def call(event: dict[str, Any]) -> Any:
+        import httpx  # (at the first hook's call: a bot without one never needs it)
+
         # straight to the registered URL: no proxy from the server's environment, no redirect followed
         try:
             with httpx.Client(trust_env=False, follow_redirects=False, timeout=TIMEOUT) as client, \
