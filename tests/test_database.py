@@ -189,6 +189,37 @@ def test_serve_says_in_one_line_that_the_database_cannot_be_reached(tmp_path):
     assert result.stderr.count("\n") == 1
 
 
+def test_serve_says_in_one_line_that_a_file_in_the_data_dir_is_no_database(tmp_path):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "localexport.db").write_bytes(b"not a database, " * 512)
+    result = CliRunner().invoke(main, ["serve", "--data-dir", str(data_dir)])
+    assert result.exit_code == 2
+    assert result.stderr == "localexport: cannot start: the database cannot be used: file is not a database\n"
+    assert (data_dir / "localexport.db").read_bytes() == b"not a database, " * 512
+
+
+def test_a_store_names_the_databases_it_runs_on():
+    with pytest.raises(ValueError, match="the store runs on SQLite or PostgreSQL, not mysql"):
+        Store("mysql://localhost/db")
+    with pytest.raises(ValueError, match="sqlite:///path"):
+        Store("sqlite://host/db")
+
+
+def test_a_sqlite_store_keeps_no_connection_of_a_thread_that_ended(tmp_path):
+    import gc
+
+    store = Store(f"sqlite:///{tmp_path / 'threads.db'}")
+    store.put(SCOPE, _doc("A"))
+    for _ in range(20):  # e.g. anyio's worker threads, which end when idle
+        worker = threading.Thread(target=lambda: store.get(SCOPE, "bot", "A"))
+        worker.start()
+        worker.join()
+    gc.collect()
+    assert len(store._opened) == 1  # this thread's
+    store.close()
+
+
 # -- writers -------------------------------------------------------------------------------------
 
 
