@@ -14,7 +14,9 @@
   over HTTP (8 threads); moto_server and the floor app beside it.
 
 Each child is run once first, untimed (bytecode caches, the disk cache), then ``--rounds`` times; the
-figures are medians. "ratio" is ours / the figure named beside it.
+figures are medians.  Children may write bytecode caches (``PYTHONDONTWRITEBYTECODE``, set on some machines,
+is dropped for them): pip compiled moto's at install, an editable install of ours has only what an import
+writes, and a user's interpreter writes them. "ratio" is ours / the figure named beside it.
 
     pip install -e '.[bench]'
     python bench/bench_start.py [--rounds 3] [--bots 10000]
@@ -23,6 +25,7 @@ figures are medians. "ratio" is ours / the figure named beside it.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -41,6 +44,7 @@ from bench_describe import free_port, process_tree
 BENCH = Path(__file__).resolve().parent
 ROLE = "arn:aws:iam::123456789012:role/LexRole"
 MB = 1e6 / 2**20  # MiB in a MB
+CHILD_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 CHILDREN = {
     "bare interpreter": "pass",
     "floor": "import boto3; boto3.client('lexv2-models', region_name='us-east-1')",
@@ -61,7 +65,7 @@ def median_of(measure, rounds: int) -> float:
 def child_seconds(code: str) -> float:
     """Wall seconds of ``python -c code``, from spawn to exit."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, env=CHILD_ENV)
     seconds = time.perf_counter() - started
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() in ("", "0"), done.stdout  # ListBots answered, no bots
@@ -79,7 +83,7 @@ class Server:
         started = time.perf_counter()
         # a file, not a pipe: a server that logs every request would fill a pipe and stall; closed by stop()
         self.log = tempfile.TemporaryFile()  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.log)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.log, env=CHILD_ENV)
         session = requests.Session()
         deadline = time.monotonic() + 60
         while True:
