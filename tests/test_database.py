@@ -206,6 +206,35 @@ def test_a_store_names_the_databases_it_runs_on():
         Store("sqlite://host/db")
 
 
+def test_json_values_come_back_as_written_inside_and_outside_a_transaction(database_url):
+    store = Store(database_url)
+    values = (5, 1.5, True, "text", None, [1, "a"], {"big": 2**70, "small": -(2**64) - 1, "1": {"nested": []}})
+    for value in values:
+        store.put_setting("value", value)
+        outside = store.setting("value")
+        with store.transaction():
+            inside = store.setting("value")
+        assert outside == inside == store.update_setting("value", lambda saved: saved) == value
+        assert type(outside) is type(value)
+    store.put(SCOPE, Doc("bot", "BIG", None, "Big", {"n": 2**70}, 1.0, 1.0))
+    assert store.get(SCOPE, "bot", "BIG").body == {"n": 2**70}
+    store.close()
+
+
+def test_a_sqlite_file_is_upgraded_where_it_is_whatever_its_path_holds(tmp_path):
+    folder = tmp_path / "d%41"  # (as a URL, %41 would be "A": another folder)
+    folder.mkdir()
+    url = f"sqlite:///{folder / 'localexport.db'}"
+    engine = sa.create_engine("sqlite://", creator=lambda: __import__("sqlite3").connect(folder / "localexport.db"))
+    with engine.begin() as conn:
+        command.upgrade(migrations.config(conn), migrations.INITIAL)
+    engine.dispose()
+    store = Store(url)
+    store.put_setting("after", "the upgrade")
+    assert store.setting("after") == "the upgrade" and not (tmp_path / "dA").exists()
+    store.close()
+
+
 def test_a_sqlite_store_keeps_no_connection_of_a_thread_that_ended(tmp_path):
     import gc
 

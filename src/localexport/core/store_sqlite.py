@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from functools import cache, cached_property
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import orjson
 
@@ -97,20 +98,25 @@ def _jobs_query(scoped: bool, kind: bool, states: int) -> str:
 
 
 def _dumps(value: Any) -> str:
-    """A JSON column's text (no NaN reaches a document: the wire refuses them, as orjson would write null)."""
+    """A JSON column's text (no NaN reaches a document: the wire refuses them, as orjson would write null).
+    Integers past 64 bits, which orjson neither writes nor reads back exactly (it reads them as floats), are
+    written by the standard library after a space (JSON's whitespace): ``_loads`` reads those with it too."""
     try:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:  # what orjson refuses and the standard library writes (integers past 64 bits)
-        return json.dumps(value)
+    except TypeError:
+        return " " + json.dumps(value)
 
 
-def _loads(value: str | None) -> Any:
-    """A JSON column's value (JSON null or SQL NULL: None)."""
-    if value is None:
-        return None
+def _loads(value: str | float | None) -> Any:
+    """A JSON column's value (JSON null or SQL NULL: None).  A bare number comes back as one: the columns
+    are declared JSON, which SQLite gives numeric affinity."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(" "):
+        return json.loads(value)
     try:
         return orjson.loads(value)
-    except orjson.JSONDecodeError:  # what orjson refuses and the standard library wrote (integers past 64 bits)
+    except orjson.JSONDecodeError:  # what SQLAlchemy wrote before (the standard library's JSON) and orjson refuses
         return json.loads(value)
 
 
@@ -272,21 +278,28 @@ class SqliteStore(Store):
                 "alembic_version" in tables) else set()
             if current == {HEAD}:
                 return
+        from sqlalchemy.exc import DBAPIError
+
         from . import migrations
 
-        with self._lock, self.engine.begin() as conn:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")  # (the driver then begins no transaction of its own)
-            migrations.upgrade(conn)
+        try:
+            with self._lock, self.engine.begin() as conn:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")  # (the driver then begins no transaction of its own)
+                migrations.upgrade(conn)
+        except DBAPIError as error:  # as the rest of this store raises it: sqlite3's own
+            raise error.orig from error
 
     @cached_property
     def engine(self) -> Engine:
         """A SQLAlchemy engine on this database: for Alembic's revisions, and for tools and tests that read it."""
         from sqlalchemy import create_engine
-        from sqlalchemy.pool import StaticPool
+        from sqlalchemy.pool import NullPool, StaticPool
 
         if self._path is None:
             return create_engine("sqlite://", poolclass=StaticPool, creator=lambda: self._shared)
-        return create_engine(f"sqlite:///{self._path}", connect_args={"check_same_thread": False, "timeout": 60})
+        # the file itself, by its path (a URL made of it would be percent-decoded: "d%41" is another file)
+        return create_engine("sqlite://", poolclass=NullPool, creator=lambda: sqlite3.connect(
+            self._path, timeout=60, check_same_thread=False))
 
     def close(self) -> None:
         with self._opened_lock:
@@ -300,7 +313,8 @@ class SqliteStore(Store):
         if self._shared is not None:
             self._rows("SELECT 1", (), tuple)
             return
-        conn = sqlite3.connect(self._path, timeout=5)  # its own: one kept open may hold a file since replaced
+        # its own connection (one kept open may hold a file since replaced), never making the file
+        conn = sqlite3.connect(f"file:{quote(self._path)}?mode=rw", uri=True, timeout=5)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         finally:
