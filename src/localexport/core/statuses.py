@@ -32,8 +32,13 @@ def settle(body: dict[str, Any], now: float) -> dict[str, Any]:
     pending = body.get(_KEY)
     if not pending:
         return body
-    due = {f: step[0] for f, step in pending.items() if step[1] <= now}
-    midway = {f: step[2] for f, step in pending.items() if f not in due and len(step) > 2 and step[3] <= now}
+    due: dict[str, Any] = {}
+    midway: dict[str, Any] = {}
+    for field, step in pending.items():  # (one pass: every read of every document comes here)
+        if step[1] <= now:
+            due[field] = step[0]
+        elif len(step) > 2 and step[3] <= now:
+            midway[field] = step[2]
     if not due and not midway:
         return body
     return {**body, **midway, **due, _KEY: {f: v for f, v in pending.items() if f not in due}}
