@@ -338,3 +338,53 @@ def test_tags_of_resources_and_jobs(p, s3, group):
     many = [{"tagKey": f"k{i}", "tagValue": "v"} for i in range(50)]
     assert error_of(p.tag_resource, resourceArn=group, tags=many)[0] == "TooManyTagsException"
     assert error_of(p.list_tags_for_resource, resourceArn=group + "-gone")[0] == "ResourceNotFoundException"
+
+
+def test_a_whole_segment_is_written_in_parts_as_the_general_query_writes_them(tmp_path):
+    """One import exported BULK is copied part by part straight from its file: the same bytes, part for part,
+    as the query every other export runs (quotes, commas, line breaks, nulls, numbers, booleans)."""
+    from localexport.services.personalize import records
+    from localexport.services.personalize.schemas import Field
+
+    fields = [Field("USER_ID", "string", False), Field("ITEM_ID", "string", False), Field("EVENT_VALUE", "float", True),
+              Field("TIMESTAMP", "long", False), Field("IMPRESSION", "string", True), Field("CLICKED", "boolean", True)]
+    source = tmp_path / "in.csv"
+    with open(source, "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([f.name for f in fields])
+        for i in range(23):
+            writer.writerow([f'u,"{i}"', f"item\n{i % 5}", "" if i % 4 == 0 else str(i / 3), str(1_700_000_000 + i),
+                             "" if i % 3 else "a|b", ["true", "false", ""][i % 3]])
+    segment = tmp_path / "segment.parquet"
+    with records.connect(tmp_path) as con:
+        assert records.import_csv(con, [("in.csv", source)], fields, segment) == 23
+        bulk = [records.Segment(segment, 1)]
+        assert records.whole_segment(bulk, "BULK", (), fields) == segment
+        assert records.whole_segment(bulk, "ALL", (), fields) is None
+        assert records.whole_segment(bulk + bulk, "BULK", (), fields) is None
+        assert records.whole_segment(bulk, "BULK", [records.Segment(segment, 2)], fields) is None  # users deleted
+        for name in ("straight", "query"):
+            (tmp_path / name).mkdir()
+        straight = list(records.segment_parts(con, segment, fields, tmp_path / "straight", 5))
+        query = records.export_query(bulk, [], fields, None, "BULK")
+        general = list(records.csv_parts(con, query, tmp_path / "query", 5))
+    assert [p.name for p in straight] == [p.name for p in general] == [f"part-0000{i}.csv" for i in range(5)]
+    assert [p.read_bytes() for p in straight] == [p.read_bytes() for p in general]
+    rows = [row for part in straight for row in list(csv.reader(part.open(newline="")))[1:]]
+    assert min(rows, key=lambda row: row[3]) == ['u,"0"', "item\n0", "", "1700000000", "a|b", "true"]
+    assert len(rows) == 23
+
+
+def test_an_empty_whole_segment_is_one_part_with_its_header(tmp_path):
+    from localexport.services.personalize import records
+    from localexport.services.personalize.schemas import Field
+
+    fields = [Field("USER_ID", "string", False), Field("TIMESTAMP", "long", False)]
+    source = tmp_path / "in.csv"
+    source.write_text("USER_ID,TIMESTAMP\n")
+    segment = tmp_path / "segment.parquet"
+    with records.connect(tmp_path) as con:
+        assert records.import_csv(con, [("in.csv", source)], fields, segment) == 0
+        (tmp_path / "out").mkdir()
+        parts = list(records.segment_parts(con, segment, fields, tmp_path / "out", 5))
+    assert [p.read_text() for p in parts] == ["USER_ID,TIMESTAMP\n"]

@@ -55,6 +55,12 @@ def records_query(ctx: RequestContext, dataset: Doc, con: duckdb.DuckDBPyConnect
                                 mode, deletions_of(ctx, dataset, fields)), fields
 
 
+def whole_segment(ctx: RequestContext, dataset: Doc, mode: str) -> Path | None:
+    """The one file an export in ``mode`` reads whole and in its order, if it is so (``records.whole_segment``)."""
+    fields = fields_of(ctx, dataset)
+    return records.whole_segment(bulk_segments(ctx, dataset), mode, deletions_of(ctx, dataset, fields), fields)
+
+
 # -- deleted users ---------------------------------------------------------------------
 
 

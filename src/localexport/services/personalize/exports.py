@@ -69,10 +69,16 @@ def make_runner(runtime: Runtime):
             runtime.objects.check_bucket(ctx.account, target.bucket)
         except ObjectError as error:
             raise JobFailed(_s3_reason(destination["path"], error)) from None
+        part_rows = runtime.options.get("export_part_rows", 1_000_000)
         with runtime.artifacts.scratch() as scratch, records.connect(scratch) as con:
-            query, _ = datasets.records_query(ctx, dataset, con, scratch, spec["ingestionMode"])
             out = scratch / "out"
             out.mkdir()
+            whole = datasets.whole_segment(ctx, dataset, spec["ingestionMode"])
+            if whole is not None:  # copied part by part straight from it
+                parts = records.segment_parts(con, whole, datasets.fields_of(ctx, dataset), out, part_rows)
+            else:
+                query, _ = datasets.records_query(ctx, dataset, con, scratch, spec["ingestionMode"])
+                parts = records.csv_parts(con, query, out, part_rows)
 
             def upload(part: Path) -> str:
                 key = target.key + part.name
@@ -82,8 +88,7 @@ def make_runner(runtime: Runtime):
 
             # each part goes to S3 while DuckDB writes the next one
             with ThreadPoolExecutor(1, thread_name_prefix="localexport-upload") as uploader:
-                sent = [uploader.submit(upload, part) for part in
-                        records.csv_parts(con, query, out, runtime.options.get("export_part_rows", 1_000_000))]
+                sent = [uploader.submit(upload, part) for part in parts]
                 try:
                     keys = [future.result() for future in sent]
                 except ObjectError as error:

@@ -329,7 +329,7 @@ def export_query(bulk: list[Segment], put: list[Segment], fields: list[Field], i
     if not parts:
         return f"SELECT {', '.join(f'NULL::{f.sql_type} AS {_ident(f.name)}' for f in fields)} LIMIT 0"
     source = " UNION ALL ".join(f"({p})" for p in parts)
-    erased = bool(deleted) and any(f.name == USER_ID for f in fields)
+    erased = _erases(deleted, fields)
     if erased:
         # After the replacing above, with the same result as before it: a replacing record arrived later,
         # so whenever it is deleted, so is the one it replaced.  The deletions are the (small) build side.
@@ -344,12 +344,39 @@ def export_query(bulk: list[Segment], put: list[Segment], fields: list[Field], i
     return f"SELECT DISTINCT {cols} FROM ({source})"
 
 
+def _erases(deleted: Sequence[Segment], fields: list[Field]) -> bool:
+    return bool(deleted) and any(f.name == USER_ID for f in fields)
+
+
+def whole_segment(bulk: list[Segment], mode: str, deleted: Sequence[Segment], fields: list[Field]) -> Path | None:
+    """The segment an export reads whole and in its order, leaving nothing out (one import's, exported BULK,
+    none of its users deleted): ``export_query`` then selects its columns and nothing more."""
+    if mode == "BULK" and len(bulk) == 1 and not _erases(deleted, fields):
+        return bulk[0].path
+    return None
+
+
 def _deletions(deleted: Sequence[Segment]) -> str:
     """(USER_ID, _ts): each deleted user once, with the time of their latest deletion."""
     files = [f"SELECT {USER_ID}, {d.ts}::BIGINT AS _ts FROM read_parquet({_literal(str(d.path))})" for d in deleted]
     if len(files) == 1:
         return files[0]  # (a file holds each user once)
     return f"SELECT {USER_ID}, max(_ts) AS _ts FROM ({' UNION ALL '.join(files)}) GROUP BY {USER_ID}"
+
+
+def segment_parts(con: duckdb.DuckDBPyConnection, segment: Path, fields: list[Field], folder: Path,
+                  part_rows: int) -> Iterator[Path]:
+    """``csv_parts`` of a ``whole_segment``: each part one COPY of its range of the file's rows (DuckDB reads
+    the row groups that hold it, in parallel), not through Arrow batches in this process: a quarter faster."""
+    source = _literal(str(segment))
+    rows = con.execute(f"SELECT count(*) FROM read_parquet({source})").fetchone()[0]
+    cols = ", ".join(_ident(f.name) for f in fields)
+    for count, start in enumerate(range(0, max(rows, 1), part_rows)):
+        path = folder / f"part-{count:05d}.csv"
+        con.execute(f"COPY (SELECT {cols} FROM read_parquet({source}, file_row_number=true) "
+                    f"WHERE file_row_number >= {start} AND file_row_number < {start + part_rows}) "
+                    f"TO {_literal(str(path))} (HEADER, DELIMITER ',')")
+        yield path
 
 
 def csv_parts(con: duckdb.DuckDBPyConnection, query: str, folder: Path, part_rows: int) -> Iterator[Path]:
