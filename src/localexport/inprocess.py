@@ -8,7 +8,7 @@ parses the app's response exactly as it would a network one.
 from __future__ import annotations
 
 import io
-from functools import cached_property
+import threading
 from typing import TYPE_CHECKING, Any
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
@@ -53,16 +53,22 @@ class InProcess:
     def __init__(self, instance: LocalExport, base_url: str = "http://localexport"):
         self._app = instance.app
         self._base_url = base_url
+        self._http: httpx.Client | None = None
+        self._making = threading.Lock()
 
-    @cached_property
+    @property
     def http(self) -> httpx.Client:
         """An httpx client of the app, made at its first request (importing httpx is a tenth of a mock's
-        first call, which needs no HTTP when it is not S3's)."""
-        import httpx
+        first call, which needs no HTTP when it is not S3's); once, whichever threads ask first."""
+        if self._http is None:
+            with self._making:
+                if self._http is None:
+                    import httpx
 
-        from .asgi_transport import AppTransport
+                    from .asgi_transport import AppTransport
 
-        return httpx.Client(transport=AppTransport(self._app), base_url=self._base_url)
+                    self._http = httpx.Client(transport=AppTransport(self._app), base_url=self._base_url)
+        return self._http
 
     def send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
         # the whole body goes at once: a chunked transfer-encoding header (S3 streaming uploads) would lie
@@ -78,5 +84,5 @@ class InProcess:
         return self.http.get(url, **kwargs)
 
     def close(self) -> None:
-        if "http" in self.__dict__:
-            self.http.close()
+        if self._http is not None:
+            self._http.close()

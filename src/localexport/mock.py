@@ -148,7 +148,14 @@ def _patch_httpx(on: bool) -> None:
     httpx.HTTPTransport.handle_request = _httpx_handle if on else _original_httpx[0]
 
 
-wrapt.register_post_import_hook(lambda _httpx: _patch_httpx(bool(_active)), "httpx")
+def _httpx_imported(_module) -> None:
+    # under the mocks' lock: a mock starting on another thread meanwhile patches it or sees it patched, never
+    # the other way round (no deadlock: a mock's start imports no httpx while it holds the lock)
+    with _lock:
+        _patch_httpx(bool(_active))
+
+
+wrapt.register_post_import_hook(_httpx_imported, "httpx")
 
 
 _saved_session: list[Any] = []
