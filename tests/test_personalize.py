@@ -340,9 +340,11 @@ def test_tags_of_resources_and_jobs(p, s3, group):
     assert error_of(p.list_tags_for_resource, resourceArn=group + "-gone")[0] == "ResourceNotFoundException"
 
 
-def test_a_whole_segment_is_written_in_parts_as_the_general_query_writes_them(tmp_path):
+@pytest.mark.parametrize("part_rows", [1_000, 3_000, 6_000])  # under a row group, across groups, all in one
+def test_a_whole_segment_is_written_in_parts_as_the_general_query_writes_them(tmp_path, part_rows, monkeypatch):
     """One import exported BULK is copied part by part straight from its file: the same bytes, part for part,
-    as the query every other export runs (quotes, commas, line breaks, nulls, numbers, booleans)."""
+    as the query every other export runs (quotes, commas, line breaks, nulls, numbers, booleans); parts
+    smaller than the file's row groups go the general way."""
     from localexport.services.personalize import records
     from localexport.services.personalize.schemas import Field
 
@@ -352,12 +354,18 @@ def test_a_whole_segment_is_written_in_parts_as_the_general_query_writes_them(tm
     with open(source, "w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow([f.name for f in fields])
-        for i in range(23):
+        for i in range(5_000):
             writer.writerow([f'u,"{i}"', f"item\n{i % 5}", "" if i % 4 == 0 else str(i / 3), str(1_700_000_000 + i),
                              "" if i % 3 else "a|b", ["true", "false", ""][i % 3]])
-    segment = tmp_path / "segment.parquet"
+    imported, segment = tmp_path / "imported.parquet", tmp_path / "segment.parquet"
+    general_ways = []
+    general = records.csv_parts
+    monkeypatch.setattr(records, "csv_parts", lambda *args: general_ways.append(args) or general(*args))
     with records.connect(tmp_path) as con:
-        assert records.import_csv(con, [("in.csv", source)], fields, segment) == 23
+        assert records.import_csv(con, [("in.csv", source)], fields, imported) == 5_000
+        con.execute(f"COPY (SELECT * FROM read_parquet('{imported}')) TO '{segment}' "
+                    "(FORMAT parquet, ROW_GROUP_SIZE 2048)")  # (DuckDB's smallest row group)
+        assert con.execute(f"SELECT num_row_groups FROM parquet_file_metadata('{segment}')").fetchall() == [(3,)]
         bulk = [records.Segment(segment, 1)]
         assert records.whole_segment(bulk, "BULK", (), fields) == segment
         assert records.whole_segment(bulk, "ALL", (), fields) is None
@@ -365,14 +373,16 @@ def test_a_whole_segment_is_written_in_parts_as_the_general_query_writes_them(tm
         assert records.whole_segment(bulk, "BULK", [records.Segment(segment, 2)], fields) is None  # users deleted
         for name in ("straight", "query"):
             (tmp_path / name).mkdir()
-        straight = list(records.segment_parts(con, segment, fields, tmp_path / "straight", 5))
+        straight = list(records.segment_parts(con, segment, fields, tmp_path / "straight", part_rows))
+        assert len(general_ways) == (1 if part_rows < 2048 else 0)
         query = records.export_query(bulk, [], fields, None, "BULK")
-        general = list(records.csv_parts(con, query, tmp_path / "query", 5))
-    assert [p.name for p in straight] == [p.name for p in general] == [f"part-0000{i}.csv" for i in range(5)]
-    assert [p.read_bytes() for p in straight] == [p.read_bytes() for p in general]
+        query_parts = list(general(con, query, tmp_path / "query", part_rows))
+    count = -(-5_000 // part_rows)
+    assert [p.name for p in straight] == [p.name for p in query_parts] == [f"part-{i:05d}.csv" for i in range(count)]
+    assert [p.read_bytes() for p in straight] == [p.read_bytes() for p in query_parts]
     rows = [row for part in straight for row in list(csv.reader(part.open(newline="")))[1:]]
     assert min(rows, key=lambda row: row[3]) == ['u,"0"', "item\n0", "", "1700000000", "a|b", "true"]
-    assert len(rows) == 23
+    assert len(rows) == 5_000
 
 
 def test_an_empty_whole_segment_is_one_part_with_its_header(tmp_path):
