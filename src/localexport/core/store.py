@@ -192,6 +192,13 @@ class Store:
                    **values: Any) -> bool:
         """Change a job's columns; with ``only_from``, only if its state is one of those; with ``only_attempt``,
         only if it is still in that attempt (a run that was taken over must not end the job)."""
+        if not values or not values.keys() <= JOB_COLUMNS:
+            raise TypeError(f"a job's columns to change, among {sorted(JOB_COLUMNS)}: not {sorted(values)}")
+        return self._update_job(job_id, only_from, only_attempt, values)
+
+    def _update_job(self, job_id: str, only_from: tuple[str, ...], only_attempt: int | None,
+                    values: dict[str, Any]) -> bool:
+        """``update_job`` with its columns checked: True if it changed the job."""
         raise NotImplementedError
 
     def delete_job(self, job_id: str) -> None:

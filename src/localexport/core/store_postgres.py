@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import inline, migrations
-from .store import JOB_COLUMNS, Doc, Job, Scope, Store, key_range
+from .store import Doc, Job, Scope, Store, key_range
 from .store_tables import jobs, resources, settings
 
 # What ``transaction()`` blocks hold from their start (the key is any number, the same everywhere).
@@ -248,10 +248,8 @@ class PostgresStore(Store):
         with self._read() as conn:
             return [_job(r) for r in conn.execute(query)]
 
-    def update_job(self, job_id: str, *, only_from: tuple[str, ...] = (), only_attempt: int | None = None,
-                   **values: Any) -> bool:
-        if not values or not values.keys() <= JOB_COLUMNS:
-            raise TypeError(f"a job's columns to change, among {sorted(JOB_COLUMNS)}: not {sorted(values)}")
+    def _update_job(self, job_id: str, only_from: tuple[str, ...], only_attempt: int | None,
+                    values: dict[str, Any]) -> bool:
         t = jobs
         query = update(t).where(t.c.id == job_id)
         if only_from:

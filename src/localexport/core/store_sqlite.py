@@ -34,7 +34,7 @@ import orjson
 from ..aws.gateway import WouldBlock
 from . import inline
 from .migrations import HEAD
-from .store import JOB_COLUMNS, Doc, Job, Scope, Store, key_range
+from .store import Doc, Job, Scope, Store, key_range
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -380,10 +380,8 @@ class SqliteStore(Store):
             states)
         return self._rows(_jobs_query(scope is not None, kind is not None, len(states)), args, _job)
 
-    def update_job(self, job_id: str, *, only_from: tuple[str, ...] = (), only_attempt: int | None = None,
-                   **values: Any) -> bool:
-        if not values or not values.keys() <= JOB_COLUMNS:
-            raise TypeError(f"a job's columns to change, among {sorted(JOB_COLUMNS)}: not {sorted(values)}")
+    def _update_job(self, job_id: str, only_from: tuple[str, ...], only_attempt: int | None,
+                    values: dict[str, Any]) -> bool:
         sql = f"UPDATE jobs SET {', '.join(f'{column} = ?' for column in values)} WHERE id = ?"
         args = [_dumps(value) if column in _JSON_COLUMNS else value for column, value in values.items()]
         args.append(job_id)
