@@ -220,9 +220,9 @@ def import_csv(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], fi
             f"columns={_columns(types[h] for h in header)}, quote='\"', escape='\"', strict_mode=true, "
             f"max_line_size={2 * MAX_LINE_BYTES})"  # a looser bound on rows with quoted line breaks
         )
-    try:
-        con.execute(f"COPY (SELECT DISTINCT * FROM ({' UNION ALL '.join(selects)})) TO {_literal(str(out))} "
-                    "(FORMAT parquet)")
+    target = _literal(str(out))
+    try:  # in the files' order; exact duplicates are removed below, where there are any
+        con.execute(f"COPY ({' UNION ALL '.join(selects)}) TO {target} (FORMAT parquet)")
     except duckdb.Error as error:
         out.unlink(missing_ok=True)
         raise RecordError(_culprit(con, files, selects, error, fields)) from None
@@ -230,7 +230,16 @@ def import_csv(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]], fi
     for f in fields:
         checks.append(f"count(*) FILTER (WHERE {_ident(f.name)} IS NULL)")
         checks.append(f"max(length({_ident(f.name)}))" if f.type == "string" else "0")
-    row = con.execute(f"SELECT {', '.join(checks)} FROM read_parquet({_literal(str(out))})").fetchall()[0]
+    # Rows whose hashes all differ hold no two equal rows (equal rows hash alike, as DISTINCT's own table
+    # relies on): then the file stands; otherwise DISTINCT decides, which costs a second pass on its own.
+    hashes = f"count(DISTINCT hash({', '.join(_ident(f.name) for f in fields)}))"
+    *row, distinct_hashes = con.execute(f"SELECT {', '.join(checks)}, {hashes} FROM read_parquet({target})").fetchall()[0]
+    if distinct_hashes < row[0]:
+        kept = out.with_name(out.name + ".distinct")
+        con.execute(f"COPY (SELECT DISTINCT * FROM read_parquet({target})) TO {_literal(str(kept))} "
+                    "(FORMAT parquet)")
+        kept.replace(out)
+        row = con.execute(f"SELECT {', '.join(checks)} FROM read_parquet({target})").fetchall()[0]
     for i, f in enumerate(fields):
         nulls, longest = row[1 + 2 * i], row[2 + 2 * i] or 0
         problem = None
