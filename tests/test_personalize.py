@@ -23,6 +23,8 @@ from personalize_helpers import (
 from postgres import on_both_backends
 from test_wire import error_of
 
+from localexport.core.objects import ObjectError
+
 
 @pytest.fixture
 def p(make_client):
@@ -159,6 +161,65 @@ def test_bad_input_fails_the_import_and_changes_nothing(p, s3, group, rows, reas
     assert job["status"] == "CREATE FAILED" and reason in job["failureReason"], job["failureReason"]
     export_job(p, arn, BUCKET, "after", "BULK")
     assert len(exported(s3, BUCKET, "exports/after/")[1]) == 1
+
+
+def test_exact_duplicates_are_one_record_and_other_imports_keep_their_order(p, s3, group):
+    """Rows equal in every field (nulls included, across the files of a folder) are imported once; rows that
+    differ in any field, even by case, are kept; an import without duplicates is exported in its files' order;
+    a rule a duplicated row breaks counts it once."""
+    arn = dataset(p, group, "Interactions", INTERACTIONS)
+    head = ["USER_ID", "ITEM_ID", "EVENT_TYPE", "EVENT_VALUE", "TIMESTAMP"]
+    first = [["u1", "i1", "click", "", "1"], ["u1", "i1", "click", "", "1"], ["u1", "i1", "Click", "", "1"],
+             ["u2", "i2", "watch", "2.5", "2"]]
+    second = [["u2", "i2", "watch", "2.5", "2"], ["u1", "i1", "click", "0.5", "1"]]
+    put_csv(s3, BUCKET, "dups/a.csv", [head, *first])
+    put_csv(s3, BUCKET, "dups/b.csv", [head, *second])
+    assert import_job(p, arn, f"s3://{BUCKET}/dups/", "dups")["status"] == "ACTIVE"
+    export_job(p, arn, BUCKET, "dups", "BULK")
+    rows = [[r[h] for h in head] for r in exported(s3, BUCKET, "exports/dups/")[1]]
+    assert sorted(rows) == sorted([first[0], first[2], first[3], second[1]])
+
+    ordered = [["u9", "i3", "click", "", "5"], ["u1", "i2", "click", "", "9"], ["u5", "i1", "watch", "1.5", "1"]]
+    put_csv(s3, BUCKET, "ordered.csv", [head, *ordered])
+    assert import_job(p, arn, f"s3://{BUCKET}/ordered.csv", "ordered")["status"] == "ACTIVE"
+    export_job(p, arn, BUCKET, "ordered", "BULK")
+    assert [[r[h] for h in head] for r in exported(s3, BUCKET, "exports/ordered/")[1]] == ordered
+
+    missing = ["u1", "", "click", "", "1"]
+    job = import_job(p, arn, put_csv(s3, BUCKET, "missing.csv", [head, missing, missing, first[0]]), "missing")
+    assert job["status"] == "CREATE FAILED"
+    assert "1 rows have no value for ITEM_ID" in job["failureReason"], job["failureReason"]
+
+
+@pytest.mark.parametrize("kept", ["in memory", "in a file"])
+def test_an_import_reads_an_object_where_the_embedded_s3_keeps_it(p, s3, group, local, monkeypatch, kept):
+    """moto keeps an object past its buffer's size in a file: an import reads that file (nothing is downloaded
+    into the job's scratch), the files count toward a job's size limit all the same, and what a reader holds
+    stays readable, unchanged, when the object is replaced or deleted meanwhile."""
+    monkeypatch.setenv("MOTO_S3_DEFAULT_KEY_BUFFER_SIZE", "100000000" if kept == "in memory" else "64")
+    arn = dataset(p, group, "Interactions", INTERACTIONS)
+    head = ["USER_ID", "ITEM_ID", "EVENT_TYPE", "EVENT_VALUE", "TIMESTAMP"]
+    rows = [[f"u{i}", f"i{i % 7}", "click", "", str(1_700_000_000 + i)] for i in range(50)]
+    location = put_csv(s3, BUCKET, "held/a.csv", [head, *rows])
+    objects = local.runtime.objects
+    downloads = []
+    download = objects.download
+    monkeypatch.setattr(objects, "download", lambda *args: downloads.append(args[2]) or download(*args))
+    assert import_job(p, arn, location, "held")["status"] == "ACTIVE"
+    assert downloads == (["held/a.csv"] if kept == "in memory" else [])
+    export_job(p, arn, BUCKET, "held", "BULK")
+    assert [[r[h] for h in head] for r in exported(s3, BUCKET, "exports/held/")[1]] == rows
+
+    body = s3.get_object(Bucket=BUCKET, Key="held/a.csv")["Body"].read()
+    with objects.held_file("123456789012", BUCKET, "held/a.csv") as found:
+        assert (found is None) == (kept == "in memory")
+        put_csv(s3, BUCKET, "held/a.csv", [head, rows[0]])
+        s3.delete_object(Bucket=BUCKET, Key="held/a.csv")
+        if found is not None:
+            assert found[0].read_bytes() == body and found[1] == len(body)
+    assert error_of(s3.get_object, Bucket=BUCKET, Key="held/a.csv")[0] == "NoSuchKey"
+    with pytest.raises(ObjectError, match="NoSuchKey"), objects.held_file("123456789012", BUCKET, "held/a.csv"):
+        pass
 
 
 def test_missing_bucket_or_object_fails_the_job_with_the_reason(p, s3, group):

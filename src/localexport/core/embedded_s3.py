@@ -12,9 +12,13 @@ buffers, so a large object never sits in memory whole.
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import shutil
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,6 +29,7 @@ from .s3_front import S3Front
 
 log = logging.getLogger(__name__)
 LEGACY_STATE = "embedded-s3.pickle"  # what versions before the write-through saved at stop
+_FD_PATHS = Path("/proc/self/fd")  # (Linux: a path that opens what a descriptor of this process has open)
 
 
 class EmbeddedS3:
@@ -100,10 +105,30 @@ class EmbeddedS3:
             found._value_buffer.seek(0)
             shutil.copyfileobj(found._value_buffer, out, _CHUNK)
 
+    @contextmanager
+    def held_file(self, account: str, bucket: str, key: str) -> Iterator[tuple[Path, int] | None]:
+        """An object moto keeps in a file (past its spooled buffer's size) is read there, through Linux's
+        /proc/self/fd, not copied first: a copy of a large import's input into the job's scratch costs as much
+        as a plain parse of it.  moto never writes a key's file after making it, and the duplicated descriptor
+        keeps the file readable even if the key is replaced or deleted meanwhile."""
+        found = self._bucket(account, bucket, "s3:GetObject", key).keys.get(key)
+        if found is None or not hasattr(found, "_value_buffer"):  # absent, or a delete marker
+            raise ObjectError("NoSuchKey", f"The specified key does not exist: {key}")
+        with found.lock:
+            buffer = found._value_buffer
+            in_memory = isinstance(buffer, tempfile.SpooledTemporaryFile) and not buffer._rolled
+            fd = None if in_memory or not _FD_PATHS.is_dir() else os.dup(buffer.fileno())
+        if fd is None:
+            yield None
+            return
+        try:
+            yield _FD_PATHS / str(fd), os.fstat(fd).st_size
+        finally:
+            os.close(fd)
+
     def upload(self, account: str, bucket: str, key: str, path: Path, kms_key: str | None = None) -> None:
         owner = self._bucket(account, bucket, "s3:PutObject", key).account_id
-        encryption = {"encryption": "aws:kms", "kms_key_id": kms_key} if kms_key else {}
-        self._backend(owner).put_object(bucket, key, Path(path).read_bytes(), **encryption)
+        _put_file(self._backend(owner), bucket, key, Path(path), kms_key)
         if self.disk is not None:  # durable before the job says it is done
             try:
                 self.disk.sync_key(bucket, key)
@@ -136,3 +161,39 @@ class EmbeddedS3:
                     upload.dispose()
                 s3_backends.bucket_accounts.pop(bucket.name, None)
             BaseBackend.reset(backend)
+
+
+def _put_file(backend, bucket_name: str, key_name: str, path: Path, kms_key: str | None) -> None:
+    """What moto's ``put_object`` does with a file's bytes, without copying them: moto would hold them whole,
+    copy them into its spooled buffer and again into the temporary file it rolls over to (three passes over
+    every 44 MB part of an export, beside the job's own writing).  Here the key's buffer is the file itself,
+    opened before the key is published, so no reader sees it partly filled.  moto never writes a key's buffer
+    after making it (a PUT makes a new key), and the open file outlives the job's removal of its scratch.
+    A test holds what this makes to what ``put_object`` makes, field by field."""
+    from moto.moto_api._internal import mock_random
+    from moto.s3 import notifications
+    from moto.s3.models import FakeKey
+
+    bucket = backend.get_bucket(bucket_name)
+    encryption, kms_key_id, bucket_key = ("aws:kms", kms_key, None) if kms_key else (None, None, None)
+    if bucket.encryption:  # the bucket's default encryption, where the request names none (as put_object)
+        rule = bucket.encryption["Rule"]
+        bucket_key = rule.get("BucketKeyEnabled", False)
+        kms_key_id = kms_key_id or rule["ApplyServerSideEncryptionByDefault"].get("KMSMasterKeyID")
+        encryption = encryption or rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
+    buffer = open(path, "rb")  # noqa: SIM115  (the key's, closed when moto disposes of it)
+    try:
+        size = os.fstat(buffer.fileno()).st_size
+        new_key = FakeKey(name=key_name, bucket_name=bucket_name, value=b"", account_id=backend.account_id,
+                          region_name=backend.region_name, is_versioned=bucket.is_versioned,
+                          version_id=str(mock_random.uuid4()) if bucket.is_versioned else "null", encryption=encryption,
+                          kms_key_id=kms_key_id, bucket_key_enabled=bucket_key)
+    except BaseException:
+        buffer.close()
+        raise
+    new_key._value_buffer.close()
+    new_key._value_buffer, new_key.contentsize = buffer, size
+    existing = bucket.keys.getlist(key_name, [])
+    bucket.keys.setlist(key_name, [*existing, new_key] if bucket.is_versioned else [new_key])
+    notifications.send_event(backend.account_id, notifications.S3NotificationEvent.OBJECT_CREATED_PUT_EVENT, bucket,
+                             new_key)

@@ -13,6 +13,7 @@ so a job can fail with AWS's reason.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -54,6 +55,10 @@ class ObjectStore(Protocol):
     def list(self, account: str, bucket: str, prefix: str) -> list[str]: ...
 
     def download(self, account: str, bucket: str, key: str, out: BinaryIO) -> None: ...
+
+    def held_file(self, account: str, bucket: str, key: str) -> AbstractContextManager[tuple[Path, int] | None]:
+        """The object's bytes where the store holds them in a file of this host: a path this process reads
+        them at while the block runs, and their size; None: ``download`` them."""
 
     def upload(self, account: str, bucket: str, key: str, path: Path, kms_key: str | None = None) -> None: ...
 
@@ -106,6 +111,9 @@ class EndpointS3:
     def download(self, account: str, bucket: str, key: str, out: BinaryIO) -> None:
         body = self._call("get_object", Bucket=bucket, Key=key)["Body"]
         out.writelines(body.iter_chunks(_CHUNK))
+
+    def held_file(self, account: str, bucket: str, key: str) -> AbstractContextManager[tuple[Path, int] | None]:
+        return nullcontext()  # (another host's: downloaded)
 
     def upload(self, account: str, bucket: str, key: str, path: Path, kms_key: str | None = None) -> None:
         extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key} if kms_key else {}

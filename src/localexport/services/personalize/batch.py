@@ -217,25 +217,25 @@ def run(runtime: Runtime, job: Job, answer: Answer, most_lines: int | None = Non
     answered = []
     with runtime.artifacts.scratch() as scratch:
         path = spec["jobInput"]["s3DataSource"]["path"]
-        files = imports.fetch(jobs.runner_context(runtime, job), path, scratch, prefix=True, skip=target)
-        if most_lines is not None:
-            lines = sum(len(chunk) for _, local in files for chunk in _chunks(local))
-            if lines > most_lines:
-                raise JobFailed(f"The input data has {lines} queries; at most {most_lines} are allowed.")
-        for n, (source, local) in enumerate(files):
-            out = scratch / f"output-{n:05d}.json"
-            with open(out, "wb") as written:
-                for chunk in _chunks(local):
-                    shown, asked = _records(chunk)
-                    answers = iter(answer([record for record in asked if isinstance(record, dict)]))
-                    for line, record in zip(shown, asked):
-                        result = next(answers) if isinstance(record, dict) else record
-                        if isinstance(result, str):
-                            written.write(orjson.dumps({"input": line, "output": None, "error": result}))
-                        else:
-                            written.write(orjson.dumps({"input": line, "output": result, "error": None}))
-                        written.write(b"\n")
-            answered.append((f"{target.key}{_relative(source, path)}.out", out))
+        with imports.fetch(jobs.runner_context(runtime, job), path, scratch, prefix=True, skip=target) as files:
+            if most_lines is not None:
+                lines = sum(len(chunk) for _, local in files for chunk in _chunks(local))
+                if lines > most_lines:
+                    raise JobFailed(f"The input data has {lines} queries; at most {most_lines} are allowed.")
+            for n, (source, local) in enumerate(files):
+                out = scratch / f"output-{n:05d}.json"
+                with open(out, "wb") as written:
+                    for chunk in _chunks(local):
+                        shown, asked = _records(chunk)
+                        answers = iter(answer([record for record in asked if isinstance(record, dict)]))
+                        for line, record in zip(shown, asked):
+                            result = next(answers) if isinstance(record, dict) else record
+                            if isinstance(result, str):
+                                written.write(orjson.dumps({"input": line, "output": None, "error": result}))
+                            else:
+                                written.write(orjson.dumps({"input": line, "output": result, "error": None}))
+                            written.write(b"\n")
+                answered.append((f"{target.key}{_relative(source, path)}.out", out))
         try:
             for key, out in answered:
                 runtime.objects.upload(job.scope.account, target.bucket, key, out, destination.get("kmsKeyArn"))

@@ -98,11 +98,11 @@ def make_runner(runtime: Runtime):
             return JobOutcome({"numDeleted": done["numDeleted"], "users": done["users"]})
         location = job.spec["dataSource"]["dataLocation"]
         with runtime.artifacts.scratch() as scratch, records.connect(scratch) as con:
-            files = fetch(ctx, location, scratch, MAX_INPUT_BYTES,
-                          f"The data deletion input at {location} is larger than the maximum of 100 MB in all.")
             users_file = scratch / "users.parquet"
+            too_big = f"The data deletion input at {location} is larger than the maximum of 100 MB in all."
             try:
-                users = records.read_user_ids(con, files, users_file)
+                with fetch(ctx, location, scratch, MAX_INPUT_BYTES, too_big) as files:
+                    users = records.read_user_ids(con, files, users_file)
             except records.RecordError as error:
                 raise JobFailed(str(error)) from None
             if not users:

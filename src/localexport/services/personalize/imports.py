@@ -3,12 +3,13 @@ and ``fetch``, reading a job's CSV input from S3, serve data deletion jobs too.)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from ...core.jobs import JobFailed, JobOutcome
-from ...core.objects import ObjectError, S3Url
+from ...core.objects import ObjectError, ObjectStore, S3Url
 from ...core.runtime import JobName, RequestContext, Runtime
 from ...core.store import Job
 from . import datasets, jobs, records
@@ -72,50 +73,72 @@ def check_path(location: str) -> S3Url:
 class _Bounded:
     """A file that refuses to grow past ``limit`` bytes (counted over every file of one job)."""
 
-    def __init__(self, out: BinaryIO, total: list[int], limit: int | None, too_big: str):
+    def __init__(self, out: BinaryIO | None, total: list[int], limit: int | None, too_big: str):
         self.out, self.total, self.limit, self.too_big = out, total, limit, too_big
 
     def write(self, data: bytes) -> int:
-        self.total[0] += len(data)
+        self.count(len(data))
+        return self.out.write(data)
+
+    def count(self, size: int) -> None:
+        self.total[0] += size
         if self.limit is not None and self.total[0] > self.limit:
             raise JobFailed(self.too_big)
-        return self.out.write(data)
 
     def writelines(self, chunks: Iterable[bytes]) -> None:
         for chunk in chunks:
             self.write(chunk)
 
 
+@contextmanager
 def fetch(ctx: RequestContext, location: str, scratch: Path, max_bytes: int | None = None,
-          too_big: str = "", prefix: bool = False, skip: S3Url | None = None) -> list[tuple[str, Path]]:
-    """Download the CSV file, or every file under the folder, that ``location`` names, read as the job's
-    account: (its s3:// name, its local copy) each.  Past ``max_bytes`` in all, the job fails with ``too_big``
-    (the download stops there).  With ``prefix`` (batch jobs: "Amazon S3 is prefix based"), a location that
-    names no object is the prefix of every file it starts; files under ``skip`` (the job's output folder)
-    are not input."""
+          too_big: str = "", prefix: bool = False, skip: S3Url | None = None) -> Iterator[list[tuple[str, Path]]]:
+    """The CSV file, or every file under the folder, that ``location`` names, read as the job's account: (its
+    s3:// name, a local path of its bytes) each, readable while the block runs (where the S3 holds a file in
+    this host, that file; else a copy in ``scratch``).  Past ``max_bytes`` in all, the job fails with
+    ``too_big`` (a download stops there).  With ``prefix`` (batch jobs: "Amazon S3 is prefix based"), a
+    location that names no object is the prefix of every file it starts; files under ``skip`` (the job's
+    output folder) are not input."""
     url = S3Url.parse(location)
     objects = ctx.runtime.objects
     total = [0]
-    try:
-        if url.key and not url.key.endswith("/") and not prefix:
-            keys = [url.key]
-        else:
-            keys = [k for k in objects.list(ctx.account, url.bucket, url.key) if not k.endswith("/")]
-            if url.key in keys:  # a location naming one object is that file
-                keys = [url.key]
-            if skip is not None and skip.bucket == url.bucket:
-                keys = [k for k in keys if not k.startswith(skip.key)]
-        if not keys:
-            raise JobFailed(f"No data files were found at {location}.")
-        files = []
-        for i, key in enumerate(keys):
-            path = scratch / f"input-{i:05d}.csv"
-            with open(path, "wb") as out:
-                objects.download(ctx.account, url.bucket, key, _Bounded(out, total, max_bytes, too_big))
-            files.append((f"s3://{url.bucket}/{key}", path))
-        return files
-    except ObjectError as error:
-        raise JobFailed(f"Failed to read {location}: {error.code}: {error.message}") from None
+    with ExitStack() as held:
+        try:
+            files = [(f"s3://{url.bucket}/{key}", _local(objects, held, ctx.account, url.bucket, key,
+                                                         scratch / f"input-{i:05d}.csv",
+                                                         _Bounded(None, total, max_bytes, too_big)))
+                     for i, key in enumerate(_keys(objects, ctx.account, url, location, prefix, skip))]
+        except ObjectError as error:
+            raise JobFailed(f"Failed to read {location}: {error.code}: {error.message}") from None
+        yield files
+
+
+def _keys(objects: ObjectStore, account: str, url: S3Url, location: str, prefix: bool,
+          skip: S3Url | None) -> list[str]:
+    if url.key and not url.key.endswith("/") and not prefix:
+        return [url.key]
+    keys = [k for k in objects.list(account, url.bucket, url.key) if not k.endswith("/")]
+    if url.key in keys:  # a location naming one object is that file
+        keys = [url.key]
+    if skip is not None and skip.bucket == url.bucket:
+        keys = [k for k in keys if not k.startswith(skip.key)]
+    if not keys:
+        raise JobFailed(f"No data files were found at {location}.")
+    return keys
+
+
+def _local(objects: ObjectStore, held: ExitStack, account: str, bucket: str, key: str, copy: Path,
+           budget: _Bounded) -> Path:
+    """A path of the object's bytes: the file the store holds them in, or ``copy``, downloaded."""
+    found = held.enter_context(objects.held_file(account, bucket, key))
+    if found is not None:
+        path, size = found
+        budget.count(size)
+        return path
+    with open(copy, "wb") as out:
+        budget.out = out
+        objects.download(account, bucket, key, budget)
+    return copy
 
 
 def make_runner(runtime: Runtime):
@@ -126,10 +149,10 @@ def make_runner(runtime: Runtime):
             raise JobFailed(f"Dataset {job.spec['datasetArn']} no longer exists.")
         fields = datasets.fields_of(ctx, dataset)
         with runtime.artifacts.scratch() as scratch:
-            files = fetch(ctx, job.spec["dataSource"]["dataLocation"], scratch)
             out = scratch / "segment.parquet"
             try:
-                with records.connect(scratch) as con:
+                with fetch(ctx, job.spec["dataSource"]["dataLocation"], scratch) as files, \
+                        records.connect(scratch) as con:
                     rows = records.import_csv(con, files, fields, out)
             except records.RecordError as error:
                 raise JobFailed(str(error)) from None
