@@ -12,8 +12,11 @@ returns once a worker has run the job) and one ``localexport worker``, each its
 own process; the calls go over HTTP, and the memory figures are the worker's.
 
 The floor is a plain DuckDB ``COPY`` of the same rows, from a DuckDB table, to
-CSV, on the same machine, in the same run (the median of 3).  The CPU seconds
-each process used during each job are printed under the table.
+CSV, on the same machine, in the same run.  Each round runs an import (FULL),
+an export and the floor in turn, and each figure is the median of the rounds
+(three by default): on this shared 2-core VM one run moves by ±40 %, most of all
+the first touches of fresh memory.  The CPU seconds each process used during
+the median import and export are printed under the table.
 
     pip install -e '.[bench]'
     python bench/bench_personalize.py --rows 10000000 [--s3 external | --mode distributed]
@@ -133,8 +136,7 @@ def generate(path: Path, rows: int) -> None:
 
 
 def floor(source: Path, folder: Path, rounds: int = 3) -> float:
-    """Seconds DuckDB takes to COPY the same rows, from its own table, to a CSV file (the median of ``rounds``:
-    on a shared 2-core machine one COPY moves by ±40 %)."""
+    """Seconds DuckDB takes to COPY the same rows, from its own table, to a CSV file (the median of ``rounds``)."""
     con = duckdb.connect()
     con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{source}')")
     times = []
@@ -143,6 +145,11 @@ def floor(source: Path, folder: Path, rounds: int = 3) -> float:
         con.execute(f"COPY t TO '{folder / 'floor.csv'}' (HEADER)")
         times.append(time.perf_counter() - started)
     return sorted(times)[len(times) // 2]
+
+
+def _median(runs: list[tuple]) -> tuple:
+    """The run of median seconds (with its memory and CPU figures)."""
+    return sorted(runs, key=lambda run: run[0])[len(runs) // 2]
 
 
 def interactions_dataset(p, s3, source: Path) -> tuple[str, str]:
@@ -265,6 +272,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--s3", choices=("embedded", "external"), default="embedded",
                         help="in-process mode: localexport's embedded S3, or a moto.server process")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of import, export and floor (medians shown)")
     parser.add_argument("--mode", choices=("in-process", "distributed"), default="in-process",
                         help="distributed: PostgreSQL, moto.server as S3 and artifacts, one serve and one worker")
     args = parser.parse_args()
@@ -273,37 +281,47 @@ def main() -> None:
     generate(source, args.rows)
     size = source.stat().st_size
     setup = distributed(folder) if args.mode == "distributed" else in_process(args.s3)
+    imports, exports, floors = [], [], []
     with setup as (p, s3, pid, pids):
         _group, dataset = interactions_dataset(p, s3, source)
-        with PeakMemory(pid) as import_memory, CpuUse(pids) as import_cpu:
-            started = time.perf_counter()
-            job = p.create_dataset_import_job(jobName="in", datasetArn=dataset, roleArn=ROLE,
-                                              dataSource={"dataLocation": "s3://bench/in/interactions.csv"})
-            import_seconds = time.perf_counter() - started
-        status = p.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"])["datasetImportJob"]
-        assert status["status"] == "ACTIVE", status
-        with PeakMemory(pid) as export_memory, CpuUse(pids) as export_cpu:
-            started = time.perf_counter()
-            job = p.create_dataset_export_job(jobName="out", datasetArn=dataset, roleArn=ROLE, ingestionMode="BULK",
-                                              jobOutput={"s3DataDestination": {"path": "s3://bench/out/"}})
-            export_seconds = time.perf_counter() - started
-        status = p.describe_dataset_export_job(datasetExportJobArn=job["datasetExportJobArn"])["datasetExportJob"]
-        assert status["status"] == "ACTIVE", status
-        listed = s3.list_objects_v2(Bucket="bench", Prefix="out/out/")["Contents"]
-        out_bytes = sum(o["Size"] for o in listed)
-    floor_seconds = floor(source, folder)
+        for n in range(args.rounds):  # each round imports (FULL: replacing), exports, then runs the floor
+            with PeakMemory(pid) as import_memory, CpuUse(pids) as import_cpu:
+                started = time.perf_counter()
+                job = p.create_dataset_import_job(jobName=f"in-{n}", datasetArn=dataset, roleArn=ROLE,
+                                                  dataSource={"dataLocation": "s3://bench/in/interactions.csv"})
+                imports.append((time.perf_counter() - started, import_memory, import_cpu))
+            status = p.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"])["datasetImportJob"]
+            assert status["status"] == "ACTIVE", status
+            with PeakMemory(pid) as export_memory, CpuUse(pids) as export_cpu:
+                started = time.perf_counter()
+                job = p.create_dataset_export_job(jobName=f"out-{n}", datasetArn=dataset, roleArn=ROLE,
+                                                  ingestionMode="BULK",
+                                                  jobOutput={"s3DataDestination": {"path": "s3://bench/out/"}})
+                exports.append((time.perf_counter() - started, export_memory, export_cpu))
+            status = p.describe_dataset_export_job(datasetExportJobArn=job["datasetExportJobArn"])["datasetExportJob"]
+            assert status["status"] == "ACTIVE", status
+            listed = s3.list_objects_v2(Bucket="bench", Prefix=f"out/out-{n}/")["Contents"]
+            out_bytes = sum(o["Size"] for o in listed)
+            floors.append(floor(source, folder, 1))
+    import_seconds, import_memory, import_cpu = _median(imports)
+    export_seconds, export_memory, export_cpu = _median(exports)
+    floor_seconds = sorted(floors)[len(floors) // 2]
+    import_peak = max(m.peak for _, m, _ in imports)
+    export_peak = max(m.peak for _, m, _ in exports)
     mib = 1024 * 1024
     where = "distributed (PostgreSQL, moto.server S3 and artifacts, 1 serve + 1 worker; RSS: the worker's)" \
         if args.mode == "distributed" else args.s3
     print(f"S3: {where}; rows: {args.rows:,}; input CSV {size / mib:.0f} MiB; exported {len(listed)} files, "
           f"{out_bytes / mib:.0f} MiB")
+    print(f"medians of {args.rounds} rounds, each an import, an export and the floor in turn; peak RSS: the highest "
+          "of any round")
     print("| phase | seconds | rows/s | MB/s | RSS at start MiB | peak RSS MiB |")
     print("|---|---|---|---|---|---|")
     print(f"| import (S3 CSV -> Parquet) | {import_seconds:.2f} | {args.rows / import_seconds:,.0f} | "
-          f"{size / 1e6 / import_seconds:.0f} | {import_memory.start:.0f} | {import_memory.peak:.0f} |")
+          f"{size / 1e6 / import_seconds:.0f} | {import_memory.start:.0f} | {import_peak:.0f} |")
     print(f"| export (Parquet -> S3 CSV) | {export_seconds:.2f} | {args.rows / export_seconds:,.0f} | "
-          f"{out_bytes / 1e6 / export_seconds:.0f} | {export_memory.start:.0f} | {export_memory.peak:.0f} |")
-    print(f"| DuckDB COPY table -> CSV (floor, median of 3) | {floor_seconds:.2f} | {args.rows / floor_seconds:,.0f} | "
+          f"{out_bytes / 1e6 / export_seconds:.0f} | {export_memory.start:.0f} | {export_peak:.0f} |")
+    print(f"| DuckDB COPY table -> CSV (floor) | {floor_seconds:.2f} | {args.rows / floor_seconds:,.0f} | "
           f"{size / 1e6 / floor_seconds:.0f} | - | - |")
     print(f"export throughput / floor: {floor_seconds / export_seconds:.2f}")
     print(f"CPU seconds during the import: {import_cpu}")
