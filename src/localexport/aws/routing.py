@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import unquote
 
 from botocore.model import OperationModel
@@ -164,9 +164,23 @@ def route(method: str, path: str, query: dict[str, list[str]], headers, signing:
         return [Match(found[0], found[1], {})] if found else []
     if signing is not None and signing not in _SIGNERS:
         return []  # signed for a service none of ours is
+    agents = (headers.get("x-amz-user-agent"), headers.get("user-agent"))
+    if len(path) > _MOST_CACHED:
+        return list(_rest_route(method, path, frozenset(query), signing, agents))
+    return list(_cached_rest_route(method, path, frozenset(query), signing, agents))
+
+
+_MOST_CACHED = 512  # (path characters: a client's paths repeat, and the cache's memory stays bounded)
+
+
+def _rest_route(method: str, path: str, query: frozenset[str], signing: str | None,
+                agents: tuple[str | None, str | None]) -> tuple[Match, ...]:
+    """``route`` of a REST request: all it reads of the request is in the arguments, so a client's repeated
+    calls (the same path, query names and user agent) are answered from the cache below.  (Its matches are
+    shared: their ``uri_params`` are read, never written.)"""
     candidates = _candidates(signing or "*", method, _first_segment(path), path.strip("/").count("/") + 1)
     scored: list[tuple[tuple, Match]] = []
-    named = named_api(headers)
+    named = named_api({"x-amz-user-agent": agents[0], "user-agent": agents[1]})
     for r in candidates:
         m = _pattern(r.regex).fullmatch(path)
         if m and all(q in query for q in r.query_literals):
@@ -181,4 +195,7 @@ def route(method: str, path: str, query: dict[str, list[str]], headers, signing:
     best: dict[str, Match] = {}
     for _, match in scored:  # one match per service: its most telling one
         best.setdefault(match.service, match)
-    return list(best.values())
+    return tuple(best.values())
+
+
+_cached_rest_route = lru_cache(maxsize=4096)(_rest_route)
