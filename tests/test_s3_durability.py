@@ -91,6 +91,47 @@ def test_a_finished_exports_output_survives_kill_9(server_factory, tmp_path):
     assert b"u1" in b"".join(s3.get_object(Bucket="exports-durable", Key=k)["Body"].read() for k in keys), keys
 
 
+def test_an_object_read_back_at_start_is_imported_whole(tmp_path, monkeypatch):
+    """A server reads its objects back from the data dir at start (in chunks: small ones here, as past 8 MB);
+    an import then reads such an object where moto keeps it (a file, past a small buffer here), every byte of
+    it: the last rows too, which the last chunk wrote."""
+    from moto.s3.models import s3_backends
+
+    monkeypatch.setenv("MOTO_S3_DEFAULT_KEY_BUFFER_SIZE", "64")
+    monkeypatch.setattr(s3_disk, "_CHUNK", 1000)
+    settings = Settings(job_mode="immediate", data_dir=tmp_path / "data")
+    first = LocalExport(settings)
+    wire = InProcess(first)
+    s3 = wire.attach(client("s3", "http://localexport"))
+    s3.create_bucket(Bucket="revived")
+    rows = [["USER_ID", "ITEM_ID", "EVENT_TYPE", "EVENT_VALUE", "TIMESTAMP"]]
+    rows += [[f"u{i}", f"i{i}", "click", "", str(i)] for i in range(300)]  # (some 5 KB, 5 chunks and a bit)
+    location = put_csv(s3, "revived", "in.csv", rows)
+    wire.close()
+    first.close()
+    s3_backends[ACCOUNT]["aws"].buckets.pop("revived")  # (as a new process starts: nothing of it in memory)
+    s3_backends.bucket_accounts.pop("revived")
+
+    again = LocalExport(settings)
+    wire = InProcess(again)
+    try:
+        s3, p = wire.attach(client("s3", "http://localexport")), wire.attach(client("personalize", "http://localexport"))
+        data = dataset(p, p.create_dataset_group(name="g")["datasetGroupArn"], "Interactions", INTERACTIONS)
+        imported = p.create_dataset_import_job(jobName="in", datasetArn=data, roleArn=ROLE,
+                                               dataSource={"dataLocation": location})["datasetImportJobArn"]
+        job = p.describe_dataset_import_job(datasetImportJobArn=imported)["datasetImportJob"]
+        assert job["status"] == "ACTIVE", job
+        p.create_dataset_export_job(jobName="out", datasetArn=data, roleArn=ROLE, ingestionMode="BULK",
+                                    jobOutput={"s3DataDestination": {"path": "s3://revived/out/"}})
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="revived", Prefix="out/")["Contents"]]
+        exported = b"".join(s3.get_object(Bucket="revived", Key=k)["Body"].read() for k in keys).decode()
+        assert exported.count("\n") == len(rows) and "u299,i299,click,,299" in exported
+    finally:
+        wire.close()
+        again.runtime.objects.reset()
+        again.close()
+
+
 def _legacy_state(name: str) -> dict:
     """What a version before the write-through pickled at stop: {account: {bucket name: moto bucket}}."""
     from moto.s3.models import s3_backends

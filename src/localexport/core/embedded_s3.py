@@ -101,7 +101,7 @@ class EmbeddedS3:
         found = self._bucket(account, bucket, "s3:GetObject", key).keys.get(key)
         if found is None or not hasattr(found, "_value_buffer"):  # absent, or a delete marker
             raise ObjectError("NoSuchKey", f"The specified key does not exist: {key}")
-        with found.lock:  # moto's own lock around its buffer; read it in chunks, not whole
+        with found.lock, _disposed_is_missing(key):  # moto's own lock around its buffer; read in chunks, not whole
             found._value_buffer.seek(0)
             shutil.copyfileobj(found._value_buffer, out, _CHUNK)
 
@@ -114,9 +114,11 @@ class EmbeddedS3:
         found = self._bucket(account, bucket, "s3:GetObject", key).keys.get(key)
         if found is None or not hasattr(found, "_value_buffer"):  # absent, or a delete marker
             raise ObjectError("NoSuchKey", f"The specified key does not exist: {key}")
-        with found.lock:
+        with found.lock, _disposed_is_missing(key):
             buffer = found._value_buffer
             in_memory = isinstance(buffer, tempfile.SpooledTemporaryFile) and not buffer._rolled
+            if not in_memory:
+                buffer.flush()  # (bytes a writer left in Python's buffer are not in the file the path opens)
             fd = None if in_memory or not _FD_PATHS.is_dir() else os.dup(buffer.fileno())
         if fd is None:
             yield None
@@ -127,8 +129,14 @@ class EmbeddedS3:
             os.close(fd)
 
     def upload(self, account: str, bucket: str, key: str, path: Path, kms_key: str | None = None) -> None:
+        from moto.settings import get_s3_default_key_buffer_size
+
         owner = self._bucket(account, bucket, "s3:PutObject", key).account_id
-        _put_file(self._backend(owner), bucket, key, Path(path), kms_key)
+        if Path(path).stat().st_size <= get_s3_default_key_buffer_size():  # moto keeps it in memory: no file held
+            encryption = {"encryption": "aws:kms", "kms_key_id": kms_key} if kms_key else {}
+            self._backend(owner).put_object(bucket, key, Path(path).read_bytes(), **encryption)
+        else:
+            _put_file(self._backend(owner), bucket, key, Path(path), kms_key)
         if self.disk is not None:  # durable before the job says it is done
             try:
                 self.disk.sync_key(bucket, key)
@@ -163,13 +171,23 @@ class EmbeddedS3:
             BaseBackend.reset(backend)
 
 
+@contextmanager
+def _disposed_is_missing(key: str) -> Iterator[None]:
+    """A key deleted or replaced while it is read (moto closes its buffer, without its lock) is not there."""
+    try:
+        yield
+    except ValueError:  # (I/O on a closed file)
+        raise ObjectError("NoSuchKey", f"The specified key does not exist: {key}") from None
+
+
 def _put_file(backend, bucket_name: str, key_name: str, path: Path, kms_key: str | None) -> None:
-    """What moto's ``put_object`` does with a file's bytes, without copying them: moto would hold them whole,
-    copy them into its spooled buffer and again into the temporary file it rolls over to (three passes over
-    every 44 MB part of an export, beside the job's own writing).  Here the key's buffer is the file itself,
-    opened before the key is published, so no reader sees it partly filled.  moto never writes a key's buffer
-    after making it (a PUT makes a new key), and the open file outlives the job's removal of its scratch.
-    A test holds what this makes to what ``put_object`` makes, field by field."""
+    """What moto's ``put_object`` does with a large file's bytes, without copying them: moto would hold them
+    whole, copy them into its spooled buffer and again into the temporary file it rolls over to (three passes
+    over every 44 MB part of an export, beside the job's own writing).  Here the key's buffer is the file
+    itself (only past moto's spooled size, where moto too holds a file open), opened before the key is
+    published, so no reader sees it partly filled.  moto never writes a key's buffer after making it (a PUT
+    makes a new key), and the open file outlives the job's removal of its scratch.  A test holds what this
+    makes to what ``put_object`` makes, field by field."""
     from moto.moto_api._internal import mock_random
     from moto.s3 import notifications
     from moto.s3.models import FakeKey

@@ -143,6 +143,7 @@ class S3Disk:
         key._value_buffer = tempfile.SpooledTemporaryFile(max_size=key._max_buffer_size)  # noqa: SIM115  (moto's buffer)
         with open(folder / "data" / data, "rb") as source:
             shutil.copyfileobj(source, key._value_buffer, _CHUNK)
+        key._value_buffer.flush()  # (all of it in the file: a job may read that file by path, see held_file)
         key.lock = threading.Lock()
         return key
 
