@@ -257,24 +257,22 @@ def has_content(status: int) -> bool:
 
 
 def serialize_response(service: str, op: OperationModel, output: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
-    protocol = service_model(service).protocol
-    status = int(op.http.get("responseCode", 200))
-    headers = {"Content-Type": JSON_TYPES[protocol]}
-    shape = op.output_shape
+    content_type, status, shape, places, payload_name = _response_plan(service, op)
+    headers = {"Content-Type": content_type}
     body_value: dict[str, Any] = {}
     payload: tuple[Shape, Any] | None = None
-    members = shape.members if shape is not None else {}
-    payload_name = shape.serialization.get("payload") if shape is not None else None
     # status and headers first: a statusCode member may follow the payload, and decides whether there is a body
     for name, value in output.items():
-        member = members.get(name)
-        if member is None or value is None:
+        place = places.get(name)
+        if place is None or value is None:
             continue
-        loc = member.serialization.get("location")
-        if loc == "statusCode":
+        where, member, wire = place
+        if where == _BODY:
+            body_value[name] = value
+        elif where == "statusCode":
             status = int(value)
-        elif loc == "header":
-            headers[member.serialization.get("name", name)] = _header_value(member, value)
+        elif where == "header":
+            headers[wire] = _header_value(member, value)
         elif name == payload_name:
             payload = (member, value)
         else:
@@ -289,7 +287,27 @@ def serialize_response(service: str, op: OperationModel, output: dict[str, Any])
         if member.type_name in ("blob", "string"):
             return status, headers, value if isinstance(value, bytes) else str(value).encode()
         return status, headers, _dumps(to_wire(member, value))
-    return status, headers, _dumps(to_wire(shape, body_value))
+    return status, headers, _dumps(writer(shape)(body_value))
+
+
+_BODY = "body"
+_PLANS: dict[int, tuple[OperationModel, tuple]] = {}  # id -> (the operation, kept alive; its plan)
+
+
+def _response_plan(service: str, op: OperationModel) -> tuple:
+    """What ``serialize_response`` reads of an operation's model, made once: (content type, default status,
+    output shape, member -> (location or body, member shape, wire name), payload member)."""
+    found = _PLANS.get(id(op))
+    if found is None or found[0] is not op:
+        shape = op.output_shape
+        members = shape.members if shape is not None else {}
+        payload_name = shape.serialization.get("payload") if shape is not None else None
+        places = {name: (m.serialization.get("location") or (None if name == payload_name else _BODY), m,
+                         m.serialization.get("name", name)) for name, m in members.items()}
+        plan = (JSON_TYPES[service_model(service).protocol], int(op.http.get("responseCode", 200)), shape, places,
+                payload_name)
+        found = _PLANS[id(op)] = (op, plan)
+    return found[1]
 
 
 def _dumps(value: Any) -> bytes:

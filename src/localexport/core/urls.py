@@ -6,9 +6,8 @@ data dir, so URLs survive a restart and cannot be altered or extended.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from .clock import Clock
 
@@ -25,12 +24,12 @@ class UrlSigner:
         self._clock = clock
 
     def _signature(self, method: str, key: str, expires: int) -> str:
-        message = f"{method}\n{key}\n{expires}".encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+        return hmac.digest(self._secret, f"{method}\n{key}\n{expires}".encode(), "sha256").hex()
 
     def sign(self, base_url: str, key: str, seconds: int, method: str = "GET") -> str:
         expires = int(self._clock.now()) + seconds
-        query = urlencode({"X-Amz-Expires": seconds, "Expires": expires, "Signature": self._signature(method, key, expires)})
+        # (numbers and a hex digest: nothing to encode, which urlencode spent a fifth of a DescribeExport finding)
+        query = f"X-Amz-Expires={seconds}&Expires={expires}&Signature={self._signature(method, key, expires)}"
         return f"{base_url.rstrip('/')}{PREFIX}{quote(key)}?{query}"
 
     def verify(self, method: str, key: str, query: dict[str, str]) -> None:
