@@ -12,7 +12,8 @@ returns once a worker has run the job) and one ``localexport worker``, each its
 own process; the calls go over HTTP, and the memory figures are the worker's.
 
 The floor is a plain DuckDB ``COPY`` of the same rows, from a DuckDB table, to
-CSV, on the same machine, in the same run.  Each round runs an import (FULL),
+CSV, on the same machine, in the same run (in a process of its own that loads
+the table once, before the rounds).  Each round runs an import (FULL),
 an export and the floor in turn, and each figure is the median of the rounds
 (three by default): on this shared 2-core VM one run moves by ±40 %, most of all
 the first touches of fresh memory.  The CPU seconds each process used during
@@ -135,16 +136,36 @@ def generate(path: Path, rows: int) -> None:
               FROM range({rows}) t(i)) TO '{path}' (HEADER)""")
 
 
-def floor(source: Path, folder: Path, rounds: int = 3) -> float:
-    """Seconds DuckDB takes to COPY the same rows, from its own table, to a CSV file (the median of ``rounds``)."""
-    con = duckdb.connect()
-    con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{source}')")
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        con.execute(f"COPY t TO '{folder / 'floor.csv'}' (HEADER)")
-        times.append(time.perf_counter() - started)
-    return sorted(times)[len(times) // 2]
+_FLOOR = """
+import sys, time, duckdb
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")  # (it would write to our pipe)
+con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{sys.argv[1]}')")
+print("ready", flush=True)
+for _ in sys.stdin:
+    started = time.perf_counter()
+    con.execute(f"COPY t TO '{sys.argv[2]}' (HEADER)")
+    print(time.perf_counter() - started, flush=True)
+"""
+
+
+class Floor:
+    """DuckDB's COPY of the same rows, from its own table, to a CSV file: in a process of its own, which loads
+    the table once (this process's memory figures stay localexport's) and runs one COPY per ``run()``."""
+
+    def __init__(self, source: Path, folder: Path):
+        self.proc = subprocess.Popen([sys.executable, "-c", _FLOOR, str(source), str(folder / "floor.csv")],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "ready"
+
+    def run(self) -> float:
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(30)
 
 
 def _median(runs: list[tuple]) -> tuple:
@@ -272,7 +293,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--s3", choices=("embedded", "external"), default="embedded",
                         help="in-process mode: localexport's embedded S3, or a moto.server process")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of import, export and floor (medians shown)")
+    parser.add_argument("--rounds", type=lambda n: max(1, int(n)), default=3,
+                        help="rounds of import, export and floor (medians shown; at least one)")
     parser.add_argument("--mode", choices=("in-process", "distributed"), default="in-process",
                         help="distributed: PostgreSQL, moto.server as S3 and artifacts, one serve and one worker")
     args = parser.parse_args()
@@ -282,7 +304,8 @@ def main() -> None:
     size = source.stat().st_size
     setup = distributed(folder) if args.mode == "distributed" else in_process(args.s3)
     imports, exports, floors = [], [], []
-    with setup as (p, s3, pid, pids):
+    the_floor = Floor(source, folder)
+    with setup as (p, s3, pid, pids), contextlib.closing(the_floor):
         _group, dataset = interactions_dataset(p, s3, source)
         for n in range(args.rounds):  # each round imports (FULL: replacing), exports, then runs the floor
             with PeakMemory(pid) as import_memory, CpuUse(pids) as import_cpu:
@@ -302,7 +325,7 @@ def main() -> None:
             assert status["status"] == "ACTIVE", status
             listed = s3.list_objects_v2(Bucket="bench", Prefix=f"out/out-{n}/")["Contents"]
             out_bytes = sum(o["Size"] for o in listed)
-            floors.append(floor(source, folder, 1))
+            floors.append(the_floor.run())
     import_seconds, import_memory, import_cpu = _median(imports)
     export_seconds, export_memory, export_cpu = _median(exports)
     floor_seconds = sorted(floors)[len(floors) // 2]
