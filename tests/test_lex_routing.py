@@ -170,6 +170,12 @@ def test_the_sdk_naming_its_api_decides(wire):
     headers["x-amz-user-agent"] = "aws-sdk-js/3.1019.0 ua/2.1 api/lex-model-building-service#3.1019.0"
     response = wire.http.request("DELETE", "/bots/NoSuchBotX", headers=headers)
     assert response.headers["x-amzn-ErrorType"] == "NotFoundException"
+    # (routes are cached by what they read of a request, the user agents included, up to a size)
+    for agent in ("aws-sdk-js/3.1048.0 ua/2.1 api/lex-models-v2#3.1048.0",
+                  "aws-sdk-js/3.1048.0 ua/2.1 " + "md/x " * 500 + "api/lex-models-v2#3.1048.0"):
+        headers["x-amz-user-agent"] = agent
+        response = wire.http.request("DELETE", "/bots/NoSuchBotX", headers=headers)
+        assert response.headers["x-amzn-ErrorType"] == "PreconditionFailedException"
 
 
 def test_a_call_never_reaches_the_other_model_for_its_ids(make_client, wire):

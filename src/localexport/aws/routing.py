@@ -165,12 +165,15 @@ def route(method: str, path: str, query: dict[str, list[str]], headers, signing:
     if signing is not None and signing not in _SIGNERS:
         return []  # signed for a service none of ours is
     agents = (headers.get("x-amz-user-agent"), headers.get("user-agent"))
-    if len(path) > _MOST_CACHED:
-        return list(_rest_route(method, path, frozenset(query), signing, agents))
-    return list(_cached_rest_route(method, path, frozenset(query), signing, agents))
+    query_names = frozenset(query)
+    if len(path) + sum(len(a) for a in agents if a) + sum(map(len, query_names)) > _MOST_CACHED:
+        return list(_rest_route(method, path, query_names, signing, agents))
+    return list(_cached_rest_route(method, path, query_names, signing, agents))
 
 
-_MOST_CACHED = 512  # (path characters: a client's paths repeat, and the cache's memory stays bounded)
+# Characters of a cached key (path, user agents, query names): a client repeats its own, and whatever others
+# send, the cache holds at most 4,096 keys of this size.
+_MOST_CACHED = 2048
 
 
 def _rest_route(method: str, path: str, query: frozenset[str], signing: str | None,
