@@ -202,3 +202,19 @@ def test_a_call_never_reaches_the_other_model_for_its_ids(make_client, wire):
     response = wire.http.request("DELETE", "/bots/PizzaOrder", headers=headers)  # the JS SDK: no slash
     assert response.headers["x-amzn-ErrorType"] == "PreconditionFailedException"
     assert [b["name"] for b in v1.get_bots()["bots"]] == ["PizzaOrder"]
+
+
+def test_paths_and_methods_no_template_has_leave_the_candidate_cache_as_it_was(wire):
+    """Whatever first segments and methods clients send, the candidates are cached per first segment a template
+    starts with (the answer is the same for every other one)."""
+    from localexport.aws import routing
+
+    headers = {"authorization": f"AWS4-HMAC-SHA256 Credential={ACCOUNT}/20260101/{REGION}/lex/aws4_request, "
+                                "SignedHeaders=host, Signature=x"}
+    assert wire.http.request("GET", "/zz-first/a", headers=headers).status_code == 404
+    before = routing._candidates_of_length.cache_info().currsize
+    for i in range(50):
+        response = wire.http.request("GET", f"/zz{i}/a", headers=headers)
+        assert response.status_code == 404 and response.headers["x-amzn-ErrorType"] == "UnknownOperationException"
+        assert wire.http.request(f"BREW{i}", "/bots/", headers=headers).status_code == 404
+    assert routing._candidates_of_length.cache_info().currsize == before

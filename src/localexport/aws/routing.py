@@ -108,14 +108,18 @@ _MAX_SEGMENTS = 12  # more than any template has: such paths get every route of 
 def _candidates(signer: str, method: str, first: str, segments: int) -> tuple[Route, ...]:
     """The routes a path of ``segments`` segments can match, most literal first: those of its first segment,
     then those starting with a parameter; of each, those with as many segments or a greedy parameter."""
+    table = _rest_routes(signer)
+    if (method, first) not in table:  # a first segment no template starts with: all such paths are alike
+        if (method, "") not in table:
+            return ()
+        first = None
     if segments > _MAX_SEGMENTS:
-        table = _rest_routes(signer)
         return (*table.get((method, first), ()), *table.get((method, ""), ()))
-    return _candidates_of_length(signer, method, first, segments)
+    return _candidates_of_length(signer, method, first, segments)  # (cached per segment a template starts with)
 
 
 @cache
-def _candidates_of_length(signer: str, method: str, first: str, segments: int) -> tuple[Route, ...]:
+def _candidates_of_length(signer: str, method: str, first: str | None, segments: int) -> tuple[Route, ...]:
     table = _rest_routes(signer)
     return tuple(r for r in (*table.get((method, first), ()), *table.get((method, ""), ()))
                  if r.segments in (segments, None))
@@ -166,12 +170,12 @@ def route(method: str, path: str, query: dict[str, list[str]], headers, signing:
         return []  # signed for a service none of ours is
     agents = (headers.get("x-amz-user-agent"), headers.get("user-agent"))
     query_names = frozenset(query)
-    if len(path) + sum(len(a) for a in agents if a) + sum(map(len, query_names)) > _MOST_CACHED:
+    if len(method) + len(path) + sum(len(a) for a in agents if a) + sum(map(len, query_names)) > _MOST_CACHED:
         return list(_rest_route(method, path, query_names, signing, agents))
     return list(_cached_rest_route(method, path, query_names, signing, agents))
 
 
-# Characters of a cached key (path, user agents, query names): a client repeats its own, and whatever others
+# Characters of a cached key (method, path, user agents, query names): a client repeats its own, and whatever others
 # send, the cache holds at most 4,096 keys of this size.
 _MOST_CACHED = 2048
 
