@@ -431,3 +431,24 @@ def test_a_subtree_is_read_through_the_key_index_and_only_its_own_keys(tmp_path)
     assert sorted(d.key for d in store.tree(scope, "BOT1/")) == ["BOT1/DRAFT/en_GB/I2", "BOT1/DRAFT/en_US",
                                                                  "BOT1/DRAFT/en_US_x/I4"]
     store.close()
+
+
+def test_the_jobs_in_some_states_are_found_by_their_state_in_creation_order(database_url, tmp_path):
+    """The unfinished jobs of a kind (a ListBots reads them on every call) are read through the index on the
+    state, not by walking every job the scope ever ran; they come in creation order all the same."""
+    store = Store(database_url)
+    with store.transaction():
+        for i in range(300):  # (finished ones, and three unfinished among them, made out of order)
+            state = "running" if i in (5, 150, 290) else "queued" if i == 77 else "succeeded"
+            store.insert_job(Job(f"job-{i}", SCOPE, "lexv2.import", state, {}, 1_000.0 - i, 1_000.0))
+    assert [j.id for j in store.jobs(SCOPE, "lexv2.import", states=("queued", "running"))] == [
+        "job-290", "job-150", "job-77", "job-5"]
+    if store.dialect == "sqlite":
+        from localexport.core.store_sqlite import _jobs_query
+
+        with store.transaction():
+            plan = store._local.tx.execute("EXPLAIN QUERY PLAN " + _jobs_query(True, True, 2),
+                                           (SCOPE.account, SCOPE.region, SCOPE.service, "lexv2.import", "queued",
+                                            "running")).fetchall()
+        assert "ix_jobs_scope_state" in str(plan), plan
+    store.engine.dispose()

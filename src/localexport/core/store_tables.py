@@ -52,6 +52,7 @@ jobs = Table(
     Index("ix_jobs_scope", "account", "region", "service", "kind"),
     Index("ix_jobs_state", "state"),
     Index("ix_jobs_created", "account", "region", "service", "kind", "created_at"),
+    Index("ix_jobs_scope_state", "account", "region", "service", "kind", "state"),
 )
 
 # Instance-wide values every process reads (e.g. the test controls' state: shared_state.py).
