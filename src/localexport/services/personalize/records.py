@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import csv
 import json
+import mmap
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -115,23 +117,25 @@ def read_header(label: str, path: Path, expected: str = SCHEMA) -> list[str]:
 
 
 def _check_lines(label: str, path: Path, expected: str = SCHEMA) -> None:
-    """Fail at the first line longer than MAX_LINE_BYTES, reading chunks of at most that size (so
-    only a line that spans chunks can be too long).  DuckDB's own max_line_size is not enough: it
-    reads an overlong line whole and, past some tens of MB, fails with an unrelated error."""
-    line, run = 1, 0  # the line being read, and its bytes before the line break so far
+    """Fail at the first line longer than MAX_LINE_BYTES.  DuckDB's own max_line_size is not enough: it
+    reads an overlong line whole and, past some tens of MB, fails with an unrelated error.  The file is
+    mapped, not read: from each line's start, the last line break within MAX_LINE_BYTES starts the next
+    line to look from, so the scan is one pass of ``rfind`` (no copy of the file)."""
     with open(path, "rb") as f:
-        chunk = f.read(MAX_LINE_BYTES)
-        style = re.search(rb"\r\n?|\n", chunk)  # the header's line break is the file's
-        end = b"\r" if style and style[0] == b"\r" else b"\n"  # DuckDB reads old Mac files too
-        while chunk:
-            first = chunk.find(end)
-            run += len(chunk) if first < 0 else first
-            if run >= MAX_LINE_BYTES:
-                raise _at_line(label, line, _too_long(), expected)
-            if first >= 0:
-                line += chunk.count(end)
-                run = len(chunk) - chunk.rfind(end) - 1
-            chunk = f.read(MAX_LINE_BYTES)
+        size = os.fstat(f.fileno()).st_size
+        if size < MAX_LINE_BYTES:  # (no line can be that long; an empty file cannot be mapped)
+            return
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            style = re.search(rb"\r\n?|\n", data[:MAX_LINE_BYTES])  # the header's line break is the file's
+            end = b"\r" if style and style[0] == b"\r" else b"\n"  # DuckDB reads old Mac files too
+            start = 0  # where the line being looked at starts
+            while size - start >= MAX_LINE_BYTES:  # (a shorter rest holds no overlong line)
+                last = data.rfind(end, start, start + MAX_LINE_BYTES)
+                if last < 0:
+                    line = 1 + sum(data[i:min(i + MAX_LINE_BYTES, start)].count(end)
+                                   for i in range(0, start, MAX_LINE_BYTES))
+                    raise _at_line(label, line, _too_long(), expected)
+                start = last + 1
 
 
 def _check_header(label: str, header: list[str], fields: list[Field]) -> None:
