@@ -59,3 +59,20 @@ def test_a_jobs_file_is_the_object_put_object_makes(make_client, local, tmp_path
     assert s3.get_object(Bucket="job-output", Key="out/part-00000.csv")["Body"].read() == b"USER_ID,ITEM_ID\nv,j\n"
     listed = s3.list_objects_v2(Bucket="job-output", Prefix="out/")["Contents"]
     assert [(o["Key"], o["Size"]) for o in listed] == [("out/part-00000.csv", 20)]
+
+
+def test_a_key_disposed_of_while_it_is_read_is_no_such_key(make_client, local, tmp_path, monkeypatch):
+    """moto closes a replaced or deleted key's buffer without its lock: a reader caught between finding the key
+    and reading it gets NoSuchKey, as it would a moment later, not an I/O error."""
+    from localexport.core.objects import ObjectError
+
+    monkeypatch.setenv("MOTO_S3_DEFAULT_KEY_BUFFER_SIZE", "64")
+    s3 = make_client("s3")
+    s3.create_bucket(Bucket="job-input")
+    s3.put_object(Bucket="job-input", Key="in.csv", Body=b"USER_ID\n" + b"u\n" * 100)
+    _key("job-input", "in.csv").dispose()  # (as a concurrent PUT does, the key still listed for a moment)
+    objects = local.runtime.objects
+    with (tmp_path / "out").open("wb") as out, pytest.raises(ObjectError, match="NoSuchKey"):
+        objects.download(ACCOUNT, "job-input", "in.csv", out)
+    with pytest.raises(ObjectError, match="NoSuchKey"), objects.held_file(ACCOUNT, "job-input", "in.csv"):
+        pass

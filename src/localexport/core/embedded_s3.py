@@ -101,7 +101,7 @@ class EmbeddedS3:
         found = self._bucket(account, bucket, "s3:GetObject", key).keys.get(key)
         if found is None or not hasattr(found, "_value_buffer"):  # absent, or a delete marker
             raise ObjectError("NoSuchKey", f"The specified key does not exist: {key}")
-        with found.lock, _disposed_is_missing(key):  # moto's own lock around its buffer; read in chunks, not whole
+        with found.lock, _disposed_is_missing(found, key):  # moto's own lock around its buffer; read in chunks, not whole
             found._value_buffer.seek(0)
             shutil.copyfileobj(found._value_buffer, out, _CHUNK)
 
@@ -114,7 +114,7 @@ class EmbeddedS3:
         found = self._bucket(account, bucket, "s3:GetObject", key).keys.get(key)
         if found is None or not hasattr(found, "_value_buffer"):  # absent, or a delete marker
             raise ObjectError("NoSuchKey", f"The specified key does not exist: {key}")
-        with found.lock, _disposed_is_missing(key):
+        with found.lock, _disposed_is_missing(found, key):
             buffer = found._value_buffer
             in_memory = isinstance(buffer, tempfile.SpooledTemporaryFile) and not buffer._rolled
             if not in_memory:
@@ -172,11 +172,13 @@ class EmbeddedS3:
 
 
 @contextmanager
-def _disposed_is_missing(key: str) -> Iterator[None]:
+def _disposed_is_missing(found, key: str) -> Iterator[None]:
     """A key deleted or replaced while it is read (moto closes its buffer, without its lock) is not there."""
     try:
         yield
-    except ValueError:  # (I/O on a closed file)
+    except ValueError:  # (I/O on a closed file: the key's, or another's, which is not ours to explain)
+        if not found._value_buffer.closed:
+            raise
         raise ObjectError("NoSuchKey", f"The specified key does not exist: {key}") from None
 
 
