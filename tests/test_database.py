@@ -443,6 +443,12 @@ def test_the_jobs_in_some_states_are_found_by_their_state_in_creation_order(data
             store.insert_job(Job(f"job-{i}", SCOPE, "lexv2.import", state, {}, 1_000.0 - i, 1_000.0))
     assert [j.id for j in store.jobs(SCOPE, "lexv2.import", states=("queued", "running"))] == [
         "job-290", "job-150", "job-77", "job-5"]
+    if store.dialect == "sqlite":  # (ties in the order they were made in, whatever their states)
+        with store.transaction():
+            for i, state in enumerate(["running", "queued", "running", "queued"]):
+                store.insert_job(Job(f"tie-{i}", SCOPE, "lexv2.tie", state, {}, 5.0, 5.0))
+        assert [j.id for j in store.jobs(SCOPE, "lexv2.tie", states=("queued", "running"))] == [
+            "tie-0", "tie-1", "tie-2", "tie-3"]
     if store.dialect == "sqlite":
         from localexport.core.store_sqlite import _jobs_query
 

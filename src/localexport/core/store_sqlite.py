@@ -96,8 +96,9 @@ def _jobs_query(scoped: bool, kind: bool, states: int) -> str:
     if states:
         where.append(f"state IN ({', '.join('?' * states)})")
     # With states, the few jobs in them are found through an index on the state and then sorted: "+" keeps
-    # SQLite (which has no statistics) from walking every job of the kind in creation order to avoid the sort.
-    order = " ORDER BY +created_at" if states else " ORDER BY created_at"
+    # SQLite (which has no statistics) from walking every job of the kind in creation order to avoid the sort;
+    # rowid keeps ties in the order the index on the creation time gave them (the order they were made in).
+    order = " ORDER BY +created_at, rowid" if states else " ORDER BY created_at"
     return f"SELECT {_JOB} FROM jobs" + (f" WHERE {' AND '.join(where)}" if where else "") + order
 
 

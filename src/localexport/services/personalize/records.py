@@ -120,7 +120,9 @@ def _check_lines(label: str, path: Path, expected: str = SCHEMA) -> None:
     """Fail at the first line longer than MAX_LINE_BYTES.  DuckDB's own max_line_size is not enough: it
     reads an overlong line whole and, past some tens of MB, fails with an unrelated error.  The file is
     mapped, not read: from each line's start, the last line break within MAX_LINE_BYTES starts the next
-    line to look from, so the scan is one pass of ``rfind`` (no copy of the file)."""
+    line to look from, so the scan is one pass of ``rfind`` (no copy of the file).  (A mapped file that shrank
+    would fault: an import's files never change once written, its scratch copies nor the embedded S3's files,
+    see ``EmbeddedS3.held_file``.)"""
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         if size < MAX_LINE_BYTES:  # (no line can be that long; an empty file cannot be mapped)
