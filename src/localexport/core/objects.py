@@ -13,6 +13,7 @@ so a job can fail with AWS's reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,38 @@ class S3Url:
 
     def __str__(self) -> str:
         return f"s3://{self.bucket}/{self.key}"
+
+
+class ByteBudget:
+    """Bytes a job may read from S3 in all (``limit`` None: no limit), over any number of objects: past it,
+    ``error`` is raised (what a hostile or mistaken source may send stays bounded)."""
+
+    def __init__(self, limit: int | None, error: Exception):
+        self.left, self.error = limit, error
+
+    def spend(self, size: int) -> None:
+        if self.left is not None:
+            self.left -= size
+            if self.left < 0:
+                raise self.error
+
+    def capped(self, out: BinaryIO) -> Capped:
+        return Capped(out, self)
+
+
+class Capped:
+    """A file-like sink that spends its budget on everything written to it (a download stops past it)."""
+
+    def __init__(self, out: BinaryIO, budget: ByteBudget):
+        self.out, self.budget = out, budget
+
+    def write(self, data: bytes) -> int:
+        self.budget.spend(len(data))
+        return self.out.write(data)
+
+    def writelines(self, chunks: Iterable[bytes]) -> None:
+        for chunk in chunks:
+            self.write(chunk)
 
 
 class ObjectStore(Protocol):

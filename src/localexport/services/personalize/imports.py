@@ -3,13 +3,13 @@ and ``fetch``, reading a job's CSV input from S3, serve data deletion jobs too.)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from ...core.jobs import JobFailed, JobOutcome
-from ...core.objects import ObjectError, ObjectStore, S3Url
+from ...core.objects import ByteBudget, ObjectError, ObjectStore, S3Url
 from ...core.runtime import JobName, RequestContext, Runtime
 from ...core.store import Job
 from . import datasets, jobs, records
@@ -70,26 +70,6 @@ def check_path(location: str) -> S3Url:
     return url
 
 
-class _Bounded:
-    """A file that refuses to grow past ``limit`` bytes (counted over every file of one job)."""
-
-    def __init__(self, out: BinaryIO | None, total: list[int], limit: int | None, too_big: str):
-        self.out, self.total, self.limit, self.too_big = out, total, limit, too_big
-
-    def write(self, data: bytes) -> int:
-        self.count(len(data))
-        return self.out.write(data)
-
-    def count(self, size: int) -> None:
-        self.total[0] += size
-        if self.limit is not None and self.total[0] > self.limit:
-            raise JobFailed(self.too_big)
-
-    def writelines(self, chunks: Iterable[bytes]) -> None:
-        for chunk in chunks:
-            self.write(chunk)
-
-
 @contextmanager
 def fetch(ctx: RequestContext, location: str, scratch: Path, max_bytes: int | None = None,
           too_big: str = "", prefix: bool = False, skip: S3Url | None = None) -> Iterator[list[tuple[str, Path]]]:
@@ -101,12 +81,11 @@ def fetch(ctx: RequestContext, location: str, scratch: Path, max_bytes: int | No
     output folder) are not input."""
     url = S3Url.parse(location)
     objects = ctx.runtime.objects
-    total = [0]
+    budget = ByteBudget(max_bytes, JobFailed(too_big))
     with ExitStack() as held:
         try:
             files = [(f"s3://{url.bucket}/{key}", _local(objects, held, ctx.account, url.bucket, key,
-                                                         scratch / f"input-{i:05d}.csv",
-                                                         _Bounded(None, total, max_bytes, too_big)))
+                                                         scratch / f"input-{i:05d}.csv", budget))
                      for i, key in enumerate(_keys(objects, ctx.account, url, location, prefix, skip))]
         except ObjectError as error:
             raise JobFailed(f"Failed to read {location}: {error.code}: {error.message}") from None
@@ -128,16 +107,15 @@ def _keys(objects: ObjectStore, account: str, url: S3Url, location: str, prefix:
 
 
 def _local(objects: ObjectStore, held: ExitStack, account: str, bucket: str, key: str, copy: Path,
-           budget: _Bounded) -> Path:
+           budget: ByteBudget) -> Path:
     """A path of the object's bytes: the file the store holds them in, or ``copy``, downloaded."""
     found = held.enter_context(objects.held_file(account, bucket, key))
     if found is not None:
         path, size = found
-        budget.count(size)
+        budget.spend(size)
         return path
     with open(copy, "wb") as out:
-        budget.out = out
-        objects.download(account, bucket, key, budget)
+        objects.download(account, bucket, key, budget.capped(out))
     return copy
 
 

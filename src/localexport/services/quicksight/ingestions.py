@@ -61,7 +61,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ...core.jobs import HELD, JobFailed, JobOutcome, scoped_job_id
-from ...core.objects import ObjectError, S3Url
+from ...core.objects import ByteBudget, ObjectError, S3Url
 from ...core.runtime import JobName, RequestContext, Runtime
 from ...core.store import AlreadyExists, Doc, Job
 from . import assets as a
@@ -323,26 +323,13 @@ def _s3_url(uri: str) -> S3Url:
     return S3Url.parse(uri)
 
 
-class _Capped:
-    """A file-like sink that refuses more than ``limit`` bytes (what a hostile source may send is bounded)."""
-
-    def __init__(self, out, limit: int, error: IngestionError):
-        self.out, self.left, self.error = out, limit, error
-
-    def write(self, data: bytes) -> int:
-        self.left -= len(data)
-        if self.left < 0:
-            raise self.error
-        return self.out.write(data)
-
-
 def _manifest(ctx: RequestContext, location: dict[str, str]) -> dict[str, Any]:
     where = f"s3://{location['Bucket']}/{location['Key']}"
     buffer = io.BytesIO()
     too_big = IngestionError("S3_MANIFEST_ERROR", f"The manifest {where} is larger than {MAX_MANIFEST_BYTES} bytes.")
     try:
         ctx.runtime.objects.download(ctx.account, location["Bucket"], location["Key"],
-                                     _Capped(buffer, MAX_MANIFEST_BYTES, too_big))
+                                     ByteBudget(MAX_MANIFEST_BYTES, too_big).capped(buffer))
         manifest = json.loads(buffer.getvalue())
     except ObjectError as error:
         raise IngestionError("S3_MANIFEST_ERROR", f"Failed to read the manifest {where}: {error.code}: "
@@ -415,18 +402,18 @@ def _read_s3(ctx: RequestContext, table: dict[str, Any]) -> Rows | None:
     if len(layout.delimiter) != 1 or len(layout.quote) != 1:
         raise IngestionError("S3_MANIFEST_ERROR", "The delimiter and the text qualifier must be one character each.")
     rows = Rows()
-    budget = ctx.runtime.limits.archive_bytes  # what one ingestion reads at most (LOCALEXPORT_MAX_ARCHIVE_BYTES)
-    too_big = IngestionError("DATA_SET_SIZE_LIMIT_EXCEEDED", f"The files are larger than {budget} bytes in all.")
+    most = ctx.runtime.limits.archive_bytes  # what one ingestion reads at most (LOCALEXPORT_MAX_ARCHIVE_BYTES)
+    budget = ByteBudget(most, IngestionError("DATA_SET_SIZE_LIMIT_EXCEEDED",
+                                             f"The files are larger than {most} bytes in all."))
     with ctx.runtime.artifacts.scratch() as scratch:
         for i, url in enumerate(_files(ctx, manifest)):
             path = scratch / f"{i:05d}"
             try:
                 with open(path, "wb") as out:
-                    ctx.runtime.objects.download(ctx.account, url.bucket, url.key, _Capped(out, budget, too_big))
+                    ctx.runtime.objects.download(ctx.account, url.bucket, url.key, budget.capped(out))
             except ObjectError as error:
                 raise IngestionError("S3_FILE_INACCESSIBLE", f"Failed to read {url}: {error.code}: "
                                                              f"{error.message}") from None
-            budget -= path.stat().st_size
             try:
                 _count(path, layout, table.get("InputColumns") or [], rows)
             except csv.Error as error:  # a field past the reader's limit, a stray quote: the file's, not ours
