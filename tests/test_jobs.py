@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from dataclasses import replace
 
 import pytest
+from botocore.exceptions import ClientError
 from lexv2_helpers import simple_bot
 from postgres import on_both_backends
 
@@ -90,6 +92,49 @@ def test_jobs_are_found_by_the_id_their_service_answered(make_client, local):
     assert (found["aws_id"], found["region"], found["output"]) == ("nightly", "eu-west-1", None)
     assert local.controls.job(found["id"]) == found  # and by its engine id
     assert local.controls.job("nightly", account="111111111111") is None
+
+
+WEEK = 7 * 24 * 3600  # Lex V2 lists its exports for 7 days
+
+
+def _export(lex) -> str:
+    bot_id = simple_bot(lex)["botId"]
+    return lex.create_export(resourceSpecification={"botExportSpecification": {"botId": bot_id, "botVersion": "DRAFT"}},
+                             fileFormat="LexJson")["exportId"]
+
+
+def test_the_retention_sweep_queries_only_once_a_job_can_be_due(lex, local, monkeypatch):
+    store = local.runtime.store
+    sweeps = []
+    old_jobs = store.old_jobs
+    monkeypatch.setattr(store, "old_jobs", lambda *args: sweeps.append(args) or old_jobs(*args))
+    export_id = _export(lex)
+    for _ in range(3):
+        assert lex.describe_export(exportId=export_id)["exportStatus"] == "Completed"
+        assert len(lex.list_exports()["exportSummaries"]) == 1
+    assert len(sweeps) == 1  # the first call: then nothing can pass its 7 days before the export made first
+    created = store.get_job(export_id).created_at
+    local.controls.advance_clock(created + WEEK - 30 - local.runtime.clock.now())
+    assert lex.describe_export(exportId=export_id)["exportStatus"] == "Completed"  # (swept: still within)
+    local.controls.advance_clock(31)
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        lex.describe_export(exportId=export_id)
+    assert lex.list_exports()["exportSummaries"] == [] and store.get_job(export_id) is None
+
+
+def test_a_job_stamped_before_the_last_sweep_still_goes_on_its_day(lex, local):
+    """A job whose maker read the clock before a sweep's query and committed after it (or a server whose clock
+    is behind) is older than the oldest that sweep saw: it still goes once its 7 days have passed."""
+    store = local.runtime.store
+    first = _export(lex)
+    assert len(lex.list_exports()["exportSummaries"]) == 1  # a sweep, which sees only ``first``
+    made = store.get_job(first)
+    stamped = local.runtime.clock.now() - 30
+    late = replace(made, id="LATEEXPORT", created_at=stamped, updated_at=stamped)
+    store.insert_job(late)
+    local.controls.advance_clock(stamped + WEEK + 1 - local.runtime.clock.now())
+    assert [s["exportId"] for s in lex.list_exports()["exportSummaries"]] == [first]  # made 30 s after ``late``
+    assert store.get_job(late.id) is None
 
 
 def _v1_slot_type_zip() -> bytes:

@@ -23,6 +23,7 @@ import hashlib
 import heapq
 import itertools
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -44,6 +45,10 @@ SECRETS = "secrets"  # the key in Job.extra of what a job may use but must not k
 RUNNER = "runner"  # the key in Job.extra of the process running it (pid and start time)
 HELD = "held"
 ACTIVE = (HELD, "queued", "running")
+# A job can be older than the oldest a sweep saw by this much: its maker read the clock before the sweep's
+# query and committed after it, or runs on a server whose clock is a little behind this one's.
+_SWEEP_MARGIN = 60.0
+_SWEEPS_KEPT = 4096  # scopes and kinds whose next sweep is remembered (past that, all are swept again)
 # What a failure may store: reasons can echo the input (a value, a file), and an answer must stay small.
 MAX_REASONS = 100
 MAX_REASON_CHARS = 1_000
@@ -125,6 +130,8 @@ class JobEngine:
         self.loader: Callable[[str], object] | None = None
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="localexport-job")
         self._timers: list[tuple[float, int, str]] = []
+        # (scope, kind, retention) -> the earliest time a job of that kind can pass its retention (``expire``)
+        self._sweeps: dict[tuple[Scope, str, float], float] = {}
         self._seq = itertools.count()
         self._wake = threading.Condition()
         self._stopped = False
@@ -227,10 +234,21 @@ class JobEngine:
         self.store.delete_job(job.id)
 
     def expire(self, scope: Scope, kind: str, retention: float) -> None:
-        """Purge ``kind`` jobs of ``scope`` older than ``retention`` seconds."""
-        for job in self.store.old_jobs(scope, kind, self.clock.now() - retention):
+        """Purge ``kind`` jobs of ``scope`` older than ``retention`` seconds.
+
+        Every Describe and List of jobs calls this; until the oldest job it last saw can be due, nothing can
+        (jobs are only ever created at their maker's ``now``), and no query is needed."""
+        key = (scope, kind, retention)
+        now = self.clock.now()
+        if now < self._sweeps.get(key, -math.inf):
+            return
+        for job in self.store.old_jobs(scope, kind, now - retention):
             if job.state not in ACTIVE:
                 self.purge(job)
+        first = self.store.first_created(scope, kind)  # (an old job still running keeps this in the past)
+        if len(self._sweeps) >= _SWEEPS_KEPT:
+            self._sweeps.clear()
+        self._sweeps[key] = min(now if first is None else first, now - _SWEEP_MARGIN) + retention
 
     def recover(self) -> None:
         """At start-up: re-queue (or fail) interrupted jobs and reschedule pending ones.

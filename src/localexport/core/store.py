@@ -181,7 +181,11 @@ class Store:
         raise NotImplementedError
 
     def old_jobs(self, scope: Scope, kind: str, before: float) -> list[Job]:
-        """``kind`` jobs of ``scope`` created before ``before`` (the retention sweep, run on every call)."""
+        """``kind`` jobs of ``scope`` created before ``before`` (the retention sweep)."""
+        raise NotImplementedError
+
+    def first_created(self, scope: Scope, kind: str) -> float | None:
+        """When the oldest ``kind`` job of ``scope`` was created; None if it has none."""
         raise NotImplementedError
 
     def jobs(self, scope: Scope | None = None, kind: str | None = None, states: tuple[str, ...] = ()) -> list[Job]:

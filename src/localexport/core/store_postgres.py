@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import and_, bindparam, create_engine, delete, select, text, update
+from sqlalchemy import and_, bindparam, create_engine, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -56,6 +56,7 @@ _ALL_OF_KIND = _scoped(resources, "kind").order_by(resources.c.created_at)
 _FIND_BY_NAME = _scoped(resources, "kind", "parent", "name")
 _JOB_IN_SCOPE = _scoped(jobs, "id")
 _OLD_JOBS = _scoped(jobs, "kind").where(jobs.c.created_at < bindparam("before"))
+_FIRST_CREATED = _scoped(jobs, "kind").with_only_columns(func.min(jobs.c.created_at))
 _JOBS_OF_KIND = _scoped(jobs, "kind").order_by(jobs.c.created_at)
 _JOBS_OF_KIND_IN = _scoped(jobs, "kind").where(jobs.c.state.in_(bindparam("states", expanding=True))).order_by(
     jobs.c.created_at)
@@ -230,6 +231,10 @@ class PostgresStore(Store):
     def old_jobs(self, scope: Scope, kind: str, before: float) -> list[Job]:
         with self._read() as conn:
             return [_job(r) for r in conn.execute(_OLD_JOBS, _args(scope, kind=kind, before=before))]
+
+    def first_created(self, scope: Scope, kind: str) -> float | None:
+        with self._read() as conn:
+            return conn.execute(_FIRST_CREATED, _args(scope, kind=kind)).scalar()
 
     def jobs(self, scope: Scope | None = None, kind: str | None = None, states: tuple[str, ...] = ()) -> list[Job]:
         if scope is not None and kind is not None:  # the hot case (listings, conflict checks): a built query

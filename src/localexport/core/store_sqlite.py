@@ -82,6 +82,7 @@ _SCOPES = "SELECT account, region, service FROM resources UNION SELECT account, 
 _JOB_BY_ID = f"SELECT {_JOB} FROM jobs WHERE id = ?"
 _JOB_IN_SCOPE = f"SELECT {_JOB} FROM jobs WHERE {_SCOPE} AND id = ?"
 _OLD_JOBS = f"SELECT {_JOB} FROM jobs WHERE {_SCOPE} AND kind = ? AND created_at < ?"
+_FIRST_CREATED = f"SELECT min(created_at) FROM jobs WHERE {_SCOPE} AND kind = ?"
 _INSERT_JOB = f"INSERT INTO jobs ({_JOB}) VALUES ({', '.join('?' * 14)}) ON CONFLICT DO NOTHING"
 _JSON_COLUMNS = frozenset({"spec", "result", "failure", "extra"})
 
@@ -379,6 +380,9 @@ class SqliteStore(Store):
 
     def old_jobs(self, scope: Scope, kind: str, before: float) -> list[Job]:
         return self._rows(_OLD_JOBS, (scope.account, scope.region, scope.service, kind, before), _job)
+
+    def first_created(self, scope: Scope, kind: str) -> float | None:
+        return self._rows(_FIRST_CREATED, (scope.account, scope.region, scope.service, kind), _column)[0]
 
     def jobs(self, scope: Scope | None = None, kind: str | None = None, states: tuple[str, ...] = ()) -> list[Job]:
         args = ((scope.account, scope.region, scope.service) if scope else ()) + ((kind,) if kind else ()) + tuple(
