@@ -48,15 +48,11 @@ def parse_request(
     style: ValidationStyle = DEFAULT_STYLE,
 ) -> dict[str, Any]:
     """The operation's input as a validated dict (raises ValidationError / SerializationError)."""
-    shape = op.input_shape
+    shape, located, body_members, payload_name = _request_plan(op)
     if shape is None:
         return {}
     params: dict[str, Any] = {}
-    payload_name = shape.serialization.get("payload")
-    body_members = {}
-    for name, member in shape.members.items():
-        loc = member.serialization.get("location")
-        wire = member.serialization.get("name", name)
+    for name, member, loc, wire in located:
         if loc == "uri":
             if wire in uri_params:
                 params[name] = _scalar(member, uri_params[wire], name)
@@ -71,15 +67,12 @@ def parse_request(
                     else _scalar(member, values[-1], name)
                 )
         elif loc == "header":
-            if wire.lower() in headers:
-                params[name] = _scalar(member, headers[wire.lower()], name)
-        elif loc == "headers":
-            prefix = wire.lower()
-            found = {k[len(prefix):]: v for k, v in headers.items() if k.lower().startswith(prefix)}
+            if wire in headers:
+                params[name] = _scalar(member, headers[wire], name)
+        else:  # "headers": a prefix
+            found = {k[len(wire):]: v for k, v in headers.items() if k.lower().startswith(wire)}
             if found:
                 params[name] = found
-        elif name != payload_name:
-            body_members[name] = member
     if payload_name:
         member = shape.members[payload_name]
         if member.type_name in ("blob", "string"):
@@ -95,6 +88,31 @@ def parse_request(
     if errors:
         raise ValidationError(errors)
     return parsed
+
+
+_LOCATED = ("uri", "querystring", "header", "headers")
+_REQUEST_PLANS: dict[int, tuple[OperationModel, tuple]] = {}  # id -> (the operation, kept alive; its plan)
+
+
+def _request_plan(op: OperationModel) -> tuple:
+    """What ``parse_request`` reads of an operation's input shape, made once: (shape, (member name, shape,
+    location, wire name: lower case for headers) of the members outside the body, the body members' names,
+    payload member)."""
+    found = _REQUEST_PLANS.get(id(op))
+    if found is None or found[0] is not op:
+        shape = op.input_shape
+        located, body_members, payload_name = [], set(), None
+        if shape is not None:
+            payload_name = shape.serialization.get("payload")
+            for name, member in shape.members.items():
+                loc = member.serialization.get("location")
+                wire = member.serialization.get("name", name)
+                if loc in _LOCATED:
+                    located.append((name, member, loc, wire.lower() if loc.startswith("header") else wire))
+                elif name != payload_name:
+                    body_members.add(name)
+        found = _REQUEST_PLANS[id(op)] = (op, (shape, tuple(located), frozenset(body_members), payload_name))
+    return found[1]
 
 
 # A JSON string, even one left open at the end of the body: matched without backtracking (possessive), so the

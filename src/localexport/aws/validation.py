@@ -107,17 +107,20 @@ def _finite(number: float) -> bool:
         return False
 
 
+_TYPE_CHECKS = {
+    "structure": lambda v: isinstance(v, dict),
+    "map": lambda v: isinstance(v, dict),
+    "list": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "blob": lambda v: isinstance(v, (bytes, bytearray, str)),
+    "timestamp": lambda v: isinstance(v, (int, float, str)) and not isinstance(v, bool),
+}
+
+
 def _check_type(shape: Shape, value: Any, path: str) -> None:
     kind = shape.type_name
-    ok = {
-        "structure": lambda v: isinstance(v, dict),
-        "map": lambda v: isinstance(v, dict),
-        "list": lambda v: isinstance(v, list),
-        "string": lambda v: isinstance(v, str),
-        "boolean": lambda v: isinstance(v, bool),
-        "blob": lambda v: isinstance(v, (bytes, bytearray, str)),
-        "timestamp": lambda v: isinstance(v, (int, float, str)) and not isinstance(v, bool),
-    }.get(kind)
+    ok = _TYPE_CHECKS.get(kind)
     if kind in ("integer", "long"):
         good = isinstance(value, int) and not isinstance(value, bool)
         low, high = _INT_RANGE[kind]
@@ -168,11 +171,12 @@ def validate(shape: Shape, value: Any, path: str, errors: list[str], style: Vali
     if kind == "structure":
         out = {}
         for name, member in shape.members.items():
-            sub = _member_path(path, name, style)
-            if name in value and value[name] is not None:
-                out[name] = validate(member, value[name], sub, errors, style, depth + 1)
+            if value.get(name) is not None:
+                out[name] = validate(member, value[name], _member_path(path, name, style), errors, style,
+                                     depth + 1)
             elif name in shape.required_members:
-                errors.append(f"Value null at '{sub}' failed to satisfy constraint: Member must not be null")
+                errors.append(f"Value null at '{_member_path(path, name, style)}' failed to satisfy constraint: "
+                              "Member must not be null")
         return out
     if kind == "list":
         _length(value, meta, path, errors)
