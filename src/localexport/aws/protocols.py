@@ -217,10 +217,15 @@ def _make_writer(shape: Shape) -> Callable[[Any], Any]:
         item = shape.member
         if item.type_name in _PLAIN:
             return list
-        return lambda value: [writer(item)(v) for v in value]
+        return lambda value: list(map(writer(item), value))  # (looked up per call: shapes may recurse)
     if kind == "map":
         of = shape.value
-        return lambda value: {k: writer(of)(v) for k, v in value.items() if v is not None}
+
+        def write_map(value: dict[str, Any]) -> dict[str, Any]:
+            write = writer(of)
+            return {k: write(v) for k, v in value.items() if v is not None}
+
+        return write_map
     if kind == "timestamp":
         return _epoch
     if kind == "blob":
