@@ -9,22 +9,30 @@ and the server runs the whole call again on a thread, where it may wait.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from ..aws.gateway import WouldBlock
 
 _local = threading.local()
 
 
-@contextmanager
-def answering() -> Iterator[None]:
-    """Mark this thread as answering a call on the event loop while the block runs."""
-    _local.inline = True
-    try:
-        yield
-    finally:
+class _Answering:
+    """(A class, not a generator: every read the server answers enters it.)"""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        _local.inline = True
+
+    def __exit__(self, *exc_info: object) -> None:
         _local.inline = False
+
+
+_ANSWERING = _Answering()
+
+
+def answering() -> _Answering:
+    """Mark this thread as answering a call on the event loop while the block runs."""
+    return _ANSWERING
 
 
 def active() -> bool:
