@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -42,6 +43,17 @@ def caller_from(authorization: str | None, query_credential: str | None = None,
     elif query_credential:
         match = _QUERY_CREDENTIAL.match(query_credential)
     if not match:
-        return Caller("", DEFAULT_ACCOUNT, DEFAULT_REGION, None)
+        return _ANONYMOUS
     key, region, service = match.groups()
+    if len(key) + len(region) + len(service) > 256:  # (never a real scope: not kept)
+        return Caller(key, account_for(key), region, service)
+    return _signed(key, region, service)
+
+
+_ANONYMOUS = Caller("", DEFAULT_ACCOUNT, DEFAULT_REGION, None)
+
+
+@lru_cache(maxsize=1024)
+def _signed(key: str, region: str, service: str) -> Caller:
+    """(One for each credential scope a client signs with: made once, as a frozen dataclass costs to make.)"""
     return Caller(key, account_for(key), region, service)
