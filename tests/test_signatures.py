@@ -325,3 +325,16 @@ def test_presigned_urls_live_at_most_a_week_from_their_date(credentials):
     assert refused(negative)[:2] == ("AuthorizationQueryParametersError", 400)
     # signed an hour ahead of our clock: not valid yet (else it would outlive its X-Amz-Expires)
     assert refused(week, by=-3600) == ("AccessDenied", 403, "Request is not valid yet")
+
+
+def test_callers_are_read_from_their_credential_scope_and_only_real_ones_kept():
+    from localexport.aws import identity
+
+    auth = "AWS4-HMAC-SHA256 Credential={key}/20260101/{region}/lex/aws4_request, SignedHeaders=host, Signature=00"
+    first = identity.caller_from(auth.format(key="444455556666", region="eu-west-1"))
+    assert (first.account, first.region, first.signing_service) == ("444455556666", "eu-west-1", "lex")
+    assert identity.caller_from(auth.format(key="444455556666", region="eu-west-1")) is first  # made once
+    kept = identity._signed.cache_info().currsize
+    huge = identity.caller_from(auth.format(key="AKIA" + "X" * 300, region="eu-west-1"))
+    assert (huge.account, huge.region, huge.access_key) == ("123456789012", "eu-west-1", "AKIA" + "X" * 300)
+    assert identity._signed.cache_info().currsize == kept  # a client's made-up scope is not kept
