@@ -46,8 +46,9 @@ RUNNER = "runner"  # the key in Job.extra of the process running it (pid and sta
 HELD = "held"
 ACTIVE = (HELD, "queued", "running")
 # A job can be older than the oldest a sweep saw by this much: its maker read the clock before the sweep's
-# query and committed after it, or runs on a server whose clock is a little behind this one's.
-_SWEEP_MARGIN = 60.0
+# query and committed after it (a SQLite writer may wait 60 s for the lock), or runs on a server whose clock
+# is a little behind this one's.
+_SWEEP_MARGIN = 300.0
 _SWEEPS_KEPT = 4096  # scopes and kinds whose next sweep is remembered (past that, all are swept again)
 # What a failure may store: reasons can echo the input (a value, a file), and an answer must stay small.
 MAX_REASONS = 100
