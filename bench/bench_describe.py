@@ -1,13 +1,17 @@
 """DescribeBot / ListBots throughput and latency: localexport vs moto_server vs a bare
 Starlette floor, all on loopback in one run; plus DescribeExport on localexport.
 
-    pip install -e '.[bench]' && python bench/bench_describe.py [--seconds 3] [--processes 1,2]
+    pip install -e '.[bench]' && python bench/bench_describe.py [--seconds 3] [--processes 1,2] [--rounds 3]
 
 With ``--processes 1,2`` (the default) it also runs ``localexport serve --workers 2``
 (one SQLite file shared by the processes, a moto server as the external S3 it needs)
 and the floor on ``uvicorn --workers 2``, in the same run, and prints a second
 table: DescribeBot and DescribeExport on N processes against 1, with the CPU each
 server and the load generator used (on a small machine they compete for it).
+
+Each cell runs every target in turn (the floor, localexport, moto), ``--rounds`` times, and shows each
+target's median round: the machine's drift between rounds then moves every target alike, and one slow
+round of one target does not decide a ratio.
 
 The load generator is an asyncio HTTP/1.1 client with one keep-alive connection
 per concurrent caller, sending pre-built SigV4-shaped requests (neither server
@@ -266,6 +270,8 @@ def start_floor(processes: int) -> tuple[subprocess.Popen, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=lambda n: max(1, int(n)), default=3,
+                        help="rounds per cell, each running every target in turn (medians shown; at least one)")
     parser.add_argument("--processes", default="1,2",
                         help="server process counts of localexport (and the floor) to compare; 1 is always run")
     args = parser.parse_args()
@@ -299,6 +305,11 @@ def main() -> None:
             return measure(port, request_bytes(port, method, path, body, service, target_header), c, args.seconds,
                            pids[(target, n)])
 
+        def median(results: list[dict]) -> dict:
+            """The round of median throughput (its latencies and CPU with it), with every round's errors."""
+            chosen = sorted(results, key=lambda r: r["rps"])[len(results) // 2]
+            return {**chosen, "errors": sum(r["errors"] for r in results)}
+
         rows = []
         scaling = []  # (operation, concurrency, {n: localexport}, {n: floor})
         for op, method, path_of, scale, service, target in (
@@ -311,17 +322,24 @@ def main() -> None:
             ("DescribeDataset", "POST", lambda ids: "/", False, "personalize", "AmazonPersonalize.DescribeDataset"),
         ):
             for c in CONCURRENCY:
-                floors, ours = {}, {}
-                for n in counts if scale else (1,):
-                    body = (json.dumps({"datasetArn": ids[n]["datasetArn"]}).encode() if target
-                            else b"{}" if method == "POST" else b"")
-                    floors[n] = run("floor", n, method, path_of(ids[1]), body, c, service, target)
-                    ours[n] = run("localexport", n, method, path_of(ids[n]), body, c, service, target)
-                mo = None
-                if op in ("DescribeBot", "ListBots"):  # moto's Lex V2 has bots only
-                    port = ports["moto"]
-                    mo = measure(port, request_bytes(port, method, path_of(theirs), b"{}" if method == "POST" else b""),
-                                 c, args.seconds)
+                floor_rounds: dict[int, list[dict]] = {}
+                our_rounds: dict[int, list[dict]] = {}
+                moto_rounds: list[dict] = []
+                for _ in range(args.rounds):
+                    for n in counts if scale else (1,):
+                        body = (json.dumps({"datasetArn": ids[n]["datasetArn"]}).encode() if target
+                                else b"{}" if method == "POST" else b"")
+                        floor_rounds.setdefault(n, []).append(
+                            run("floor", n, method, path_of(ids[1]), body, c, service, target))
+                        our_rounds.setdefault(n, []).append(
+                            run("localexport", n, method, path_of(ids[n]), body, c, service, target))
+                    if op in ("DescribeBot", "ListBots"):  # moto's Lex V2 has bots only
+                        port = ports["moto"]
+                        moto_rounds.append(measure(port, request_bytes(
+                            port, method, path_of(theirs), b"{}" if method == "POST" else b""), c, args.seconds))
+                floors = {n: median(found) for n, found in floor_rounds.items()}
+                ours = {n: median(found) for n, found in our_rounds.items()}
+                mo = median(moto_rounds) if moto_rounds else None
                 rows.append((op, c, ours[1], mo, floors[1]))
                 if scale and len(counts) > 1:
                     scaling.append((op, c, ours, floors))
@@ -330,6 +348,8 @@ def main() -> None:
             p.terminate()
             p.wait(10)
 
+    print(f"medians of {args.rounds} round{'s' if args.rounds > 1 else ''} of {args.seconds:g} s per target and cell, "
+          "each round running every target in turn")
     print(f"{'operation':<18}{'conc':>5}{'localexport r/s':>17}{'p50 ms':>8}{'p99 ms':>8}{'moto r/s':>10}"
           f"{'p50 ms':>8}{'p99 ms':>8}{'floor r/s':>11}{'x moto':>8}{'of floor':>9}")
     for op, c, le, mo, floor in rows:
