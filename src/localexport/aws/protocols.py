@@ -94,25 +94,35 @@ _LOCATED = ("uri", "querystring", "header", "headers")
 _REQUEST_PLANS: dict[int, tuple[OperationModel, tuple]] = {}  # id -> (the operation, kept alive; its plan)
 
 
+def _once(table: dict[int, tuple[Any, Any]], model: Any, make: Callable[[Any], Any]) -> Any:
+    """``make(model)`` for a botocore model object, made once: kept by its id with the object itself (alive,
+    so that id is never another's)."""
+    found = table.get(id(model))
+    if found is None or found[0] is not model:
+        found = table[id(model)] = (model, make(model))
+    return found[1]
+
+
 def _request_plan(op: OperationModel) -> tuple:
     """What ``parse_request`` reads of an operation's input shape, made once: (shape, (member name, shape,
     location, wire name: lower case for headers) of the members outside the body, the body members' names,
     payload member)."""
-    found = _REQUEST_PLANS.get(id(op))
-    if found is None or found[0] is not op:
-        shape = op.input_shape
-        located, body_members, payload_name = [], set(), None
-        if shape is not None:
-            payload_name = shape.serialization.get("payload")
-            for name, member in shape.members.items():
-                loc = member.serialization.get("location")
-                wire = member.serialization.get("name", name)
-                if loc in _LOCATED:
-                    located.append((name, member, loc, wire.lower() if loc.startswith("header") else wire))
-                elif name != payload_name:
-                    body_members.add(name)
-        found = _REQUEST_PLANS[id(op)] = (op, (shape, tuple(located), frozenset(body_members), payload_name))
-    return found[1]
+    return _once(_REQUEST_PLANS, op, _make_request_plan)
+
+
+def _make_request_plan(op: OperationModel) -> tuple:
+    shape = op.input_shape
+    located, body_members, payload_name = [], set(), None
+    if shape is not None:
+        payload_name = shape.serialization.get("payload")
+        for name, member in shape.members.items():
+            loc = member.serialization.get("location")
+            wire = member.serialization.get("name", name)
+            if loc in _LOCATED:
+                located.append((name, member, loc, wire.lower() if loc.startswith("header") else wire))
+            elif name != payload_name:
+                body_members.add(name)
+    return shape, tuple(located), frozenset(body_members), payload_name
 
 
 # A JSON string, even one left open at the end of the body: matched without backtracking (possessive), so the
@@ -199,10 +209,7 @@ _WRITERS: dict[int, tuple[Shape, Callable[[Any], Any]]] = {}  # id -> (the shape
 def writer(shape: Shape) -> Callable[[Any], Any]:
     """``to_wire`` for one shape, made once: looking up each member's wire name and type on every value
     was a third of a listing's time."""
-    found = _WRITERS.get(id(shape))
-    if found is None or found[0] is not shape:
-        found = _WRITERS[id(shape)] = (shape, _make_writer(shape))
-    return found[1]
+    return _once(_WRITERS, shape, _make_writer)
 
 
 def _identity(value: Any) -> Any:
@@ -320,17 +327,16 @@ _PLANS: dict[int, tuple[OperationModel, tuple]] = {}  # id -> (the operation, ke
 def _response_plan(service: str, op: OperationModel) -> tuple:
     """What ``serialize_response`` reads of an operation's model, made once: (content type, default status,
     output shape, member -> (location or body, member shape, wire name), payload member)."""
-    found = _PLANS.get(id(op))
-    if found is None or found[0] is not op:
+    def make(op: OperationModel) -> tuple:
         shape = op.output_shape
         members = shape.members if shape is not None else {}
         payload_name = shape.serialization.get("payload") if shape is not None else None
         places = {name: (m.serialization.get("location") or (None if name == payload_name else _BODY), m,
                          m.serialization.get("name", name)) for name, m in members.items()}
-        plan = (JSON_TYPES[service_model(service).protocol], int(op.http.get("responseCode", 200)), shape, places,
+        return (JSON_TYPES[service_model(service).protocol], int(op.http.get("responseCode", 200)), shape, places,
                 payload_name)
-        found = _PLANS[id(op)] = (op, plan)
-    return found[1]
+
+    return _once(_PLANS, op, make)
 
 
 def _dumps(value: Any) -> bytes:
