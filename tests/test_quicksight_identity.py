@@ -276,13 +276,20 @@ def _placeholder(shape, depth: int = 0):
             "map": {}, "timestamp": 0, "blob": b"x"}.get(kind, "x")
 
 
+_ACCOUNT_MEMBERS = ("AwsAccountId", "AccountId", "accountId")  # newer operations spell it the other two ways
+
+
 def _breakable(shape) -> str | None:
-    """The member of an input a test can give a value breaking the model (AwsAccountId where it has a pattern)."""
-    account = shape.members.get("AwsAccountId")
-    if account is not None and account.metadata.get("pattern"):
-        return "AwsAccountId"
-    return next((n for n, s in shape.members.items() if s.type_name == "string" and not s.serialization.get("location")
-                 and (s.metadata.get("pattern") or s.metadata.get("min", 0) > 1)), None)
+    """The member of an input a test can give a value breaking the model: the account id where it has a pattern,
+    else a body string with a pattern or a length floor, else such a string in the URI."""
+    account = next((n for n in _ACCOUNT_MEMBERS if n in shape.members and shape.members[n].metadata.get("pattern")),
+                   None)
+    if account:
+        return account
+    strings = [(n, s) for n, s in shape.members.items() if s.type_name == "string"
+               and (s.metadata.get("pattern") or s.metadata.get("min", 0) > 1)]
+    return next((n for n, s in strings if not s.serialization.get("location")),
+                next((n for n, s in strings if s.serialization.get("location") == "uri"), None))
 
 
 def _every_operation():
@@ -306,7 +313,7 @@ def test_every_operation_answers_constraint_failures_with_validation_exception(w
     params = {n: _placeholder(s) for n, s in shape.members.items() if n in shape.required_members}
     broken = _breakable(shape)
     member = shape.members[broken]
-    if broken == "AwsAccountId":  # ^[0-9]{12}$, or ^(aws|[0-9]{12})$ where AWS-managed themes are read
+    if broken in _ACCOUNT_MEMBERS:  # ^[0-9]{12}$, or ^(aws|[0-9]{12})$ where AWS-managed themes are read
         params[broken] = "12345678901a"
     else:
         params[broken] = "!" * 2049 if member.metadata.get("max", 10**6) < 2049 else ""
