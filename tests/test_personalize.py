@@ -459,3 +459,36 @@ def test_an_empty_whole_segment_is_one_part_with_its_header(tmp_path):
         (tmp_path / "out").mkdir()
         parts = list(records.segment_parts(con, segment, fields, tmp_path / "out", 5))
     assert [p.read_text() for p in parts] == ["USER_ID,TIMESTAMP\n"]
+
+
+@pytest.mark.parametrize("name", ["FILE_ROW_NUMBER", "file_row_number"])
+def test_a_field_named_like_the_engines_row_number_is_a_field_like_any_other(p, s3, group, name):
+    """The records engine numbers a file's rows in a column of that name (any case): a schema's own field of
+    that name is still its field, and every kind of export keeps its values and the records' order."""
+    schema = {**ITEMS, "fields": [*ITEMS["fields"], {"name": name, "type": ["null", "long"]}]}
+    arn = dataset(p, group, "Items", schema)
+    head = ["ITEM_ID", "GENRES", "PRICE", name]
+    first = [["i3", "a", "1.5", "70"], ["i1", "b", "2.5", "7"], ["i2", "", "3.5", ""]]
+    assert import_job(p, arn, put_csv(s3, BUCKET, "rn/a.csv", [head, *first]), "rn-a")["status"] == "ACTIVE"
+    export_job(p, arn, BUCKET, "rn-one", "BULK")  # one import, exported whole and in its order
+    assert [[r[h] for h in head] for r in exported(s3, BUCKET, "exports/rn-one/")[1]] == first
+
+    second = [["i1", "c", "9.5", "0"], ["i4", "d", "4.5", "2"]]
+    job = import_job(p, arn, put_csv(s3, BUCKET, "rn/b.csv", [head, *second]), "rn-b", mode="INCREMENTAL")
+    assert job["status"] == "ACTIVE"
+    export_job(p, arn, BUCKET, "rn-two", "BULK")  # the later import replaces i1
+    rows = [[r[h] for h in head] for r in exported(s3, BUCKET, "exports/rn-two/")[1]]
+    assert sorted(rows) == sorted([first[0], first[2], *second])
+
+
+def test_a_field_named_like_the_engines_row_number_keeps_the_newest_record_of_an_item(make_client, p, s3, group):
+    """ALL: of several records of one item (imports and PutItems), the newest is exported, by arrival and, at
+    one time, by position; a field named FILE_ROW_NUMBER plays no part in that."""
+    schema = {**ITEMS, "fields": [*ITEMS["fields"], {"name": "FILE_ROW_NUMBER", "type": ["null", "long"]}]}
+    arn = dataset(p, group, "Items", schema)
+    head = ["ITEM_ID", "GENRES", "PRICE", "FILE_ROW_NUMBER"]
+    rows = [["i1", "a", "1.5", "9"], ["i1", "b", "2.5", "0"], ["i2", "c", "3.5", "5"]]
+    assert import_job(p, arn, put_csv(s3, BUCKET, "rn/all.csv", [head, *rows]), "rn-all")["status"] == "ACTIVE"
+    export_job(p, arn, BUCKET, "rn-all", "ALL")
+    got = {r["ITEM_ID"]: [r[h] for h in head] for r in exported(s3, BUCKET, "exports/rn-all/")[1]}
+    assert got == {"i1": rows[1], "i2": rows[2]}

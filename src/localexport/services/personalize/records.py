@@ -325,11 +325,13 @@ def export_query(bulk: list[Segment], put: list[Segment], fields: list[Field], i
     ``deleted``: files of USER_IDs (``read_user_ids``), each with the time of its deletion: a
     record of such a user that arrived before it is gone (one that arrived later stays)."""
     cols = ", ".join(_ident(f.name) for f in fields)
+    numbered = not _shadows_row_number(fields)
 
     def scan(segments: list[Segment], first: int) -> list[str]:
         return [
-            f"SELECT {cols}, {s.ts if s.ts is not None else '_ts'}::BIGINT AS _ts, file_row_number AS _row, "
-            f"{first + i} AS _seg FROM read_parquet({_literal(str(s.path))}, file_row_number=true)"
+            f"SELECT {cols}, {s.ts if s.ts is not None else '_ts'}::BIGINT AS _ts, "
+            f"{'file_row_number' if numbered else 'row_number() OVER () - 1'} AS _row, {first + i} AS _seg "
+            f"FROM read_parquet({_literal(str(s.path))}{', file_row_number=true' if numbered else ''})"
             for i, s in enumerate(segments)
         ]
 
@@ -359,6 +361,13 @@ def export_query(bulk: list[Segment], put: list[Segment], fields: list[Field], i
     return f"SELECT DISTINCT {cols} FROM ({source})"
 
 
+def _shadows_row_number(fields: list[Field]) -> bool:
+    """Whether a field has the name (in any case: DuckDB's names are) of the column in which DuckDB numbers a
+    Parquet file's rows: the file's own column then hides it.  Such files are numbered by a window over the
+    file's rows, which keeps their order (as DuckDB documents), the plain column being the faster."""
+    return any(f.name.lower() == "file_row_number" for f in fields)
+
+
 def _erases(deleted: Sequence[Segment], fields: list[Field]) -> bool:
     return bool(deleted) and any(f.name == USER_ID for f in fields)
 
@@ -383,11 +392,12 @@ def segment_parts(con: duckdb.DuckDBPyConnection, segment: Path, fields: list[Fi
                   part_rows: int) -> Iterator[Path]:
     """``csv_parts`` of a ``whole_segment``: each part one COPY of its range of the file's rows (DuckDB reads
     the row groups that hold it, in parallel), not through Arrow batches in this process: a quarter faster.
-    Parts smaller than a row group would each decode their groups again: those go through ``csv_parts``."""
+    Parts smaller than a row group would each decode their groups again: those go through ``csv_parts``, as
+    do files with a field hiding the row numbers (``_shadows_row_number``)."""
     source = _literal(str(segment))
     rows, groups = con.execute(f"SELECT num_rows, num_row_groups FROM parquet_file_metadata({source})").fetchall()[0]
     cols = ", ".join(_ident(f.name) for f in fields)
-    if groups and part_rows < rows / groups:
+    if (groups and part_rows < rows / groups) or _shadows_row_number(fields):
         yield from csv_parts(con, f"SELECT {cols} FROM read_parquet({source})", folder, part_rows)
         return
     for count, start in enumerate(range(0, max(rows, 1), part_rows)):
