@@ -461,10 +461,11 @@ def test_an_empty_whole_segment_is_one_part_with_its_header(tmp_path):
     assert [p.read_text() for p in parts] == ["USER_ID,TIMESTAMP\n"]
 
 
-@pytest.mark.parametrize("name", ["FILE_ROW_NUMBER", "file_row_number"])
-def test_a_field_named_like_the_engines_row_number_is_a_field_like_any_other(p, s3, group, name):
-    """The records engine numbers a file's rows in a column of that name (any case): a schema's own field of
-    that name is still its field, and every kind of export keeps its values and the records' order."""
+@pytest.mark.parametrize("name", ["FILE_ROW_NUMBER", "file_row_number", "_seg", "_row", "_ts"])
+def test_a_field_named_like_a_column_of_the_records_engine_is_a_field_like_any_other(p, s3, group, name):
+    """DuckDB numbers a file's rows in a column named file_row_number (any case), and an export's query adds
+    columns of its own (arrival, position, file): a schema's field of such a name is still its field, and
+    exports keep its values, the records' order and the replacing of records by a later import."""
     schema = {**ITEMS, "fields": [*ITEMS["fields"], {"name": name, "type": ["null", "long"]}]}
     arn = dataset(p, group, "Items", schema)
     head = ["ITEM_ID", "GENRES", "PRICE", name]

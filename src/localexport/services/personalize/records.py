@@ -310,6 +310,11 @@ def compact_logs(con: duckdb.DuckDBPyConnection, log: Path, fields: list[Field],
 # -- exports -----------------------------------------------------------------------------
 
 
+# The columns an export's query adds to the records' (time of arrival, position in its file, which file):
+# named as no field can be (Avro names are [A-Za-z_][A-Za-z0-9_]*), so a field "_seg" stays the field.
+_TS, _ROW, _SEG = '"$ts"', '"$row"', '"$seg"'
+
+
 @dataclass(frozen=True, slots=True)
 class Segment:
     path: Path
@@ -329,8 +334,8 @@ def export_query(bulk: list[Segment], put: list[Segment], fields: list[Field], i
 
     def scan(segments: list[Segment], first: int) -> list[str]:
         return [
-            f"SELECT {cols}, {s.ts if s.ts is not None else '_ts'}::BIGINT AS _ts, "
-            f"{'file_row_number' if numbered else 'row_number() OVER () - 1'} AS _row, {first + i} AS _seg "
+            f"SELECT {cols}, {s.ts if s.ts is not None else '_ts'}::BIGINT AS {_TS}, "
+            f"{'file_row_number' if numbered else 'row_number() OVER () - 1'} AS {_ROW}, {first + i} AS {_SEG} "
             f"FROM read_parquet({_literal(str(s.path))}{', file_row_number=true' if numbered else ''})"
             for i, s in enumerate(segments)
         ]
@@ -339,7 +344,7 @@ def export_query(bulk: list[Segment], put: list[Segment], fields: list[Field], i
     if mode in ("BULK", "ALL") and bulk:
         union = " UNION ALL ".join(scan(bulk, 0))
         if id_field and len(bulk) > 1:  # a later import replaces records with the same id
-            union = f"SELECT * FROM ({union}) QUALIFY _seg = max(_seg) OVER (PARTITION BY {_ident(id_field)})"
+            union = f"SELECT * FROM ({union}) QUALIFY {_SEG} = max({_SEG}) OVER (PARTITION BY {_ident(id_field)})"
         parts.append(union)
     if mode in ("PUT", "ALL") and put:
         parts.extend(scan(put, len(bulk)))
@@ -351,13 +356,13 @@ def export_query(bulk: list[Segment], put: list[Segment], fields: list[Field], i
         # After the replacing above, with the same result as before it: a replacing record arrived later,
         # so whenever it is deleted, so is the one it replaced.  The deletions are the (small) build side.
         source = (f"SELECT _r.* FROM ({source}) _r ANTI JOIN ({_deletions(deleted)}) _d "
-                  f"ON _d.{USER_ID} = _r.{USER_ID} AND _d._ts > _r._ts")
+                  f"ON _d.{USER_ID} = _r.{USER_ID} AND _d.{_TS} > _r.{_TS}")
     if mode == "ALL" and id_field:
         return (f"SELECT {cols} FROM ({source}) QUALIFY row_number() OVER "
-                f"(PARTITION BY {_ident(id_field)} ORDER BY _ts DESC, _row DESC) = 1")
+                f"(PARTITION BY {_ident(id_field)} ORDER BY {_TS} DESC, {_ROW} DESC) = 1")
     if len(parts) == 1 and mode == "BULK" and len(bulk) == 1:
         # one import: deduplicated when it was imported, exported in its order (which a join does not keep)
-        return f"SELECT {cols} FROM ({source})" + (" ORDER BY _row" if erased else "")
+        return f"SELECT {cols} FROM ({source})" + (f" ORDER BY {_ROW}" if erased else "")
     return f"SELECT DISTINCT {cols} FROM ({source})"
 
 
@@ -381,11 +386,11 @@ def whole_segment(bulk: list[Segment], mode: str, deleted: Sequence[Segment], fi
 
 
 def _deletions(deleted: Sequence[Segment]) -> str:
-    """(USER_ID, _ts): each deleted user once, with the time of their latest deletion."""
-    files = [f"SELECT {USER_ID}, {d.ts}::BIGINT AS _ts FROM read_parquet({_literal(str(d.path))})" for d in deleted]
+    """(USER_ID, its time): each deleted user once, with the time of their latest deletion."""
+    files = [f"SELECT {USER_ID}, {d.ts}::BIGINT AS {_TS} FROM read_parquet({_literal(str(d.path))})" for d in deleted]
     if len(files) == 1:
         return files[0]  # (a file holds each user once)
-    return f"SELECT {USER_ID}, max(_ts) AS _ts FROM ({' UNION ALL '.join(files)}) GROUP BY {USER_ID}"
+    return f"SELECT {USER_ID}, max({_TS}) AS {_TS} FROM ({' UNION ALL '.join(files)}) GROUP BY {USER_ID}"
 
 
 def segment_parts(con: duckdb.DuckDBPyConnection, segment: Path, fields: list[Field], folder: Path,
