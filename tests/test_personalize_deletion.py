@@ -444,3 +444,27 @@ def test_filters_and_batch_segments_stop_seeing_a_deleted_user(p, s3, rt):
     line = s3.get_object(Bucket=BUCKET, Key="segments/out/in.json.out")["Body"].read()
     users = json.loads(line)["output"]["usersList"]
     assert "u1" not in users and set(users) == {"u2", "u3", "u4", "u5", "u6"}
+
+
+@pytest.mark.parametrize("name", ["_ts", "_row"])
+def test_a_deletion_goes_by_arrival_and_keeps_the_order_whatever_the_fields_are_named(p, s3, name):
+    """A data deletion removes a user's records that arrived before it, in files' order; a field named like the
+    arrival or the position columns of an export's query plays no part in either."""
+    group = p.create_dataset_group(name="named")["datasetGroupArn"]
+    schema = {**INTERACTIONS, "fields": [*INTERACTIONS["fields"], {"name": name, "type": ["null", "long"]}]}
+    arn = dataset(p, group, "Interactions", schema)
+    head = ["USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP", name]
+    before = [["u2", "i1", "click", "1", "9"], ["u1", "i1", "click", "2", "8"], ["u2", "i2", "click", "3", "1"],
+              ["u3", "i3", "click", "4", "0"]]
+    assert import_job(p, arn, put_csv(s3, BUCKET, "del/a.csv", [head, *before]), "del-a")["status"] == "ACTIVE"
+    delete_users(p, group, users_csv(s3, "del/users.csv", ["u1"]), "del-u1")
+
+    def export(name: str) -> list[list[str]]:
+        assert export_job(p, arn, BUCKET, name, "BULK")["status"] == "ACTIVE"
+        return [[r[h] for h in head] for r in exported(s3, BUCKET, f"exports/{name}/")[1]]
+
+    assert export("del-one") == [before[0], before[2], before[3]]  # in the file's order
+    after = [["u1", "i9", "click", "5", "0"]]  # arrived after the deletion: kept
+    assert import_job(p, arn, put_csv(s3, BUCKET, "del/b.csv", [head, *after]), "del-b",
+                      mode="INCREMENTAL")["status"] == "ACTIVE"
+    assert sorted(export("del-two")) == sorted([before[0], before[2], before[3], *after])

@@ -30,7 +30,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -294,15 +294,25 @@ def read_user_ids(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path]],
 # -- individual records ("PUT") ----------------------------------------------------------
 
 
+# A put log and its segment keep each record's arrival in a column "_ts" (their format on disk); a field of that
+# name (in any case: DuckDB's names ignore it) is kept beside it as "$" + its name, which no Avro name can be.
+_ARRIVAL = "_ts"
+
+
+def _logged(name: str) -> str:
+    """The column of a put log or segment that holds the field ``name``."""
+    return "$" + name if name.lower() == _ARRIVAL else name
+
+
 def log_lines(rows: list[dict[str, Any]], now_ns: int) -> bytes:
     """Records (schema names -> values) as lines of a put log, each stamped with its arrival."""
-    return "".join(json.dumps({**row, "_ts": now_ns + i}, separators=(",", ":")) + "\n"
-                   for i, row in enumerate(rows)).encode()
+    return "".join(json.dumps({**{_logged(k): v for k, v in row.items()}, _ARRIVAL: now_ns + i},
+                              separators=(",", ":")) + "\n" for i, row in enumerate(rows)).encode()
 
 
 def compact_logs(con: duckdb.DuckDBPyConnection, log: Path, fields: list[Field], out: Path) -> None:
     """Turn a put log (lines of ``log_lines``) into a Parquet segment."""
-    columns = _columns([*fields, Field("_ts", "long", False)])
+    columns = _columns([*(replace(f, name=_logged(f.name)) for f in fields), Field(_ARRIVAL, "long", False)])
     con.execute(f"COPY (SELECT * FROM read_json({_literal(str(log))}, format='newline_delimited', "
                 f"columns={columns})) TO {_literal(str(out))} (FORMAT parquet)")
 
@@ -330,11 +340,13 @@ def export_query(bulk: list[Segment], put: list[Segment], fields: list[Field], i
     ``deleted``: files of USER_IDs (``read_user_ids``), each with the time of its deletion: a
     record of such a user that arrived before it is gone (one that arrived later stays)."""
     cols = ", ".join(_ident(f.name) for f in fields)
+    logged = ", ".join(f"{_ident(_logged(f.name))} AS {_ident(f.name)}" for f in fields)
     numbered = not _shadows_row_number(fields)
 
     def scan(segments: list[Segment], first: int) -> list[str]:
         return [
-            f"SELECT {cols}, {s.ts if s.ts is not None else '_ts'}::BIGINT AS {_TS}, "
+            f"SELECT {cols if s.ts is not None else logged}, "  # (put segments: their own names, their arrivals)
+            f"{s.ts if s.ts is not None else _ARRIVAL}::BIGINT AS {_TS}, "
             f"{'file_row_number' if numbered else 'row_number() OVER () - 1'} AS {_ROW}, {first + i} AS {_SEG} "
             f"FROM read_parquet({_literal(str(s.path))}{', file_row_number=true' if numbered else ''})"
             for i, s in enumerate(segments)
